@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from catalog import models, services
+from shop.errors import DomainError
+
+
+class FarmInline(admin.TabularInline):
+    model = models.Farm
+    extra = 0
+
+
+@admin.register(models.Seller)
+class SellerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "county", "is_verified", "is_poverty_household"]
+    list_filter = ["kind", "is_verified", "is_poverty_household", "province"]
+    search_fields = ["name", "name_en", "division_code"]
+    readonly_fields = ["is_verified", "verified_at", "verified_by"]
+    filter_horizontal = ["members"]
+    inlines = [FarmInline]
+    actions = ["verify"]
+
+    @admin.action(description=_("Verify the selected sellers"))
+    def verify(self, request, queryset):
+        for seller in queryset:
+            try:
+                services.verify_seller(request.user, seller)
+            except DomainError as error:
+                self.message_user(request, f"{seller}: {error.message}", messages.WARNING)
+
+
+class VariantInline(admin.TabularInline):
+    model = models.ProductVariant
+    extra = 0
+    exclude = ["seller"]
+
+
+class ImageInline(admin.TabularInline):
+    model = models.ProductImage
+    extra = 0
+    readonly_fields = ["width", "height"]
+
+
+@admin.register(models.Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "seller", "category", "is_published", "created_at"]
+    list_filter = ["is_published", "category"]
+    search_fields = ["name", "name_en", "slug"]
+    list_select_related = ["seller", "category"]
+    raw_id_fields = ["seller", "farm"]
+    inlines = [VariantInline, ImageInline]
+
+    def save_formset(self, request, form, formset, change):
+        for variant in formset.save(commit=False):
+            if isinstance(variant, models.ProductVariant):
+                variant.seller_id = form.instance.seller_id
+            variant.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(models.Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "parent"]
+    prepopulated_fields = {"slug": ["name_en"]}

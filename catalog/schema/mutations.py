@@ -1,0 +1,275 @@
+"""Catalogue mutations: check permissions, call catalog.services, map errors."""
+
+import graphene
+from django.utils.translation import gettext_lazy as _
+
+from catalog import models, services
+from catalog.errors import CatalogErrorCode
+from catalog.schema.types import (
+    CatalogErrorCodeEnum,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Seller,
+    SellerKindEnum,
+)
+from shop.api.core import DomainMutation, Upload, error_type, errors_field, node_from_global_id
+from shop.errors import DomainError
+from shop.permissions import require_login, require_operator, require_seller_manager
+
+
+def referenced(global_id, type_name, model, field):
+    """An object named inside an input: unknown ones are the input's fault."""
+    if global_id is None:
+        return None
+    try:
+        return node_from_global_id(global_id, type_name, model)
+    except Exception as exc:
+        raise DomainError(
+            CatalogErrorCode.NOT_FOUND, _("No %s has this ID.") % type_name, field
+        ) from exc
+
+
+def _managed(info, global_id, type_name, model, seller_of):
+    """Fetch the target of a mutation and check the user manages its seller."""
+    require_login(info.context.user)
+    target = node_from_global_id(global_id, type_name, model)
+    require_seller_manager(info.context.user, seller_of(target))
+    return target
+
+
+class SellerCreateInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    name_en = graphene.String()
+    kind = SellerKindEnum(required=True)
+    is_poverty_household = graphene.Boolean()
+    linked_poverty_households = graphene.Int()
+    province = graphene.String(required=True)
+    city = graphene.String(required=True)
+    county = graphene.String(required=True)
+    township = graphene.String()
+    village = graphene.String()
+    division_code = graphene.String(required=True)
+    story = graphene.String()
+
+
+class SellerCreate(DomainMutation):
+    """Register a seller you are a member of; it must be verified before it can publish."""
+
+    class Arguments:
+        input = SellerCreateInput(required=True)
+
+    seller = graphene.Field(Seller)
+    errors = errors_field(error_type("SellerCreateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        user = require_login(info.context.user)
+        data = dict(input)
+        data["kind"] = getattr(data["kind"], "value", data["kind"])
+        return cls(seller=services.create_seller(user, data), errors=[])
+
+
+class SellerVerify(DomainMutation):
+    """Operators only: confirm a seller's identity and registration."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    seller = graphene.Field(Seller)
+    errors = errors_field(error_type("SellerVerifyError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id):
+        operator = require_operator(info.context.user)
+        seller = node_from_global_id(id, "Seller", models.Seller)
+        return cls(seller=services.verify_seller(operator, seller), errors=[])
+
+
+class ProductFields:
+    name_en = graphene.String()
+    description = graphene.String()
+    origin = graphene.String()
+    storage = graphene.String()
+    shelf_life_days = graphene.Int()
+    is_published = graphene.Boolean()
+    farm = graphene.ID()
+
+
+class ProductCreateInput(ProductFields, graphene.InputObjectType):
+    seller = graphene.ID(required=True)
+    category = graphene.ID(required=True)
+    name = graphene.String(required=True)
+
+
+class ProductUpdateInput(ProductFields, graphene.InputObjectType):
+    category = graphene.ID()
+    name = graphene.String()
+
+
+def _product_data(data):
+    if "category" in data:
+        data["category"] = referenced(data["category"], "Category", models.Category, "category")
+    if "farm" in data:
+        data["farm"] = referenced(data["farm"], "Farm", models.Farm, "farm")
+    return data
+
+
+class ProductCreate(DomainMutation):
+    class Arguments:
+        input = ProductCreateInput(required=True)
+
+    product = graphene.Field(Product)
+    errors = errors_field(error_type("ProductCreateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        data = dict(input)
+        seller = _managed(info, data.pop("seller"), "Seller", models.Seller, lambda s: s)
+        product = services.create_product(seller, **_product_data(data))
+        return cls(product=product, errors=[])
+
+
+class ProductUpdate(DomainMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = ProductUpdateInput(required=True)
+
+    product = graphene.Field(Product)
+    errors = errors_field(error_type("ProductUpdateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        product = _managed(info, id, "Product", models.Product, lambda p: p.seller)
+        product = services.update_product(product, **_product_data(dict(input)))
+        return cls(product=product, errors=[])
+
+
+class ProductDelete(DomainMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    deleted_id = graphene.ID()
+    errors = errors_field(error_type("ProductDeleteError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id):
+        product = _managed(info, id, "Product", models.Product, lambda p: p.seller)
+        services.delete_product(product)
+        return cls(deleted_id=id, errors=[])
+
+
+class VariantFields:
+    gtin = graphene.String(description="GTIN-8, -12, -13 or -14; stored as 14 digits.")
+    stock_quantity = graphene.Int()
+    cold_chain = graphene.Boolean()
+    sort_order = graphene.Int()
+
+
+class ProductVariantCreateInput(VariantFields, graphene.InputObjectType):
+    product = graphene.ID(required=True)
+    sku = graphene.String(required=True)
+    name = graphene.String(required=True, description='The unit sold, e.g. "5 kg bag".')
+    net_weight_grams = graphene.Int(required=True)
+    price = graphene.Decimal(required=True, description="In CNY.")
+
+
+class ProductVariantUpdateInput(graphene.InputObjectType):
+    sku = graphene.String()
+    name = graphene.String()
+    net_weight_grams = graphene.Int()
+    price = graphene.Decimal()
+    gtin = graphene.String()
+    cold_chain = graphene.Boolean()
+    sort_order = graphene.Int()
+
+
+class ProductVariantCreate(DomainMutation):
+    class Arguments:
+        input = ProductVariantCreateInput(required=True)
+
+    variant = graphene.Field(ProductVariant)
+    errors = errors_field(error_type("ProductVariantCreateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        data = dict(input)
+        product = _managed(info, data.pop("product"), "Product", models.Product, lambda p: p.seller)
+        return cls(variant=services.create_variant(product, **data), errors=[])
+
+
+class ProductVariantUpdate(DomainMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = ProductVariantUpdateInput(required=True)
+
+    variant = graphene.Field(ProductVariant)
+    errors = errors_field(error_type("ProductVariantUpdateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        variant = _managed(info, id, "ProductVariant", models.ProductVariant, lambda v: v.seller)
+        return cls(variant=services.update_variant(variant, **dict(input)), errors=[])
+
+
+class ProductVariantDelete(DomainMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    deleted_id = graphene.ID()
+    errors = errors_field(error_type("ProductVariantDeleteError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id):
+        variant = _managed(info, id, "ProductVariant", models.ProductVariant, lambda v: v.seller)
+        services.delete_variant(variant)
+        return cls(deleted_id=id, errors=[])
+
+
+class StockUpdate(DomainMutation):
+    """Set a variant's stock, or change it by a delta; it never goes below zero."""
+
+    class Arguments:
+        variant = graphene.ID(required=True)
+        quantity = graphene.Int()
+        delta = graphene.Int()
+
+    variant = graphene.Field(ProductVariant)
+    errors = errors_field(error_type("StockUpdateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, variant, quantity=None, delta=None):
+        target = _managed(
+            info, variant, "ProductVariant", models.ProductVariant, lambda v: v.seller
+        )
+        return cls(variant=services.update_stock(target, quantity=quantity, delta=delta), errors=[])
+
+
+class ProductImageCreate(DomainMutation):
+    """Upload a picture (multipart request); thumbnails are made in the background."""
+
+    class Arguments:
+        product = graphene.ID(required=True)
+        image = Upload(required=True)
+        alt = graphene.String()
+
+    image = graphene.Field(ProductImage)
+    errors = errors_field(error_type("ProductImageCreateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, product, image, alt=""):
+        target = _managed(info, product, "Product", models.Product, lambda p: p.seller)
+        return cls(image=services.add_product_image(target, image, alt or ""), errors=[])
+
+
+class CatalogMutations(graphene.ObjectType):
+    seller_create = SellerCreate.Field()
+    seller_verify = SellerVerify.Field()
+    product_create = ProductCreate.Field()
+    product_update = ProductUpdate.Field()
+    product_delete = ProductDelete.Field()
+    product_variant_create = ProductVariantCreate.Field()
+    product_variant_update = ProductVariantUpdate.Field()
+    product_variant_delete = ProductVariantDelete.Field()
+    product_image_create = ProductImageCreate.Field()
+    stock_update = StockUpdate.Field()

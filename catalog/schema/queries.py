@@ -1,0 +1,171 @@
+import graphene
+from django.utils.translation import gettext_lazy as _
+
+from catalog import models
+from catalog.schema.types import (
+    CategoryConnection,
+    Product,
+    ProductConnection,
+    Seller,
+    SellerConnection,
+)
+from catalog.selectors import (
+    category_with_descendants,
+    filter_products,
+    prefetch_for_listing,
+    visible_products,
+    visible_sellers,
+    with_min_price,
+)
+from shop.api.core import BadInput, node_from_global_id
+from shop.api.pagination import KeysetConnectionField, keyset_page
+from shop.api.selection import selected_paths
+
+
+class PriceRangeInput(graphene.InputObjectType):
+    gte = graphene.Decimal()
+    lte = graphene.Decimal()
+
+
+class ProductFilterInput(graphene.InputObjectType):
+    search = graphene.String(description="Words that must all appear in the name or origin.")
+    category = graphene.ID(description="A category; products of its subcategories match too.")
+    seller = graphene.ID()
+    region = graphene.String(
+        description="A 12-digit administrative division code (or its prefix): "
+        "products of sellers inside that province, city, county, township or village."
+    )
+    price = graphene.Field(PriceRangeInput, description="Some variant's price is in this range.")
+    cold_chain = graphene.Boolean()
+
+
+class ProductSortField(graphene.Enum):
+    NAME = "name"
+    PRICE = "min_price"
+    CREATED_AT = "created_at"
+
+
+class SortDirection(graphene.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class ProductSortInput(graphene.InputObjectType):
+    field = ProductSortField(required=True)
+    direction = SortDirection(default_value=SortDirection.ASC.value)
+
+
+class SellerFilterInput(graphene.InputObjectType):
+    region = graphene.String()
+    is_verified = graphene.Boolean()
+
+
+def _product_filters(filter_input):
+    if not filter_input:
+        return {}
+    arguments = {
+        "search": (filter_input.get("search") or "").strip() or None,
+        "region": filter_input.get("region"),
+        "cold_chain": filter_input.get("cold_chain"),
+    }
+    if filter_input.get("category"):
+        category = node_from_global_id(filter_input["category"], "Category", models.Category)
+        arguments["categories"] = category_with_descendants(category)
+    if filter_input.get("seller"):
+        arguments["seller"] = node_from_global_id(filter_input["seller"], "Seller", models.Seller)
+    price = filter_input.get("price") or {}
+    arguments["price_gte"] = price.get("gte")
+    arguments["price_lte"] = price.get("lte")
+    return arguments
+
+
+class CatalogQueries(graphene.ObjectType):
+    products = KeysetConnectionField(
+        ProductConnection,
+        filter=ProductFilterInput(),
+        sort_by=ProductSortInput(),
+        description="Published products of verified sellers (and your own when signed in).",
+    )
+    product = graphene.Field(Product, id=graphene.ID(), slug=graphene.String())
+    categories = KeysetConnectionField(CategoryConnection, level=graphene.Int())
+    sellers = KeysetConnectionField(SellerConnection, filter=SellerFilterInput())
+    seller = graphene.Field(Seller, id=graphene.ID(), slug=graphene.String())
+
+    @staticmethod
+    def resolve_products(root, info, first=None, after=None, filter=None, sort_by=None, **_):
+        queryset = filter_products(visible_products(info.context.user), **_product_filters(filter))
+        field = getattr(sort_by.field, "value", sort_by.field) if sort_by else "name"
+        descending = (
+            bool(sort_by) and getattr(sort_by.direction, "value", sort_by.direction) == "desc"
+        )
+        if field == "min_price":
+            queryset = with_min_price(queryset)
+        selected = selected_paths(info, ("edges", "node"))
+        queryset = prefetch_for_listing(
+            queryset,
+            variants=bool({"variants", "priceRange"} & selected),
+            images=bool({"images", "thumbnail"} & selected),
+        )
+        return keyset_page(
+            ProductConnection,
+            queryset,
+            keys=[field, "id"],
+            first=first,
+            after=after,
+            descending=descending,
+        )
+
+    @staticmethod
+    def resolve_product(root, info, id=None, slug=None):
+        if bool(id) == bool(slug):
+            raise BadInput("INVALID_ARGUMENT", _("Give either an id or a slug."))
+        queryset = prefetch_for_listing(visible_products(info.context.user))
+        if id:
+            try:
+                return node_from_global_id(id, "Product", models.Product, queryset)
+            except BadInput as error:
+                if error.extensions["code"] == "NOT_FOUND":
+                    return None
+                raise
+        return queryset.filter(slug=slug).first()
+
+    @staticmethod
+    def resolve_categories(root, info, first=None, after=None, level=None, **_):
+        queryset = models.Category.objects.all()
+        if level == 0:
+            queryset = queryset.filter(parent__isnull=True)
+        return keyset_page(
+            CategoryConnection, queryset, keys=["name", "id"], first=first, after=after
+        )
+
+    @staticmethod
+    def resolve_sellers(root, info, first=None, after=None, filter=None, **_):
+        from catalog.selectors import division_prefix
+
+        queryset = visible_sellers(info.context.user).prefetch_related("farms")
+        filter = filter or {}
+        if filter.get("region"):
+            queryset = queryset.filter(division_code__startswith=division_prefix(filter["region"]))
+        if filter.get("is_verified") is not None:
+            queryset = queryset.filter(is_verified=filter["is_verified"])
+        return keyset_page(
+            SellerConnection, queryset, keys=["name", "id"], first=first, after=after
+        )
+
+    @staticmethod
+    def resolve_seller(root, info, id=None, slug=None):
+        if bool(id) == bool(slug):
+            raise BadInput("INVALID_ARGUMENT", _("Give either an id or a slug."))
+        queryset = visible_sellers(info.context.user)
+        if id:
+            return queryset.filter(pk=_pk_or_none(id, "Seller")).first()
+        return queryset.filter(slug=slug).first()
+
+
+def _pk_or_none(global_id, type_name):
+    try:
+        return node_from_global_id(global_id, type_name, models.Seller).pk
+    except BadInput as error:
+        if error.extensions["code"] == "NOT_FOUND":
+            return None
+        raise

@@ -1,0 +1,218 @@
+import graphene
+from django.conf import settings
+from graphene import relay
+from graphene_django import DjangoObjectType
+
+from catalog import models
+from catalog.errors import CatalogErrorCode
+from catalog.images import THUMBNAIL_SIZES
+from catalog.selectors import visible_products, visible_sellers
+from shop.api.core import Money, MoneyRange, money
+from shop.api.pagination import CountableConnection
+
+CatalogErrorCodeEnum = graphene.Enum.from_enum(CatalogErrorCode, name="CatalogErrorCode")
+SellerKindEnum = graphene.Enum.from_enum(models.Seller.Kind, name="SellerKind")
+ThumbnailFormatEnum = graphene.Enum.from_enum(
+    models.ProductImageThumbnail.Format, name="ThumbnailFormat"
+)
+
+
+def absolute_media_url(file):
+    return f"{settings.PUBLIC_BASE_URL}{settings.MEDIA_URL}{file.name}"
+
+
+class Region(graphene.ObjectType):
+    """Where a seller is, down to the village, with the 12-digit division code."""
+
+    province = graphene.String(required=True)
+    city = graphene.String(required=True)
+    county = graphene.String(required=True)
+    township = graphene.String(required=True)
+    village = graphene.String(required=True)
+    division_code = graphene.String(required=True)
+
+
+class Seller(DjangoObjectType):
+    kind = SellerKindEnum(required=True)
+    region = graphene.Field(Region, required=True)
+
+    class Meta:
+        model = models.Seller
+        interfaces = (relay.Node,)
+        fields = (
+            "id",
+            "name",
+            "name_en",
+            "slug",
+            "is_verified",
+            "verified_at",
+            "is_poverty_household",
+            "linked_poverty_households",
+            "story",
+            "farms",
+        )
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset & visible_sellers(info.context.user)
+
+    @staticmethod
+    def resolve_region(root, info):
+        return root
+
+    @staticmethod
+    def resolve_farms(root, info):
+        return root.farms.all()
+
+
+class SellerConnection(CountableConnection):
+    class Meta:
+        node = Seller
+
+
+class Farm(DjangoObjectType):
+    latitude = graphene.Float(required=True)
+    longitude = graphene.Float(required=True)
+    area_mu = graphene.Float(required=True)
+
+    class Meta:
+        model = models.Farm
+        interfaces = (relay.Node,)
+        fields = ("id", "name", "name_en", "village", "produce", "seller")
+
+
+class Category(DjangoObjectType):
+    children = graphene.List(graphene.NonNull(lambda: Category), required=True)
+
+    class Meta:
+        model = models.Category
+        interfaces = (relay.Node,)
+        fields = ("id", "name", "name_en", "slug", "parent")
+
+    @staticmethod
+    def resolve_children(root, info):
+        return root.children.all()
+
+
+class CategoryConnection(CountableConnection):
+    class Meta:
+        node = Category
+
+
+class ProductVariant(DjangoObjectType):
+    price = graphene.Field(Money, required=True)
+    stock_quantity = graphene.Int(required=True)
+
+    class Meta:
+        model = models.ProductVariant
+        interfaces = (relay.Node,)
+        fields = ("id", "sku", "gtin", "name", "net_weight_grams", "cold_chain", "product")
+
+    @staticmethod
+    def resolve_price(root, info):
+        return money(root.price)
+
+
+class Image(graphene.ObjectType):
+    url = graphene.String(required=True)
+    alt = graphene.String(required=True)
+    width = graphene.Int()
+    height = graphene.Int()
+
+
+class ProductImage(DjangoObjectType):
+    url = graphene.String(required=True)
+    thumbnail = graphene.Field(
+        Image,
+        size=graphene.Int(default_value=THUMBNAIL_SIZES[0]),
+        format=ThumbnailFormatEnum(default_value=models.ProductImageThumbnail.Format.WEBP),
+        description="A resized copy; the original until the thumbnail task has run.",
+    )
+
+    class Meta:
+        model = models.ProductImage
+        interfaces = (relay.Node,)
+        fields = ("id", "alt", "width", "height", "sort_order")
+
+    @staticmethod
+    def resolve_url(root, info):
+        return absolute_media_url(root.image)
+
+    @staticmethod
+    def resolve_thumbnail(root, info, size, format):
+        return thumbnail_of(root, size, format)
+
+
+def thumbnail_of(image, size, fmt):
+    """The smallest thumbnail at least `size` wide in `fmt`, else the original."""
+    fmt = getattr(fmt, "value", fmt)
+    candidates = sorted(
+        (t for t in image.thumbnails.all() if t.format == fmt and t.size >= size),
+        key=lambda t: t.size,
+    )
+    if candidates:
+        return Image(url=absolute_media_url(candidates[0].file), alt=image.alt)
+    return Image(
+        url=absolute_media_url(image.image), alt=image.alt, width=image.width, height=image.height
+    )
+
+
+class Product(DjangoObjectType):
+    variants = graphene.List(graphene.NonNull(ProductVariant), required=True)
+    images = graphene.List(graphene.NonNull(ProductImage), required=True)
+    thumbnail = graphene.Field(
+        Image,
+        size=graphene.Int(default_value=THUMBNAIL_SIZES[0]),
+        format=ThumbnailFormatEnum(default_value=models.ProductImageThumbnail.Format.WEBP),
+        description="The first picture's thumbnail, or null when there is no picture.",
+    )
+    price_range = graphene.Field(MoneyRange, description="Cheapest and dearest variant.")
+
+    class Meta:
+        model = models.Product
+        interfaces = (relay.Node,)
+        fields = (
+            "id",
+            "name",
+            "name_en",
+            "slug",
+            "description",
+            "origin",
+            "storage",
+            "shelf_life_days",
+            "is_published",
+            "created_at",
+            "updated_at",
+            "seller",
+            "category",
+            "farm",
+        )
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset & visible_products(info.context.user)
+
+    @staticmethod
+    def resolve_variants(root, info):
+        return root.variants.all()
+
+    @staticmethod
+    def resolve_images(root, info):
+        return root.images.all()
+
+    @staticmethod
+    def resolve_thumbnail(root, info, size, format):
+        images = root.images.all()
+        return thumbnail_of(images[0], size, format) if images else None
+
+    @staticmethod
+    def resolve_price_range(root, info):
+        prices = [v.price for v in root.variants.all()]
+        if not prices:
+            return None
+        return MoneyRange(start=money(min(prices)), stop=money(max(prices)))
+
+
+class ProductConnection(CountableConnection):
+    class Meta:
+        node = Product

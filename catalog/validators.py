@@ -1,0 +1,34 @@
+"""Pure checks on identifiers, shared by models, services and forms."""
+
+import re
+
+GTIN14_RE = re.compile(r"^\d{14}$")
+DIVISION_CODE_RE = re.compile(r"^\d{12}$")
+
+
+def gs1_check_digit(digits: str) -> int:
+    """The GS1 mod-10 check digit for a key given without its check digit."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        total += int(char) * (3 if position % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def normalize_gtin(value: str) -> str | None:
+    """Return the GTIN padded to 14 digits if its check digit is right, else None.
+
+    GTIN-8, -12 and -13 are accepted and left-padded with zeros, as GS1
+    Digital Link requires 14 digits in the path.
+    """
+    value = (value or "").strip()
+    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+        return None
+    value = value.zfill(14)
+    if gs1_check_digit(value[:-1]) != int(value[-1]):
+        return None
+    return value
+
+
+def is_division_code(value: str) -> bool:
+    """A 12-digit code of China's statistical division of administrative areas."""
+    return bool(DIVISION_CODE_RE.match(value or ""))

@@ -1,0 +1,12 @@
+from enum import Enum
+
+
+class AccountErrorCode(Enum):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    INVALID_PHONE = "invalid_phone"
+    PASSWORD_TOO_WEAK = "password_too_weak"
+    UNIQUE = "unique"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    INACTIVE = "inactive"
+    INVALID_TOKEN = "invalid_token"

@@ -1,0 +1,112 @@
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+
+from shop.accounts import models, services
+from shop.accounts.errors import AccountErrorCode
+from shop.api.core import DomainMutation, error_type, errors_field
+from shop.permissions import Role, roles_of
+
+AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
+RoleEnum = graphene.Enum.from_enum(Role, name="Role")
+
+
+class User(DjangoObjectType):
+    phone = graphene.String(description="E.164, e.g. +8613800138000.")
+    roles = graphene.List(graphene.NonNull(RoleEnum), required=True)
+    sellers = graphene.List(graphene.NonNull("catalog.schema.types.Seller"), required=True)
+
+    class Meta:
+        model = models.User
+        interfaces = (relay.Node,)
+        fields = ("id", "email", "name", "date_joined")
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        user = info.context.user
+        return queryset.filter(pk=user.pk) if user.is_authenticated else queryset.none()
+
+    @staticmethod
+    def resolve_phone(root, info):
+        return str(root.phone) if root.phone else None
+
+    @staticmethod
+    def resolve_roles(root, info):
+        return roles_of(root)
+
+    @staticmethod
+    def resolve_sellers(root, info):
+        return root.sellers.all()
+
+
+class AccountRegisterInput(graphene.InputObjectType):
+    phone = graphene.String(description="A mainland China mobile number.")
+    email = graphene.String()
+    password = graphene.String(required=True)
+    name = graphene.String()
+
+
+class AccountRegister(DomainMutation):
+    """Create a customer account with a mobile number and/or an email."""
+
+    class Arguments:
+        input = AccountRegisterInput(required=True)
+
+    user = graphene.Field(User)
+    errors = errors_field(error_type("AccountRegisterError", AccountErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        user = services.register_account(
+            password=input.password, phone=input.phone, email=input.email, name=input.name or ""
+        )
+        return cls(user=user, errors=[])
+
+
+class TokenCreate(DomainMutation):
+    """Sign in with a mobile number or an email; returns an access and a refresh token."""
+
+    class Arguments:
+        login = graphene.String(required=True, description="Mobile number or email.")
+        password = graphene.String(required=True)
+
+    token = graphene.String(description="Access token: send as `Authorization: Bearer …`.")
+    refresh_token = graphene.String()
+    user = graphene.Field(User)
+    errors = errors_field(error_type("TokenCreateError", AccountErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, login, password):
+        user, access, refresh = services.create_tokens(
+            login=login, password=password, request=info.context
+        )
+        return cls(token=access, refresh_token=refresh, user=user, errors=[])
+
+
+class TokenRefresh(DomainMutation):
+    class Arguments:
+        refresh_token = graphene.String(required=True)
+
+    token = graphene.String()
+    user = graphene.Field(User)
+    errors = errors_field(error_type("TokenRefreshError", AccountErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, refresh_token):
+        user, access = services.refresh_access_token(refresh_token)
+        return cls(token=access, user=user, errors=[])
+
+
+class AccountQueries(graphene.ObjectType):
+    me = graphene.Field(User, description="The signed-in user, or null.")
+
+    @staticmethod
+    def resolve_me(root, info):
+        user = info.context.user
+        return user if user.is_authenticated else None
+
+
+class AccountMutations(graphene.ObjectType):
+    account_register = AccountRegister.Field()
+    token_create = TokenCreate.Field()
+    token_refresh = TokenRefresh.Field()

@@ -1,0 +1,112 @@
+"""Building blocks shared by every app's GraphQL schema."""
+
+from decimal import Decimal
+
+import graphene
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from graphql_relay import from_global_id
+
+from catalog.models import CURRENCY
+from graphql import GraphQLError
+from shop.errors import DomainError
+
+
+class BadInput(GraphQLError):
+    """Raised outside a payload for a malformed argument or an unknown object."""
+
+    def __init__(self, code, message):
+        super().__init__(str(message), extensions={"code": code})
+
+
+def error_type(name, code_enum):
+    """A payload error type: which input is at fault, a message and a code."""
+    return type(
+        name,
+        (graphene.ObjectType,),
+        {
+            "__doc__": f"An error returned by the {name.removesuffix('Error')} mutation.",
+            "field": graphene.String(description="The input field at fault, or null."),
+            "message": graphene.String(required=True),
+            "code": graphene.Field(code_enum, required=True),
+        },
+    )
+
+
+class DomainMutation(graphene.Mutation):
+    """Runs `perform`; a DomainError becomes the payload's `errors` list.
+
+    Subclasses declare `errors = errors_field(SomeError)` and implement
+    `perform(cls, root, info, **arguments)` returning the payload.
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def mutate(cls, root, info, **arguments):
+        try:
+            return cls.perform(root, info, **arguments)
+        except DomainError as error:
+            return cls(
+                errors=[{"field": error.field, "message": str(error.message), "code": error.code}]
+            )
+
+
+def errors_field(error_cls):
+    return graphene.List(graphene.NonNull(error_cls), required=True)
+
+
+class Money(graphene.ObjectType):
+    amount = graphene.Decimal(required=True)
+    currency = graphene.String(required=True)
+
+
+class MoneyRange(graphene.ObjectType):
+    start = graphene.Field(Money, required=True)
+    stop = graphene.Field(Money, required=True)
+
+
+def money(amount: Decimal):
+    return Money(amount=amount, currency=CURRENCY)
+
+
+class Upload(graphene.Scalar):
+    """A file sent with the GraphQL multipart request specification."""
+
+    @staticmethod
+    def serialize(value):
+        return None
+
+    @staticmethod
+    def parse_literal(node, _variables=None):
+        raise GraphQLError("Files can only be sent as multipart variables.")
+
+    @staticmethod
+    def parse_value(value):
+        return value
+
+
+def node_from_global_id(global_id, type_name, model, queryset=None):
+    """Resolve a Relay ID of the given type, or raise a coded error."""
+    try:
+        kind, pk = from_global_id(global_id)
+    except (TypeError, ValueError) as exc:
+        raise BadInput("INVALID_ID", _("This is not a valid ID.")) from exc
+    if kind != type_name or not str(pk).isdigit():
+        raise BadInput("INVALID_ID", _("This ID does not belong to a %s.") % type_name)
+    found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
+    if found is None:
+        raise BadInput("NOT_FOUND", _("No %s has this ID.") % type_name)
+    return found
+
+
+def page_size(first):
+    if first is None:
+        raise BadInput("INVALID_ARGUMENT", _("Give `first`: how many items to return."))
+    if first < 0 or first > settings.GRAPHQL_PAGE_SIZE_MAX:
+        raise BadInput(
+            "INVALID_ARGUMENT",
+            _("`first` must be between 0 and %d.") % settings.GRAPHQL_PAGE_SIZE_MAX,
+        )
+    return first

@@ -1,0 +1,100 @@
+"""Keyset (cursor) pagination for Relay connections.
+
+A page costs one query that fetches `first + 1` rows after the cursor,
+whatever the table size; the total is counted only when a client asks for
+`totalCount`.
+"""
+
+import base64
+import json
+from datetime import datetime
+from decimal import Decimal
+
+import graphene
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from graphene import relay
+
+from shop.api.core import BadInput, page_size
+
+
+class CountableConnection(relay.Connection):
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(description="Counted only when asked for.")
+
+    @staticmethod
+    def resolve_total_count(root, info):
+        return root.queryset.count()
+
+
+def _encode(values):
+    plain = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def _decode(cursor, count):
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise BadInput("INVALID_CURSOR", _("This cursor is not valid.")) from exc
+    if not isinstance(values, list) or len(values) != count:
+        raise BadInput("INVALID_CURSOR", _("This cursor is not valid."))
+    return values
+
+
+def _after(keys, values, descending):
+    """Q for rows strictly after `values` in the order of `keys`."""
+    lookup = "lt" if descending else "gt"
+    condition = Q()
+    for position in range(len(keys) - 1, -1, -1):
+        step = Q(**{f"{keys[position]}__{lookup}": values[position]})
+        equal = Q(**{keys[i]: values[i] for i in range(position)})
+        condition = (equal & step) | condition if position < len(keys) - 1 else equal & step
+    return condition
+
+
+def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending=False):
+    """One page of `queryset` ordered by `keys` (the last must be unique)."""
+    first = page_size(first)
+    ordered = queryset.order_by(*[f"-{k}" if descending else k for k in keys])
+    page_qs = ordered
+    if after:
+        page_qs = page_qs.filter(_after(keys, _decode(after, len(keys)), descending))
+    rows = list(page_qs[: first + 1])
+    has_next = len(rows) > first
+    rows = rows[:first]
+    edges = [
+        connection_cls.Edge(node=row, cursor=_encode([_key_value(row, k) for k in keys]))
+        for row in rows
+    ]
+    connection = connection_cls(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=bool(after),
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+    connection.queryset = queryset
+    return connection
+
+
+def _key_value(row, key):
+    value = row
+    for part in key.split("__"):
+        value = getattr(value, part)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+class KeysetConnectionField(relay.ConnectionField):
+    """A connection field paged forward only, by `first` and `after`."""
+
+    def __init__(self, type_, *args, **kwargs):
+        super().__init__(type_, *args, **kwargs)
+        self.args.pop("before", None)
+        self.args.pop("last", None)

@@ -1,0 +1,137 @@
+"""The /graphql/ endpoint.
+
+On top of graphene-django's view it adds: a bounded cache of parsed and
+validated documents, depth and cost limits, the GraphQL multipart upload
+protocol, CSRF checks only for cookie-authenticated requests, and errors
+that never leak an exception's text.
+"""
+
+import json
+import logging
+from functools import lru_cache
+
+from django.http import HttpResponseBadRequest
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+from graphene_django.views import GraphQLView, HttpError
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from shop.api.limits import QueryLimitsRule
+
+logger = logging.getLogger("shop.graphql")
+
+DOCUMENT_CACHE_SIZE = 512
+VALIDATION_RULES = (*specified_rules, QueryLimitsRule)
+INTERNAL_MESSAGE = "Internal server error."
+
+
+@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def _parsed(schema, query):
+    """Parse and validate once per distinct query text."""
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, [error]
+    return document, validate(schema, document, VALIDATION_RULES)
+
+
+@csrf_exempt
+def _noop(request):
+    return None
+
+
+class ShopGraphQLView(GraphQLView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST" and self._cookie_authenticated(request):
+            rejected = CsrfViewMiddleware(_noop).process_view(request, None, (), {})
+            if rejected is not None:
+                return rejected
+        return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def _cookie_authenticated(request):
+        return not getattr(request, "bearer_token", None) and request.user.is_authenticated
+
+    def parse_body(self, request):
+        if self.get_content_type(request) == "multipart/form-data" and "operations" in request.POST:
+            return self._multipart_operations(request)
+        return super().parse_body(request)
+
+    @staticmethod
+    def _multipart_operations(request):
+        """Put uploaded files where the `map` field says (GraphQL multipart request spec)."""
+        try:
+            operations = json.loads(request.POST["operations"])
+            file_map = json.loads(request.POST.get("map", "{}"))
+            for key, paths in file_map.items():
+                for path in paths:
+                    target, *steps, last = path.split(".")
+                    node = operations
+                    for step in [target, *steps]:
+                        node = node[int(step) if isinstance(node, list) else step]
+                    node[int(last) if isinstance(node, list) else last] = request.FILES.get(key)
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise HttpError(HttpResponseBadRequest("Malformed multipart GraphQL request.")) from exc
+        return operations
+
+    def execute_graphql_request(
+        self, request, data, query, variables, operation_name, show_graphiql=False
+    ):
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        document, errors = _parsed(self.schema.graphql_schema, query)
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        operation = get_operation_ast(document, operation_name)
+        if request.method == "GET" and operation and operation.operation != OperationType.QUERY:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Only queries can be sent with GET."))
+        return execute(
+            self.schema.graphql_schema,
+            document,
+            root_value=self.get_root_value(request),
+            context_value=request,
+            variable_values=variables,
+            operation_name=operation_name,
+            middleware=self.get_middleware(request),
+        )
+
+    @staticmethod
+    def format_error(error):
+        original = getattr(error, "original_error", None)
+        if isinstance(error, GraphQLError) and (
+            original is None or isinstance(original, GraphQLError)
+        ):
+            formatted = error.formatted
+            source = original if original is not None else error
+            default = (
+                "GRAPHQL_PARSE_FAILED"
+                if isinstance(error, GraphQLSyntaxError)
+                else ("GRAPHQL_VALIDATION_FAILED")
+            )
+            formatted["extensions"] = {"code": default, **(source.extensions or {})}
+            return formatted
+        if isinstance(error, HttpError):
+            return {"message": str(error.message), "extensions": {"code": "BAD_REQUEST"}}
+        logger.error(
+            "Unhandled error in a GraphQL resolver",
+            exc_info=(type(original), original, original.__traceback__) if original else error,
+        )
+        formatted = {"message": INTERNAL_MESSAGE, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        if isinstance(error, GraphQLError):
+            formatted["locations"] = error.formatted.get("locations")
+            formatted["path"] = error.path
+        return formatted

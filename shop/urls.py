@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from shop.api.view import ShopGraphQLView
+from shop.views import healthz, ping
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("graphql/", ShopGraphQLView.as_view(graphiql=True), name="graphql"),
+    path("healthz", healthz, name="healthz"),
+    path("ping", ping, name="ping"),
+    path("", include("storefront.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _broker_ok():
+    from shop.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness and readiness: the database always, the broker when configured."""
+    checks = {"database": "ok" if _database_ok() else "down"}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = "ok" if _broker_ok() else "down"
+    else:
+        checks["broker"] = "eager"
+    healthy = all(value != "down" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503
+    )
+
+
+def ping(request):
+    """Touches nothing: the floor a benchmark compares the API against."""
+    return JsonResponse({"pong": True})

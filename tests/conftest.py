@@ -1,0 +1,201 @@
+"""Shared fixtures. Tests run on PostgreSQL and Redis when DATABASE_URL and
+CELERY_BROKER_URL are set (CI sets both and REQUIRE_SERVICES=1, which turns
+a missing service into a failure instead of a skip)."""
+
+import json
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from catalog import services as catalog_services
+from shop.accounts.models import User
+from shop.accounts.tokens import create_access_token
+from shop.celery import app as celery_app
+
+PASSWORD = "purple-rice-2026"
+
+
+def pytest_report_header(config):
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL.split("://")[0] if settings.CELERY_BROKER_URL else "eager"
+    return f"backends: database={database} celery_broker={broker}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _required_services():
+    if os.environ.get("REQUIRE_SERVICES") != "1":
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        pytest.exit(f"REQUIRE_SERVICES=1 but the database is {engine}", returncode=3)
+    if not settings.CELERY_BROKER_URL:
+        pytest.exit("REQUIRE_SERVICES=1 but CELERY_BROKER_URL is not set", returncode=3)
+    try:
+        with celery_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=2, timeout=3)
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"The Celery broker is unreachable: {exc}", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_unless_worker(request):
+    """Tasks run in-process unless a test asks for the real worker."""
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager or not settings.CELERY_BROKER_URL
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class GraphQLClient:
+    """Posts GraphQL requests to /graphql/ as a real HTTP client would."""
+
+    def __init__(self, user=None):
+        self.client = Client(HTTP_HOST="127.0.0.1")
+        self.headers = {}
+        if user is not None:
+            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {create_access_token(user)}"
+
+    def post(self, query, variables=None):
+        response = self.client.post(
+            "/graphql/",
+            json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **self.headers,
+        )
+        return response.status_code, response.json()
+
+    def execute(self, query, variables=None):
+        """Return `data`, failing the test on any top-level error."""
+        status, body = self.post(query, variables)
+        assert "errors" not in body, body
+        assert status == 200
+        return body["data"]
+
+    def error_code(self, query, variables=None):
+        """The `extensions.code` of the first top-level error."""
+        _status, body = self.post(query, variables)
+        assert body.get("errors"), body
+        return body["errors"][0]["extensions"]["code"]
+
+    def upload(self, query, variables, files):
+        """A GraphQL multipart request: `files` maps variable paths to file objects."""
+        file_map = {str(i): [path] for i, path in enumerate(files)}
+        data = {
+            "operations": json.dumps({"query": query, "variables": variables}),
+            "map": json.dumps(file_map),
+        }
+        for i, upload in enumerate(files.values()):
+            data[str(i)] = upload
+        response = self.client.post("/graphql/", data, **self.headers)
+        return response.status_code, response.json()
+
+
+def make_user(phone=None, email=None, **extra):
+    return User.objects.create_user(phone=phone, email=email, password=PASSWORD, **extra)
+
+
+SELLER_DATA = {
+    "name": "武功山紫米合作社",
+    "name_en": "Wugong Mountain Purple Rice Cooperative",
+    "kind": "cooperative",
+    "province": "江西省",
+    "city": "萍乡市",
+    "county": "芦溪县",
+    "township": "万龙山乡",
+    "village": "王龙潭村",
+    "division_code": "360323203201",
+    "linked_poverty_households": 12,
+}
+
+
+@pytest.fixture
+def customer(db):
+    return make_user(phone="13800138001", name="顾客")
+
+
+@pytest.fixture
+def seller_user(db):
+    return make_user(phone="13800138002", name="卖家")
+
+
+@pytest.fixture
+def other_seller_user(db):
+    return make_user(phone="13800138003", name="别的卖家")
+
+
+@pytest.fixture
+def operator(db):
+    return make_user(email="operator@example.cn", name="运营", is_staff=True)
+
+
+@pytest.fixture
+def seller(seller_user, operator):
+    seller = catalog_services.create_seller(seller_user, SELLER_DATA)
+    return catalog_services.verify_seller(operator, seller)
+
+
+@pytest.fixture
+def other_seller(other_seller_user, operator):
+    data = {
+        **SELLER_DATA,
+        "name": "苍溪猕猴桃",
+        "name_en": "Cangxi Kiwifruit",
+        "kind": "enterprise",
+    }
+    data["division_code"] = "510824000000"
+    seller = catalog_services.create_seller(other_seller_user, data)
+    return catalog_services.verify_seller(operator, seller)
+
+
+@pytest.fixture
+def category(db):
+    return catalog_services.create_category("大米", "Rice")
+
+
+@pytest.fixture
+def product(seller, category):
+    product = catalog_services.create_product(
+        seller,
+        category=category,
+        name="武功山紫米",
+        name_en="Wugong purple rice",
+        is_published=True,
+    )
+    catalog_services.create_variant(
+        product,
+        sku="ZM-5KG",
+        name="5 kg bag",
+        net_weight_grams=5000,
+        price="88.00",
+        stock_quantity=10,
+    )
+    return product
+
+
+@pytest.fixture
+def gql():
+    return GraphQLClient
+
+
+ROLES = ("anonymous", "customer", "other_seller", "seller", "operator")
+
+
+@pytest.fixture
+def client_as(customer, seller_user, other_seller_user, operator, seller, other_seller):
+    """A GraphQL client signed in as one of ROLES (the sellers exist and are verified)."""
+    users = {
+        "anonymous": None,
+        "customer": customer,
+        "other_seller": other_seller_user,
+        "seller": seller_user,
+        "operator": operator,
+    }
+    return lambda role: GraphQLClient(users[role])

@@ -1,0 +1,124 @@
+import pytest
+
+from shop.accounts.models import User
+from shop.accounts.tokens import REFRESH, create_refresh_token, user_from_token
+from tests.conftest import PASSWORD, GraphQLClient, make_user
+
+REGISTER = """
+mutation Register($input: AccountRegisterInput!) {
+  accountRegister(input: $input) { user { id phone email roles } errors { field code message } }
+}"""
+TOKEN = """
+mutation Token($login: String!, $password: String!) {
+  tokenCreate(login: $login, password: $password) {
+    token refreshToken user { phone } errors { field code }
+  }
+}"""
+REFRESH_TOKEN = """
+mutation Refresh($token: String!) {
+  tokenRefresh(refreshToken: $token) { token errors { field code } }
+}"""
+ME = "{ me { phone email roles } }"
+
+
+@pytest.mark.django_db
+def test_register_with_mainland_mobile_normalises_to_e164():
+    data = GraphQLClient().execute(
+        REGISTER, {"input": {"phone": "138 0013 8000", "password": PASSWORD, "name": "李"}}
+    )["accountRegister"]
+    assert data["errors"] == []
+    assert data["user"]["phone"] == "+8613800138000"
+    assert data["user"]["roles"] == ["CUSTOMER"]
+    assert User.objects.get().phone == "+8613800138000"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("variables", "field", "code"),
+    [
+        ({"phone": "12345", "password": PASSWORD}, "phone", "INVALID_PHONE"),
+        ({"phone": "+12025550123", "password": PASSWORD}, "phone", "INVALID_PHONE"),
+        ({"phone": "01088886666", "password": PASSWORD}, "phone", "INVALID_PHONE"),
+        ({"email": "not-an-email", "password": PASSWORD}, "email", "INVALID"),
+        ({"phone": "13800138000", "password": "123"}, "password", "PASSWORD_TOO_WEAK"),
+        ({"password": PASSWORD}, "phone", "REQUIRED"),
+    ],
+)
+def test_register_rejects_bad_input_and_writes_nothing(variables, field, code):
+    data = GraphQLClient().execute(REGISTER, {"input": variables})["accountRegister"]
+    assert data["user"] is None
+    assert [(e["field"], e["code"]) for e in data["errors"]] == [(field, code)]
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_register_refuses_a_taken_phone_or_email():
+    make_user(phone="13800138000", email="li@example.cn")
+    client = GraphQLClient()
+    taken_phone = client.execute(
+        REGISTER, {"input": {"phone": "+86 138-0013-8000", "password": PASSWORD}}
+    )
+    taken_email = client.execute(
+        REGISTER, {"input": {"email": "LI@example.cn", "password": PASSWORD}}
+    )
+    assert taken_phone["accountRegister"]["errors"][0]["code"] == "UNIQUE"
+    assert taken_email["accountRegister"]["errors"][0]["code"] == "UNIQUE"
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("login", ["13800138000", "+8613800138000", "LI@example.cn"])
+def test_sign_in_by_phone_or_email_then_use_the_token(login):
+    make_user(phone="13800138000", email="li@example.cn")
+    data = GraphQLClient().execute(TOKEN, {"login": login, "password": PASSWORD})["tokenCreate"]
+    assert data["errors"] == []
+    client = GraphQLClient()
+    client.headers["HTTP_AUTHORIZATION"] = f"Bearer {data['token']}"
+    assert client.execute(ME)["me"]["phone"] == "+8613800138000"
+
+
+@pytest.mark.django_db
+def test_wrong_password_and_inactive_user_get_invalid_credentials():
+    make_user(phone="13800138000")
+    make_user(phone="13800138009", is_active=False)
+    client = GraphQLClient()
+    wrong = client.execute(TOKEN, {"login": "13800138000", "password": "nope-nope-nope"})
+    inactive = client.execute(TOKEN, {"login": "13800138009", "password": PASSWORD})
+    for data in (wrong, inactive):
+        assert data["tokenCreate"]["token"] is None
+        assert data["tokenCreate"]["errors"] == [{"field": "login", "code": "INVALID_CREDENTIALS"}]
+
+
+@pytest.mark.django_db
+def test_refresh_gives_a_new_access_token_until_tokens_are_revoked():
+    user = make_user(phone="13800138000")
+    refresh = create_refresh_token(user)
+    client = GraphQLClient()
+    data = client.execute(REFRESH_TOKEN, {"token": refresh})["tokenRefresh"]
+    assert data["errors"] == [] and data["token"]
+    user.rotate_token_key()
+    revoked = client.execute(REFRESH_TOKEN, {"token": refresh})["tokenRefresh"]
+    assert revoked["token"] is None
+    assert revoked["errors"] == [{"field": "refreshToken", "code": "INVALID_TOKEN"}]
+
+
+@pytest.mark.django_db
+def test_an_access_token_is_not_a_refresh_token():
+    make_user(phone="13800138000")
+    data = GraphQLClient().execute(TOKEN, {"login": "13800138000", "password": PASSWORD})
+    access = data["tokenCreate"]["token"]
+    assert user_from_token(access, REFRESH) is None
+
+
+@pytest.mark.django_db
+def test_me_is_null_when_anonymous_and_with_a_forged_token():
+    assert GraphQLClient().execute(ME)["me"] is None
+    forged = GraphQLClient()
+    forged.headers["HTTP_AUTHORIZATION"] = "Bearer eyJhbGciOiJIUzI1NiJ9.e30.bad"
+    assert forged.execute(ME)["me"] is None
+
+
+def test_roles_follow_memberships(client_as):
+    assert client_as("customer").execute(ME)["me"]["roles"] == ["CUSTOMER"]
+    assert client_as("seller").execute(ME)["me"]["roles"] == ["CUSTOMER", "SELLER"]
+    assert client_as("operator").execute(ME)["me"]["roles"] == ["CUSTOMER", "OPERATOR"]

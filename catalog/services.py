@@ -22,6 +22,7 @@ from catalog.models import (
     Seller,
 )
 from catalog.validators import is_division_code, normalize_gtin
+from shop.api.public_cache import invalidate_public_responses
 from shop.errors import DomainError
 
 PRODUCT_FIELDS = ("name", "name_en", "description", "origin", "storage", "shelf_life_days")
@@ -277,6 +278,7 @@ def update_stock(variant, *, quantity=None, delta=None):
             raise DomainError(
                 Code.INSUFFICIENT_STOCK, _("Not enough stock for this change."), "delta"
             )
+    invalidate_public_responses()
     variant.refresh_from_db(fields=["stock_quantity"])
     return variant
 

@@ -7,7 +7,6 @@ staff and operator (staff users). Resolvers call these once per request.
 from enum import Enum
 
 from django.utils.translation import gettext_lazy as _
-
 from graphql import GraphQLError
 
 

@@ -199,3 +199,13 @@ def client_as(customer, seller_user, other_seller_user, operator, seller, other_
         "operator": operator,
     }
     return lambda role: GraphQLClient(users[role])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rolled-back test data must not survive in cached public responses."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -54,7 +54,7 @@ class Seller(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return queryset & visible_sellers(info.context.user)
+        return queryset.all() & visible_sellers(info.context.user)
 
     @staticmethod
     def resolve_region(root, info):
@@ -74,20 +74,22 @@ class Farm(DjangoObjectType):
     latitude = graphene.Float(required=True)
     longitude = graphene.Float(required=True)
     area_mu = graphene.Float(required=True)
+    seller = graphene.Field(Seller, required=True)
 
     class Meta:
         model = models.Farm
         interfaces = (relay.Node,)
-        fields = ("id", "name", "name_en", "village", "produce", "seller")
+        fields = ("id", "name", "name_en", "village", "produce")
 
 
 class Category(DjangoObjectType):
+    parent = graphene.Field(lambda: Category)
     children = graphene.List(graphene.NonNull(lambda: Category), required=True)
 
     class Meta:
         model = models.Category
         interfaces = (relay.Node,)
-        fields = ("id", "name", "name_en", "slug", "parent")
+        fields = ("id", "name", "name_en", "slug")
 
     @staticmethod
     def resolve_children(root, info):
@@ -102,11 +104,12 @@ class CategoryConnection(CountableConnection):
 class ProductVariant(DjangoObjectType):
     price = graphene.Field(Money, required=True)
     stock_quantity = graphene.Int(required=True)
+    product = graphene.Field(lambda: Product, required=True)
 
     class Meta:
         model = models.ProductVariant
         interfaces = (relay.Node,)
-        fields = ("id", "sku", "gtin", "name", "net_weight_grams", "cold_chain", "product")
+        fields = ("id", "sku", "gtin", "name", "net_weight_grams", "cold_chain")
 
     @staticmethod
     def resolve_price(root, info):
@@ -167,6 +170,9 @@ class Product(DjangoObjectType):
         description="The first picture's thumbnail, or null when there is no picture.",
     )
     price_range = graphene.Field(MoneyRange, description="Cheapest and dearest variant.")
+    seller = graphene.Field(Seller, required=True)
+    category = graphene.Field(Category, required=True)
+    farm = graphene.Field(Farm)
 
     class Meta:
         model = models.Product
@@ -183,14 +189,11 @@ class Product(DjangoObjectType):
             "is_published",
             "created_at",
             "updated_at",
-            "seller",
-            "category",
-            "farm",
         )
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return queryset & visible_products(info.context.user)
+        return queryset.all() & visible_products(info.context.user)
 
     @staticmethod
     def resolve_variants(root, info):

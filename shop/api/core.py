@@ -5,10 +5,10 @@ from decimal import Decimal
 import graphene
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from graphql import GraphQLError
 from graphql_relay import from_global_id
 
 from catalog.models import CURRENCY
-from graphql import GraphQLError
 from shop.errors import DomainError
 
 

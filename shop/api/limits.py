@@ -5,7 +5,6 @@ counts `first` times (the maximum page size when `first` is a variable).
 """
 
 from django.conf import settings
-
 from graphql import (
     FieldNode,
     FragmentSpreadNode,

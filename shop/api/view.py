@@ -2,7 +2,7 @@
 
 On top of graphene-django's view it adds: a bounded cache of parsed and
 validated documents, depth and cost limits, the GraphQL multipart upload
-protocol, CSRF checks only for cookie-authenticated requests, and errors
+protocol, CSRF checks only for cookie-authenticated requests (the URL is csrf_exempt), and errors
 that never leak an exception's text.
 """
 
@@ -14,7 +14,6 @@ from django.http import HttpResponseBadRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
-
 from graphql import (
     ExecutionResult,
     GraphQLError,
@@ -26,6 +25,8 @@ from graphql import (
     specified_rules,
     validate,
 )
+
+from shop.api import public_cache
 from shop.api.limits import QueryLimitsRule
 
 logger = logging.getLogger("shop.graphql")
@@ -61,6 +62,35 @@ class ShopGraphQLView(GraphQLView):
     @staticmethod
     def _cookie_authenticated(request):
         return not getattr(request, "bearer_token", None) and request.user.is_authenticated
+
+    def get_response(self, request, data, show_graphiql=False):
+        """Serve anonymous queries from the public response cache when possible."""
+        key = self._public_cache_key(request, data, show_graphiql)
+        if key is not None:
+            cached = public_cache.get(key)
+            if cached is not None:
+                return cached, 200
+        body, status = super().get_response(request, data, show_graphiql)
+        if key is not None and status == 200 and not getattr(request, "graphql_errors", True):
+            public_cache.put(key, body)
+        return body, status
+
+    def _public_cache_key(self, request, data, show_graphiql):
+        if (
+            show_graphiql
+            or request.GET.get("pretty")
+            or getattr(request, "bearer_token", None)
+            or request.user.is_authenticated
+        ):
+            return None
+        query, variables, operation_name, _id = self.get_graphql_params(request, data)
+        if not query or request.content_type == "multipart/form-data":
+            return None
+        document, errors = _parsed(self.schema.graphql_schema, query)
+        operation = None if errors else get_operation_ast(document, operation_name)
+        if operation is None or operation.operation != OperationType.QUERY:
+            return None
+        return public_cache.cache_key(query, variables, operation_name, request.LANGUAGE_CODE)
 
     def parse_body(self, request):
         if self.get_content_type(request) == "multipart/form-data" and "operations" in request.POST:
@@ -99,7 +129,7 @@ class ShopGraphQLView(GraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseBadRequest("Only queries can be sent with GET."))
-        return execute(
+        result = execute(
             self.schema.graphql_schema,
             document,
             root_value=self.get_root_value(request),
@@ -108,6 +138,8 @@ class ShopGraphQLView(GraphQLView):
             operation_name=operation_name,
             middleware=self.get_middleware(request),
         )
+        request.graphql_errors = bool(result.errors)
+        return result
 
     @staticmethod
     def format_error(error):

@@ -1,0 +1,32 @@
+"""graphql/ is the API contract: it must match the live schema."""
+
+from pathlib import Path
+
+import pytest
+from graphql import parse, print_schema, validate
+
+from shop.schema import schema
+
+CONTRACT = Path(__file__).resolve().parents[2] / "graphql"
+OPERATIONS = sorted((CONTRACT / "operations").glob("*.graphql"))
+
+
+def test_committed_schema_matches_the_live_schema():
+    committed = (CONTRACT / "schema.graphql").read_text(encoding="utf-8")
+    assert committed == print_schema(schema.graphql_schema), (
+        "graphql/schema.graphql is stale: run `python manage.py graphql_schema`"
+    )
+
+
+def test_there_are_example_operations():
+    assert len(OPERATIONS) >= 5
+
+
+@pytest.mark.parametrize("path", OPERATIONS, ids=lambda p: p.name)
+def test_example_operation_is_valid_against_the_schema(path):
+    errors = validate(schema.graphql_schema, parse(path.read_text(encoding="utf-8")))
+    assert errors == [], [e.message for e in errors]
+
+
+def test_no_python_in_the_contract_folder():
+    assert not list(CONTRACT.rglob("*.py")), "a graphql package would shadow graphql-core"

@@ -3,6 +3,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 
 def _database_ok():
@@ -15,11 +16,9 @@ def _database_ok():
 
 
 def _broker_ok():
-    from shop.celery import app
-
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:
         return False

@@ -4,87 +4,162 @@ import io
 import os
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 from catalog.errors import CatalogErrorCode as Code
+from catalog.models import ProductImageThumbnail
 from shop.errors import DomainError
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Only these decoders ever see an upload. JPEG also opens MPO, the JPEG variant
+# many phone cameras write; the value is the extension the file is stored under.
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
+# What Pillow raises for data it cannot read.
+UNREADABLE = (OSError, EOFError, SyntaxError, ValueError)
+
 THUMBNAIL_SIZES = (256, 768)
 THUMBNAIL_FORMATS = {
-    "jpeg": ("JPEG", {"quality": 85, "optimize": True}),
+    "jpeg": ("JPEG", {"quality": 85, "optimize": True, "progressive": True}),
     "webp": ("WEBP", {"quality": 80}),
 }
+# EXIF orientation -> the transposition that makes the picture upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _too_large(message):
+    return DomainError(Code.IMAGE_TOO_LARGE, message, "image")
 
 
 def validate_upload(upload):
     """Refuse anything that is not a sane JPEG, PNG or WebP picture.
 
-    The size is checked before reading, the pixel count before decoding
-    (so a decompression bomb is refused cheaply), and the whole file is then
-    decoded once to catch truncated or corrupt data.
+    The byte size is checked before reading and the pixel count from the header
+    before decoding, so a decompression bomb is refused cheaply; our
+    IMAGE_MAX_PIXELS decides first and Pillow's own guard (twice
+    Image.MAX_IMAGE_PIXELS) is a backstop with the same error code. One full
+    decode then catches truncated or corrupt data. Finally the file gets the
+    extension of its real format, so it is never served as HTML or SVG.
     """
     if upload is None:
         raise DomainError(Code.REQUIRED, _("Attach an image file."), "image")
+    if not isinstance(upload, File):
+        raise DomainError(Code.INVALID_IMAGE, _("Send the picture as a file upload."), "image")
     if upload.size > settings.IMAGE_MAX_BYTES:
-        raise DomainError(
-            Code.IMAGE_TOO_LARGE,
-            _("The file is larger than %(mb)d MB.") % {"mb": settings.IMAGE_MAX_BYTES // 2**20},
-            "image",
+        raise _too_large(
+            _("The file is larger than %(size)s.")
+            % {"size": filesizeformat(settings.IMAGE_MAX_BYTES)}
         )
+    too_many_pixels = _("The picture has too many pixels.")
     try:
         upload.seek(0)
-        with Image.open(upload) as picture:
-            if picture.format not in ALLOWED_FORMATS:
-                raise DomainError(
-                    Code.INVALID_IMAGE, _("Upload a JPEG, PNG or WebP picture."), "image"
-                )
+        with Image.open(upload, formats=ALLOWED_FORMATS) as picture:
             width, height = picture.size
             if width * height > settings.IMAGE_MAX_PIXELS:
-                raise DomainError(
-                    Code.IMAGE_TOO_LARGE, _("The picture has too many pixels."), "image"
-                )
+                raise _too_large(too_many_pixels)
             picture.load()
-    except DomainError:
-        raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            extension = EXTENSIONS[picture.format]
+    except Image.DecompressionBombError as exc:
+        raise _too_large(too_many_pixels) from exc
+    except UNREADABLE as exc:
         raise DomainError(
-            Code.INVALID_IMAGE, _("The file is not a readable picture."), "image"
+            Code.INVALID_IMAGE, _("Upload a readable JPEG, PNG or WebP picture."), "image"
         ) from exc
     finally:
         upload.seek(0)
+    stem = os.path.splitext(os.path.basename(upload.name or ""))[0] or "image"
+    upload.name = f"{stem}.{extension}"
 
 
-def render_thumbnail(source, size, fmt):
-    """Return the bytes of `source` fitted into a size x size box in `fmt`."""
-    pil_format, options = THUMBNAIL_FORMATS[fmt]
-    with Image.open(source) as picture:
-        picture = ImageOps.exif_transpose(picture)
+def _orientation(picture):
+    """The EXIF orientation; None when absent or unreadable, as browsers treat it."""
+    try:
+        return picture.getexif().get(ExifTags.Base.Orientation)
+    except UNREADABLE:
+        return None
+
+
+def _flatten(picture):
+    """JPEG has no alpha channel: put transparent pictures on white, not black."""
+    if picture.mode != "RGBA":
+        return picture
+    background = Image.new("RGB", picture.size, "white")
+    background.paste(picture, mask=picture.getchannel("A"))
+    return background
+
+
+def render_thumbnails(source):
+    """Return {(size, fmt): bytes} for every thumbnail, decoding the original once.
+
+    The EXIF orientation is applied (phones store portraits sideways) and the
+    other metadata, such as the GPS position, is dropped; the colour profile is
+    kept so colours stay right. Pillow's ImageOps.exif_transpose is not used:
+    it rewrites the EXIF block and fails on slightly malformed ones.
+    """
+    largest = (max(THUMBNAIL_SIZES),) * 2
+    with Image.open(source) as original:
+        orientation = _orientation(original)
+        # A CMYK or grey colour profile would be wrong once the picture is RGB.
+        rgb = original.mode in ("RGB", "RGBA")
+        icc_profile = original.info.get("icc_profile") if rgb else None
+        original.draft("RGB", largest)  # JPEG: decode at a reduced scale
+        picture = original.convert("RGBA" if original.has_transparency_data else "RGB")
+    picture.thumbnail(largest, Image.Resampling.LANCZOS)
+    if orientation in UPRIGHT:
+        picture = picture.transpose(UPRIGHT[orientation])
+    rendered = {}
+    for size in sorted(THUMBNAIL_SIZES, reverse=True):
         picture.thumbnail((size, size), Image.Resampling.LANCZOS)
-        if picture.mode not in ("RGB", "RGBA") or pil_format == "JPEG":
-            picture = picture.convert("RGB")
-        out = io.BytesIO()
-        picture.save(out, pil_format, **options)
-    return out.getvalue()
+        for fmt, (pil_format, options) in THUMBNAIL_FORMATS.items():
+            out = io.BytesIO()
+            encoded = _flatten(picture) if pil_format == "JPEG" else picture
+            encoded.save(out, pil_format, icc_profile=icc_profile, **options)
+            rendered[size, fmt] = out.getvalue()
+    return rendered
+
+
+def save_thumbnail(product_image, size, fmt, data):
+    """Store one thumbnail; return False, leaving no file, if another run stored it first."""
+    base = os.path.splitext(os.path.basename(product_image.image.name))[0]
+    thumbnail = ProductImageThumbnail(image=product_image, size=size, format=fmt)
+    thumbnail.file.save(f"{base}-{size}.{fmt}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            thumbnail.save()
+    except IntegrityError:
+        thumbnail.file.delete(save=False)
+        return False
+    return True
 
 
 def make_thumbnail_files(product_image):
-    """Create the missing thumbnails of a ProductImage; return how many were made."""
-    from catalog.models import ProductImageThumbnail
+    """Create the missing thumbnails of a ProductImage; return how many were made.
 
+    Idempotent, and safe when two runs overlap: the unique constraint
+    thumbnail_unique decides which copy is kept.
+    """
     existing = set(product_image.thumbnails.values_list("size", "format"))
-    base = os.path.splitext(os.path.basename(product_image.image.name))[0]
-    made = 0
-    for size in THUMBNAIL_SIZES:
-        for fmt in THUMBNAIL_FORMATS:
-            if (size, fmt) in existing:
-                continue
-            with product_image.image.open("rb") as source:
-                data = render_thumbnail(source, size, fmt)
-            thumbnail = ProductImageThumbnail(image=product_image, size=size, format=fmt)
-            thumbnail.file.save(f"{base}-{size}.{fmt}", ContentFile(data), save=False)
-            thumbnail.save()
-            made += 1
-    return made
+    missing = [
+        (size, fmt)
+        for size in THUMBNAIL_SIZES
+        for fmt in THUMBNAIL_FORMATS
+        if (size, fmt) not in existing
+    ]
+    if not missing:
+        return 0
+    with product_image.image.open("rb") as source:
+        rendered = render_thumbnails(source)
+    return sum(
+        save_thumbnail(product_image, size, fmt, rendered[size, fmt]) for size, fmt in missing
+    )

@@ -1,12 +1,17 @@
+"""Background work of the catalogue: thin wrappers around catalog.images."""
+
 from celery import shared_task
 
 from catalog.images import make_thumbnail_files
 from catalog.models import ProductImage
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=10)
-def make_thumbnails(self, image_id):
-    """Make the thumbnails of one product image. Safe to run twice."""
+@shared_task
+def make_thumbnails(image_id):
+    """Make the missing thumbnails of one product image; return how many were made.
+
+    Safe to run twice, even at once, and a no-op for an image deleted meanwhile.
+    """
     image = ProductImage.objects.filter(pk=image_id).first()
     if image is None:
         return 0

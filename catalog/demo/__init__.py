@@ -1,0 +1,1 @@
+"""Demo and benchmark data for the catalogue (used by the load_demo command)."""

@@ -118,14 +118,32 @@ def filter_products(
     return queryset
 
 
-def prefetch_for_listing(queryset, *, variants=True, images=True):
-    """Fetch related rows in bulk: a constant number of queries per page."""
+def prefetch_for_listing(queryset, selected=None):
+    """Fetch in bulk what a product list shows: a constant number of queries per page.
+
+    `selected` holds the field paths asked for below each product (e.g.
+    "seller.farms"); None means everything a product page shows.
+    """
+
+    def wants(*paths):
+        return selected is None or any(
+            p == path or p.startswith(path + ".") for path in paths for p in selected
+        )
+
     queryset = queryset.select_related("seller", "category", "farm")
-    if variants:
+    if wants("category.parent"):
+        queryset = queryset.select_related("category__parent")
+    if wants("farm.seller"):
+        queryset = queryset.select_related("farm__seller")
+    if wants("category.children"):
+        queryset = queryset.prefetch_related("category__children")
+    if wants("seller.farms"):
+        queryset = queryset.prefetch_related("seller__farms")
+    if wants("variants", "priceRange"):
         queryset = queryset.prefetch_related(
             Prefetch("variants", queryset=ProductVariant.objects.order_by("sort_order", "id"))
         )
-    if images:
+    if wants("images", "thumbnail"):
         queryset = queryset.prefetch_related(
             Prefetch(
                 "images",

@@ -26,7 +26,9 @@ from shop.api.public_cache import invalidate_public_responses
 from shop.errors import DomainError
 
 PRODUCT_FIELDS = ("name", "name_en", "description", "origin", "storage", "shelf_life_days")
-VARIANT_FIELDS = ("name", "net_weight_grams", "cold_chain", "sort_order")
+SELLER_TEXT_FIELDS = ("name", "name_en", "province", "city", "county", "township", "village")
+PRODUCT_TEXT_FIELDS = ("name", "name_en", "origin", "storage")
+VARIANT_TEXT_FIELDS = ("sku", "name")
 
 
 def unique_slug(model, *names):
@@ -39,6 +41,20 @@ def unique_slug(model, *names):
     return slug
 
 
+def _api_name(field):
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _check_lengths(model, data, fields):
+    """Refuse text longer than its column (PostgreSQL would fail with a DataError)."""
+    for field in fields:
+        value = data.get(field)
+        limit = model._meta.get_field(field).max_length
+        if isinstance(value, str) and len(value.strip()) > limit:
+            raise DomainError(Code.INVALID, _("At most %d characters.") % limit, _api_name(field))
+
+
 def _require_text(data, field, api_field=None):
     value = (data.get(field) or "").strip()
     if not value:
@@ -49,6 +65,7 @@ def _require_text(data, field, api_field=None):
 def create_seller(user, data):
     """Register a seller with `user` as its first member; an operator verifies it later."""
     name = _require_text(data, "name")
+    _check_lengths(Seller, data, SELLER_TEXT_FIELDS)
     division_code = (data.get("division_code") or "").strip()
     if not is_division_code(division_code):
         raise DomainError(
@@ -118,6 +135,7 @@ def _check_farm(seller, farm):
 
 def create_product(seller, *, category, farm=None, **data):
     name = _require_text(data, "name")
+    _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
     _check_shelf_life(data)
     _check_publishable(seller, data)
     _check_farm(seller, farm)
@@ -140,6 +158,7 @@ def update_product(product, **data):
     if "category" in data and data["category"] is None:
         raise DomainError(Code.REQUIRED, _("This field is required."), "category")
     data["is_published"] = bool(data.get("is_published", product.is_published))
+    _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
     _check_shelf_life(data)
     _check_publishable(product.seller, data)
     _check_farm(product.seller, data.get("farm"))
@@ -186,10 +205,16 @@ def _clean_gtin(value):
     return gtin
 
 
-def _clean_stock(value):
+def _clean_stock(value, field="stockQuantity"):
     if value is None or value < 0:
-        raise DomainError(Code.INVALID_STOCK, _("Stock cannot be negative."), "stockQuantity")
+        raise DomainError(Code.INVALID_STOCK, _("Stock cannot be negative."), field)
     return value
+
+
+def _clean_sort_order(value):
+    if value is not None and value < 0:
+        raise DomainError(Code.INVALID, _("The sort order cannot be negative."), "sortOrder")
+    return value or 0
 
 
 def _clean_weight(value):
@@ -224,6 +249,8 @@ def create_variant(product, **data):
     gtin = _clean_gtin(data.get("gtin"))
     stock = _clean_stock(data.get("stock_quantity", 0))
     weight = _clean_weight(data.get("net_weight_grams"))
+    sort_order = _clean_sort_order(data.get("sort_order"))
+    _check_lengths(ProductVariant, data, VARIANT_TEXT_FIELDS)
     _check_unique_variant(product.seller, sku, gtin)
     return _save_variant(
         ProductVariant(
@@ -236,12 +263,14 @@ def create_variant(product, **data):
             stock_quantity=stock,
             net_weight_grams=weight,
             cold_chain=bool(data.get("cold_chain")),
-            sort_order=data.get("sort_order") or 0,
+            sort_order=sort_order,
         )
     )
 
 
 def update_variant(variant, **data):
+    _check_lengths(ProductVariant, data, VARIANT_TEXT_FIELDS)
+    _clean_sort_order(data.get("sort_order"))
     if "sku" in data:
         variant.sku = _require_text(data, "sku")
     if "name" in data:
@@ -268,7 +297,7 @@ def update_stock(variant, *, quantity=None, delta=None):
     if (quantity is None) == (delta is None):
         raise DomainError(Code.INVALID, _("Give either a quantity or a delta."), "quantity")
     if quantity is not None:
-        _clean_stock(quantity)
+        _clean_stock(quantity, "quantity")
         ProductVariant.objects.filter(pk=variant.pk).update(stock_quantity=quantity)
     else:
         updated = ProductVariant.objects.filter(pk=variant.pk, stock_quantity__gte=-delta).update(
@@ -288,12 +317,19 @@ def add_product_image(product, upload, alt=""):
     from catalog.tasks import make_thumbnails
 
     validate_upload(upload)
-    with transaction.atomic():
-        last = product.images.order_by("-sort_order").values_list("sort_order", flat=True).first()
-        image = ProductImage.objects.create(
-            product=product, image=upload, alt=alt.strip(), sort_order=(last or 0) + 1
-        )
-        transaction.on_commit(lambda: make_thumbnails.delay(image.pk))
+    image = ProductImage(product=product, alt=alt.strip())
+    try:
+        with transaction.atomic():
+            last = product.images.order_by("-sort_order").values_list("sort_order", flat=True)
+            image.sort_order = (last.first() or 0) + 1
+            image.image.save(upload.name, upload, save=False)
+            image.save()
+            transaction.on_commit(lambda: make_thumbnails.delay(image.pk))
+    except Exception:
+        if image.image:
+            # The file reached storage but its row did not: leave nothing behind.
+            image.image.delete(save=False)
+        raise
     return image
 
 

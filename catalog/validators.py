@@ -2,8 +2,8 @@
 
 import re
 
-GTIN14_RE = re.compile(r"^\d{14}$")
-DIVISION_CODE_RE = re.compile(r"^\d{12}$")
+GTIN14_RE = re.compile(r"^[0-9]{14}$")
+DIVISION_CODE_RE = re.compile(r"^[0-9]{12}$")
 
 
 def gs1_check_digit(digits: str) -> int:
@@ -21,7 +21,7 @@ def normalize_gtin(value: str) -> str | None:
     Digital Link requires 14 digits in the path.
     """
     value = (value or "").strip()
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not (value.isascii() and value.isdigit()) or len(value) not in (8, 12, 13, 14):
         return None
     value = value.zfill(14)
     if gs1_check_digit(value[:-1]) != int(value[-1]):

@@ -5,10 +5,11 @@ from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
+from shop.api.core import NodeField
 
 
 class Query(AccountQueries, CatalogQueries, graphene.ObjectType):
-    node = relay.Node.Field()
+    node = NodeField(relay.Node)
 
 
 class Mutation(AccountMutations, CatalogMutations, graphene.ObjectType):

@@ -87,7 +87,10 @@ class CatalogQueries(graphene.ObjectType):
         description="Published products of verified sellers (and your own when signed in).",
     )
     product = graphene.Field(Product, id=graphene.ID(), slug=graphene.String())
-    categories = KeysetConnectionField(CategoryConnection, level=graphene.Int())
+    categories = KeysetConnectionField(
+        CategoryConnection,
+        top_level=graphene.Boolean(description="Only categories without a parent."),
+    )
     sellers = KeysetConnectionField(SellerConnection, filter=SellerFilterInput())
     seller = graphene.Field(Seller, id=graphene.ID(), slug=graphene.String())
 
@@ -100,12 +103,7 @@ class CatalogQueries(graphene.ObjectType):
         )
         if field == "min_price":
             queryset = with_min_price(queryset)
-        selected = selected_paths(info, ("edges", "node"))
-        queryset = prefetch_for_listing(
-            queryset,
-            variants=bool({"variants", "priceRange"} & selected),
-            images=bool({"images", "thumbnail"} & selected),
-        )
+        queryset = prefetch_for_listing(queryset, selected_paths(info, ("edges", "node")))
         return keyset_page(
             ProductConnection,
             queryset,
@@ -119,7 +117,7 @@ class CatalogQueries(graphene.ObjectType):
     def resolve_product(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
             raise BadInput("INVALID_ARGUMENT", _("Give either an id or a slug."))
-        queryset = prefetch_for_listing(visible_products(info.context.user))
+        queryset = prefetch_for_listing(visible_products(info.context.user), selected_paths(info))
         if id:
             try:
                 return node_from_global_id(id, "Product", models.Product, queryset)
@@ -130,9 +128,9 @@ class CatalogQueries(graphene.ObjectType):
         return queryset.filter(slug=slug).first()
 
     @staticmethod
-    def resolve_categories(root, info, first=None, after=None, level=None, **_):
-        queryset = models.Category.objects.all()
-        if level == 0:
+    def resolve_categories(root, info, first=None, after=None, top_level=False, **_):
+        queryset = models.Category.objects.select_related("parent").prefetch_related("children")
+        if top_level:
             queryset = queryset.filter(parent__isnull=True)
         return keyset_page(
             CategoryConnection, queryset, keys=["name", "id"], first=first, after=after

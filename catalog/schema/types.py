@@ -18,7 +18,9 @@ ThumbnailFormatEnum = graphene.Enum.from_enum(
 
 
 def absolute_media_url(file):
-    return f"{settings.PUBLIC_BASE_URL}{settings.MEDIA_URL}{file.name}"
+    """The storage's (percent-encoded) URL, made absolute unless it already is."""
+    url = file.url
+    return url if "://" in url else f"{settings.PUBLIC_BASE_URL}{url}"
 
 
 class Region(graphene.ObjectType):
@@ -35,6 +37,7 @@ class Region(graphene.ObjectType):
 class Seller(DjangoObjectType):
     kind = SellerKindEnum(required=True)
     region = graphene.Field(Region, required=True)
+    farms = graphene.List(graphene.NonNull(lambda: Farm), required=True)
 
     class Meta:
         model = models.Seller
@@ -49,7 +52,6 @@ class Seller(DjangoObjectType):
             "is_poverty_household",
             "linked_poverty_households",
             "story",
-            "farms",
         )
 
     @classmethod
@@ -81,6 +83,12 @@ class Farm(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("id", "name", "name_en", "village", "produce")
 
+    @classmethod
+    def get_node(cls, info, id):
+        """node(id): only farms of sellers the user may see."""
+        user = info.context.user
+        return models.Farm.objects.filter(pk=id, seller__in=visible_sellers(user)).first()
+
 
 class Category(DjangoObjectType):
     parent = graphene.Field(lambda: Category)
@@ -111,6 +119,12 @@ class ProductVariant(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("id", "sku", "gtin", "name", "net_weight_grams", "cold_chain")
 
+    @classmethod
+    def get_node(cls, info, id):
+        """node(id): only variants of products the user may see."""
+        visible = visible_products(info.context.user)
+        return models.ProductVariant.objects.filter(pk=id, product__in=visible).first()
+
     @staticmethod
     def resolve_price(root, info):
         return money(root.price)
@@ -136,6 +150,12 @@ class ProductImage(DjangoObjectType):
         model = models.ProductImage
         interfaces = (relay.Node,)
         fields = ("id", "alt", "width", "height", "sort_order")
+
+    @classmethod
+    def get_node(cls, info, id):
+        """node(id): only pictures of products the user may see."""
+        visible = visible_products(info.context.user)
+        return models.ProductImage.objects.filter(pk=id, product__in=visible).first()
 
     @staticmethod
     def resolve_url(root, info):

@@ -5,6 +5,7 @@ from decimal import Decimal
 import graphene
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from graphene import relay
 from graphql import GraphQLError
 from graphql_relay import from_global_id
 
@@ -110,3 +111,21 @@ def page_size(first):
             _("`first` must be between 0 and %d.") % settings.GRAPHQL_PAGE_SIZE_MAX,
         )
     return first
+
+
+class NodeField(relay.node.NodeField):
+    """`node(id)` whose malformed IDs raise INVALID_ID instead of a bare exception."""
+
+    def wrap_resolve(self, parent_resolver):
+        resolve = super().wrap_resolve(parent_resolver)
+
+        def resolver(root, info, id):
+            type_name, pk = from_global_id(id)
+            found = info.schema.get_type(type_name) if type_name else None
+            graphene_type = getattr(found, "graphene_type", None)
+            meta = getattr(graphene_type, "_meta", None)
+            if relay.Node not in getattr(meta, "interfaces", ()) or not str(pk).isdigit():
+                raise BadInput("INVALID_ID", _("This is not a valid ID."))
+            return resolve(root, info, id=id)
+
+        return resolver

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
@@ -61,7 +62,11 @@ def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending
     ordered = queryset.order_by(*[f"-{k}" if descending else k for k in keys])
     page_qs = ordered
     if after:
-        page_qs = page_qs.filter(_after(keys, _decode(after, len(keys)), descending))
+        try:
+            page_qs = page_qs.filter(_after(keys, _decode(after, len(keys)), descending))
+        except (ValueError, TypeError, ValidationError) as exc:
+            # Decoded, but its values do not fit the sort keys (e.g. from another sort).
+            raise BadInput("INVALID_CURSOR", _("This cursor is not valid.")) from exc
     rows = list(page_qs[: first + 1])
     has_next = len(rows) > first
     rows = rows[:first]

@@ -1,0 +1,251 @@
+"""Catalogue services and selectors, the database's own guards, and concurrent stock changes."""
+
+import os
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from graphql_relay import to_global_id
+
+from catalog import services
+from catalog.errors import CatalogErrorCode as Code
+from catalog.models import ProductVariant, Seller
+from catalog.selectors import category_with_descendants, division_prefix
+from catalog.validators import normalize_gtin
+from shop.errors import DomainError
+from tests.conftest import GraphQLClient
+
+
+@pytest.fixture
+def variant(product):
+    return product.variants.get()
+
+
+def refused(code, field, call, *args, **kwargs):
+    with pytest.raises(DomainError) as caught:
+        call(*args, **kwargs)
+    assert (caught.value.code, caught.value.field) == (code, field)
+    return caught.value
+
+
+# --- pure helpers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4006381333931", "04006381333931"),
+        ("04006381333931", "04006381333931"),
+        ("96385074", "00000096385074"),
+        ("036000291452", "00036000291452"),
+        (" 4006381333931\n", "04006381333931"),
+        ("4006381333932", None),
+        ("400638133393", None),
+        ("4006381333", None),
+        ("", None),
+        (None, None),
+        ("4006-38133393", None),
+    ],
+)
+def test_normalize_gtin(value, expected):
+    assert normalize_gtin(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "prefix"),
+    [
+        ("360000000000", "36"),
+        ("360300000000", "3603"),
+        ("360323000000", "360323"),
+        ("360323203000", "360323203"),
+        ("360323203201", "360323203201"),
+        ("110101001001", "110101001001"),
+        ("510824000000", "510824"),
+    ],
+)
+def test_division_prefix_stops_at_the_level_of_the_code(code, prefix):
+    assert division_prefix(code) == prefix
+
+
+def test_category_with_descendants_walks_the_tree_in_one_query(db, django_assert_num_queries):
+    grain = services.create_category("粮油", "Grain")
+    rice = services.create_category("大米", "Rice", parent=grain)
+    purple = services.create_category("紫米", "Purple rice", parent=rice)
+    oil = services.create_category("茶油", "Camellia oil", parent=grain)
+    tea = services.create_category("茶叶", "Tea")
+    with django_assert_num_queries(1):
+        found = category_with_descendants(grain)
+    assert sorted(found) == sorted([grain.pk, rice.pk, purple.pk, oil.pk])
+    assert category_with_descendants(rice) == [rice.pk, purple.pk]
+    assert category_with_descendants(tea) == [tea.pk]
+
+
+# --- services -----------------------------------------------------------------
+
+
+def test_create_variant_stores_the_products_seller(product, seller):
+    created = services.create_variant(
+        product, sku="ZM-1KG", name="1 kg", net_weight_grams=1000, price="19.90"
+    )
+    assert created.seller_id == seller.pk == product.seller_id
+
+
+def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(product, variant, monkeypatch):
+    """The check before saving can pass while another request saves the same key."""
+    services.update_variant(variant, gtin="4006381333931")
+    monkeypatch.setattr(services, "_check_unique_variant", lambda *args, **kwargs: None)
+    data = {"name": "1 kg", "net_weight_grams": 1000, "price": "19.90"}
+    refused(Code.UNIQUE, "sku", services.create_variant, product, sku="ZM-5KG", **data)
+    refused(
+        Code.UNIQUE,
+        "gtin",
+        services.create_variant,
+        product,
+        sku="NEW",
+        gtin="4006381333931",
+        **data,
+    )
+    assert ProductVariant.objects.count() == 1
+
+
+def test_update_stock_sets_or_changes_and_never_goes_below_zero(variant):
+    assert services.update_stock(variant, quantity=3).stock_quantity == 3
+    assert services.update_stock(variant, delta=4).stock_quantity == 7
+    assert services.update_stock(variant, delta=-7).stock_quantity == 0
+    refused(Code.INSUFFICIENT_STOCK, "delta", services.update_stock, variant, delta=-1)
+    refused(Code.INVALID_STOCK, "quantity", services.update_stock, variant, quantity=-1)
+    refused(Code.INVALID, "quantity", services.update_stock, variant)
+    refused(Code.INVALID, "quantity", services.update_stock, variant, quantity=1, delta=1)
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 0
+
+
+def test_update_stock_refreshes_a_stale_object(variant):
+    stale = ProductVariant.objects.get(pk=variant.pk)
+    services.update_stock(variant, delta=-4)
+    assert services.update_stock(stale, delta=-1).stock_quantity == 5
+
+
+def test_create_seller_writes_nothing_when_a_later_field_is_bad(customer):
+    data = {
+        "name": "新茶农",
+        "kind": "farmer_household",
+        "province": "江西省",
+        "city": "萍乡市",
+        "county": " ",
+        "division_code": "360323203201",
+    }
+    refused(Code.REQUIRED, "county", services.create_seller, customer, data)
+    assert not Seller.objects.exists()
+    assert not customer.sellers.exists()
+
+
+def test_verify_seller_records_who_and_when(operator, customer):
+    data = {
+        "name": "新茶农",
+        "kind": "farmer_household",
+        "province": "江西省",
+        "city": "萍乡市",
+        "county": "芦溪县",
+        "division_code": "360323203201",
+    }
+    created = services.create_seller(customer, data)
+    assert (created.is_verified, created.verified_at) == (False, None)
+    verified = services.verify_seller(operator, created)
+    assert verified.is_verified and verified.verified_at and verified.verified_by == operator
+    refused(Code.ALREADY_VERIFIED, None, services.verify_seller, operator, created)
+
+
+def test_update_product_keeps_what_is_not_given(product, category):
+    services.update_product(product, origin="江西萍乡")
+    product.refresh_from_db()
+    assert (product.name, product.origin, product.is_published) == ("武功山紫米", "江西萍乡", True)
+    services.update_product(product, origin=None, is_published=False)
+    product.refresh_from_db()
+    assert (product.origin, product.is_published) == ("", False)
+
+
+# --- the database refuses what the code must never write ----------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "changes"),
+    [
+        (ProductVariant, {"stock_quantity": -1}),
+        (ProductVariant, {"price": 0}),
+        (ProductVariant, {"price": -5}),
+        (ProductVariant, {"gtin": "4006381333931"}),
+        (ProductVariant, {"gtin": "0400638133393x"}),
+        (Seller, {"division_code": "36032320320"}),
+        (Seller, {"is_verified": True, "verified_at": None}),
+    ],
+)
+def test_the_database_refuses_invalid_rows(product, variant, model, changes):
+    target = variant if model is ProductVariant else product.seller
+    if model is Seller:
+        model.objects.filter(pk=target.pk).update(is_verified=False, verified_at=None)
+    row = model.objects.filter(pk=target.pk)
+    before = list(row.values())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.update(**changes)
+    assert list(row.values()) == before
+
+
+def test_the_database_refuses_a_duplicate_sku_of_one_seller(product, variant):
+    duplicate = ProductVariant(
+        product=product,
+        seller=variant.seller,
+        sku=variant.sku,
+        name="again",
+        net_weight_grams=1,
+        price=1,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+# --- concurrency (PostgreSQL) -------------------------------------------------
+
+STOCK_DELTA = """mutation($variant: ID!) {
+  stockUpdate(variant: $variant, delta: -1) { variant { stockQuantity } errors { code } } }"""
+
+
+def _require_postgresql():
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail("REQUIRE_SERVICES=1 but the database is not PostgreSQL")
+    pytest.skip("needs PostgreSQL: SQLite serialises every write")
+
+
+def test_concurrent_stock_deltas_cannot_oversell(transactional_db, seller_user, product):
+    _require_postgresql()
+    variant = product.variants.get()
+    services.update_stock(variant, quantity=5)
+    variables = {"variant": to_global_id("ProductVariant", variant.pk)}
+    start = threading.Barrier(10)
+    results, failures = [], []
+
+    def buy():
+        try:
+            client = GraphQLClient(seller_user)
+            start.wait(timeout=10)
+            results.append(client.execute(STOCK_DELTA, variables)["stockUpdate"])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buy) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures
+    assert len(results) == 10
+    sold = [r for r in results if r["errors"] == []]
+    short = [r for r in results if r["errors"] == [{"code": "INSUFFICIENT_STOCK"}]]
+    assert (len(sold), len(short)) == (5, 5)
+    assert all(0 <= r["variant"]["stockQuantity"] < 5 for r in sold)
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 0

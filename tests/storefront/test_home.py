@@ -1,6 +1,9 @@
+import json
+
 from django.test import Client
 
 from catalog import services
+from tests.conftest import PASSWORD
 
 
 def test_home_lists_published_products_with_prices(product):
@@ -13,3 +16,30 @@ def test_home_hides_unpublished_products(product):
     services.update_product(product, is_published=False)
     page = Client(HTTP_HOST="127.0.0.1").get("/").content.decode()
     assert "武功山紫米" not in page
+
+
+def test_sign_in_by_phone_opens_a_session_that_the_api_accepts(customer):
+    browser = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    browser.get("/login/")
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        "/login/",
+        {"username": "138 0013 8001", "password": PASSWORD, "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    token = browser.cookies["csrftoken"].value
+    me = browser.post(
+        "/graphql/",
+        json.dumps({"query": "{ me { phone } }"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert me.json() == {"data": {"me": {"phone": "+8613800138001"}}}
+    assert "顾客" in browser.get("/").content.decode()
+
+
+def test_a_wrong_password_shows_the_form_again(customer):
+    browser = Client(HTTP_HOST="127.0.0.1")
+    response = browser.post("/login/", {"username": "13800138001", "password": "wrong-one"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in browser.session

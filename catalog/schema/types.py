@@ -111,6 +111,7 @@ class CategoryConnection(CountableConnection):
 
 class ProductVariant(DjangoObjectType):
     price = graphene.Field(Money, required=True)
+    name = graphene.String(required=True, description='The unit sold, e.g. "5 kg bag".')
     stock_quantity = graphene.Int(required=True)
     product = graphene.Field(lambda: Product, required=True)
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Upper
 from django.utils.translation import gettext_lazy as _
 
 from catalog.validators import DIVISION_CODE_RE, GTIN14_RE
@@ -140,6 +141,13 @@ class Product(models.Model):
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    search_text = models.GeneratedField(
+        expression=Upper(Concat("name", Value(" "), "name_en", Value(" "), "origin")),
+        output_field=models.TextField(),
+        db_persist=True,
+        help_text="What the database search matches: one upper-cased column keeps "
+        "PostgreSQL's row estimates right, so it can walk the name index.",
+    )
 
     class Meta:
         verbose_name = _("product")

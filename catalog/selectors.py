@@ -130,7 +130,9 @@ def prefetch_for_listing(queryset, selected=None):
             p == path or p.startswith(path + ".") for path in paths for p in selected
         )
 
-    queryset = queryset.select_related("seller", "category", "farm")
+    queryset = queryset.select_related(
+        *(relation for relation in ("seller", "category", "farm") if wants(relation))
+    )
     if wants("category.parent"):
         queryset = queryset.select_related("category__parent")
     if wants("farm.seller"):

@@ -59,8 +59,11 @@ def division_prefix(code):
     """The prefix that selects everything inside an administrative division.
 
     A 12-digit code ends in zeros below its level: 360000000000 is a province
-    (prefix 36), 360321000000 a county (prefix 360321).
+    (prefix 36), 360321000000 a county (prefix 360321). Anything but 2 to 12
+    ASCII digits raises ValueError.
     """
+    if not (code.isascii() and code.isdigit() and 2 <= len(code) <= 12):
+        raise ValueError(f"not a division code: {code!r}")
     for length in (2, 4, 6, 9):
         if code[length:].strip("0") == "":
             return code[:length]

@@ -157,7 +157,8 @@ def update_product(product, **data):
         data["name"] = _require_text(data, "name")
     if "category" in data and data["category"] is None:
         raise DomainError(Code.REQUIRED, _("This field is required."), "category")
-    data["is_published"] = bool(data.get("is_published", product.is_published))
+    if data.get("is_published") is None:
+        data["is_published"] = product.is_published
     _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
     _check_shelf_life(data)
     _check_publishable(product.seller, data)
@@ -205,9 +206,14 @@ def _clean_gtin(value):
     return gtin
 
 
+MAX_STOCK = 1_000_000_000
+
+
 def _clean_stock(value, field="stockQuantity"):
     if value is None or value < 0:
         raise DomainError(Code.INVALID_STOCK, _("Stock cannot be negative."), field)
+    if value > MAX_STOCK:
+        raise DomainError(Code.INVALID_STOCK, _("Stock is too large."), field)
     return value
 
 
@@ -300,12 +306,14 @@ def update_stock(variant, *, quantity=None, delta=None):
         _clean_stock(quantity, "quantity")
         ProductVariant.objects.filter(pk=variant.pk).update(stock_quantity=quantity)
     else:
-        updated = ProductVariant.objects.filter(pk=variant.pk, stock_quantity__gte=-delta).update(
-            stock_quantity=F("stock_quantity") + delta
-        )
+        updated = ProductVariant.objects.filter(
+            pk=variant.pk, stock_quantity__gte=-delta, stock_quantity__lte=MAX_STOCK - delta
+        ).update(stock_quantity=F("stock_quantity") + delta)
         if not updated:
             raise DomainError(
-                Code.INSUFFICIENT_STOCK, _("Not enough stock for this change."), "delta"
+                Code.INSUFFICIENT_STOCK,
+                _("Not enough stock for this change, or the result is too large."),
+                "delta",
             )
     invalidate_public_responses()
     variant.refresh_from_db(fields=["stock_quantity"])

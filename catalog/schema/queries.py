@@ -11,6 +11,7 @@ from catalog.schema.types import (
 )
 from catalog.selectors import (
     category_with_descendants,
+    division_prefix,
     filter_products,
     prefetch_for_listing,
     visible_products,
@@ -60,12 +61,25 @@ class SellerFilterInput(graphene.InputObjectType):
     is_verified = graphene.Boolean()
 
 
+def _region(code):
+    """A valid division code (or prefix), or a coded error for anything else."""
+    if not code:
+        return None
+    try:
+        division_prefix(code.strip())
+        return code.strip()
+    except ValueError as exc:
+        raise BadInput(
+            "INVALID_ARGUMENT", _("`region` is an administrative division code of 2 to 12 digits.")
+        ) from exc
+
+
 def _product_filters(filter_input):
     if not filter_input:
         return {}
     arguments = {
         "search": (filter_input.get("search") or "").strip() or None,
-        "region": filter_input.get("region"),
+        "region": _region(filter_input.get("region")),
         "cold_chain": filter_input.get("cold_chain"),
     }
     if filter_input.get("category"):
@@ -138,12 +152,11 @@ class CatalogQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_sellers(root, info, first=None, after=None, filter=None, **_):
-        from catalog.selectors import division_prefix
-
         queryset = visible_sellers(info.context.user).prefetch_related("farms")
         filter = filter or {}
         if filter.get("region"):
-            queryset = queryset.filter(division_code__startswith=division_prefix(filter["region"]))
+            prefix = division_prefix(_region(filter["region"]))
+            queryset = queryset.filter(division_code__startswith=prefix)
         if filter.get("is_verified") is not None:
             queryset = queryset.filter(is_verified=filter["is_verified"])
         return keyset_page(

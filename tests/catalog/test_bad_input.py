@@ -478,3 +478,34 @@ def test_verifying_a_verified_seller_is_already_verified(client_as, seller):
 )
 def test_verifying_an_unknown_seller_is_a_top_level_error(client_as, seller_id, code):
     assert client_as("operator").error_code(SELLER_VERIFY, {"id": seller_id}) == code
+
+
+def test_stock_beyond_the_limit_is_refused_and_never_overflows(seller_client, variant):
+    from catalog.services import MAX_STOCK
+
+    too_much = payload(
+        seller_client, STOCK_UPDATE, {"variant": gid(variant), "quantity": MAX_STOCK + 1}
+    )
+    assert codes(too_much) == [("quantity", "INVALID_STOCK")]
+    full = payload(seller_client, STOCK_UPDATE, {"variant": gid(variant), "quantity": MAX_STOCK})
+    assert full["variant"] == {"stockQuantity": MAX_STOCK}
+    overflow = payload(seller_client, STOCK_UPDATE, {"variant": gid(variant), "delta": 1})
+    assert codes(overflow) == [("delta", "INSUFFICIENT_STOCK")]
+    variant.refresh_from_db()
+    assert variant.stock_quantity == MAX_STOCK
+
+
+def test_a_null_is_published_leaves_the_product_published(seller_client, product):
+    result = payload(
+        seller_client, PRODUCT_UPDATE, {"id": gid(product), "input": {"isPublished": None}}
+    )
+    assert result["product"]["isPublished"] is True
+    product.refresh_from_db()
+    assert product.is_published
+
+
+@pytest.mark.parametrize("region", ["36x", "3", "3603230000001", "３６"])
+@pytest.mark.parametrize("listing", ["products", "sellers"])
+def test_a_malformed_region_filter_is_invalid_argument(product, listing, region):
+    query = "query($r: String) { " + listing + "(first: 5, filter: {region: $r}) { totalCount } }"
+    assert GraphQLClient().error_code(query, {"r": region}) == "INVALID_ARGUMENT"

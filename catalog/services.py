@@ -31,14 +31,26 @@ PRODUCT_TEXT_FIELDS = ("name", "name_en", "origin", "storage")
 VARIANT_TEXT_FIELDS = ("sku", "name")
 
 
-def unique_slug(model, *names):
-    """A slug from the first non-empty name, made unique with a random suffix."""
+def save_with_unique_slug(instance, *names):
+    """Save a new row with a slug made from the first usable name.
+
+    A slug already taken, even by a request that saved a moment ago, gets a
+    random suffix instead of an error.
+    """
+    model = type(instance)
     base = next((slugify(n, allow_unicode=True) for n in names if slugify(n, True)), "item")
-    base = base[:120]
-    slug = base
-    while model.objects.filter(slug=slug).exists():
-        slug = f"{base}-{secrets.token_hex(3)}"
-    return slug
+    instance.slug = base[:120]
+    for _attempt in range(5):
+        if not model.objects.filter(slug=instance.slug).exists():
+            try:
+                with transaction.atomic():
+                    instance.save()
+                return instance
+            except IntegrityError:
+                if not model.objects.filter(slug=instance.slug).exists():
+                    raise
+        instance.slug = f"{base[:120]}-{secrets.token_hex(3)}"
+    raise IntegrityError(f"no free slug for {base!r}")
 
 
 def _api_name(field):
@@ -82,10 +94,9 @@ def create_seller(user, data):
             Code.INVALID, _("This number cannot be negative."), "linkedPovertyHouseholds"
         )
     with transaction.atomic():
-        seller = Seller.objects.create(
+        seller = Seller(
             name=name,
             name_en=(data.get("name_en") or "").strip(),
-            slug=unique_slug(Seller, data.get("name_en") or "", name),
             kind=kind,
             is_poverty_household=bool(data.get("is_poverty_household")),
             linked_poverty_households=linked,
@@ -97,6 +108,7 @@ def create_seller(user, data):
             division_code=division_code,
             story=(data.get("story") or "").strip(),
         )
+        save_with_unique_slug(seller, seller.name_en, name)
         seller.members.add(user)
     return seller
 
@@ -141,14 +153,14 @@ def create_product(seller, *, category, farm=None, **data):
     _check_farm(seller, farm)
     fields = {f: data[f] for f in PRODUCT_FIELDS if data.get(f) is not None}
     fields["name"] = name
-    return Product.objects.create(
+    product = Product(
         seller=seller,
         category=category,
         farm=farm,
-        slug=unique_slug(Product, data.get("name_en") or "", name),
         is_published=bool(data.get("is_published")),
         **fields,
     )
+    return save_with_unique_slug(product, data.get("name_en") or "", name)
 
 
 def update_product(product, **data):
@@ -342,9 +354,8 @@ def add_product_image(product, upload, alt=""):
 
 
 def create_category(name, name_en="", parent=None):
-    return Category.objects.create(
-        name=name, name_en=name_en, parent=parent, slug=unique_slug(Category, name_en, name)
-    )
+    category = Category(name=name, name_en=name_en, parent=parent)
+    return save_with_unique_slug(category, name_en, name)
 
 
 def create_farm(seller, **data):

@@ -249,3 +249,42 @@ def test_concurrent_stock_deltas_cannot_oversell(transactional_db, seller_user, 
     assert all(0 <= r["variant"]["stockQuantity"] < 5 for r in sold)
     variant.refresh_from_db()
     assert variant.stock_quantity == 0
+
+
+def test_products_named_alike_at_the_same_moment_all_get_their_own_slug(
+    transactional_db, seller, category
+):
+    _require_postgresql()
+    start = threading.Barrier(8)
+    slugs, failures = [], []
+
+    def create():
+        try:
+            start.wait(timeout=10)
+            product = services.create_product(
+                seller, category=category, name="紫米", name_en="Purple rice"
+            )
+            slugs.append(product.slug)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures
+    assert len(set(slugs)) == 8
+    assert "purple-rice" in slugs
+    assert all(slug.startswith("purple-rice") for slug in slugs)
+
+
+def test_a_taken_slug_gets_a_random_suffix(seller, category):
+    first = services.create_product(seller, category=category, name="紫米", name_en="Purple rice")
+    second = services.create_product(seller, category=category, name="紫米", name_en="Purple rice")
+    chinese = services.create_product(seller, category=category, name="高山 云雾茶")
+    assert first.slug == "purple-rice"
+    assert second.slug.startswith("purple-rice-") and len(second.slug) == len("purple-rice-") + 6
+    assert chinese.slug == "高山-云雾茶"

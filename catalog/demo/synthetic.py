@@ -15,6 +15,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from catalog.models import Product, ProductVariant
+from shop.api.public_cache import invalidate_public_responses
 
 BATCH_SIZE = 2000
 
@@ -72,6 +73,8 @@ def add_synthetic_products(demo_products, count, *, progress=True):
                     batch_size=BATCH_SIZE * len(PACKS),
                 )
             bar.update(len(rows))
+    # bulk_create sends no signals: tell cached public responses ourselves.
+    invalidate_public_responses()
 
 
 def _product(n, run, template):

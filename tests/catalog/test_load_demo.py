@@ -190,3 +190,11 @@ def test_negative_product_count_is_refused():
     with pytest.raises(CommandError, match="--products"):
         load("--products", "-1")
     assert not Product.objects.exists()
+
+
+def test_synthetic_products_reach_anonymous_readers_of_cached_pages():
+    load()
+    before = GraphQLClient().execute(SEARCH, {"q": "紫米"})["products"]["totalCount"]
+    load("--products", "10")
+    after = GraphQLClient().execute(SEARCH, {"q": "紫米"})["products"]["totalCount"]
+    assert after == before + 1

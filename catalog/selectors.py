@@ -42,6 +42,12 @@ def _memberships(user, seller_ref):
     return Seller.members.through.objects.filter(seller_id=seller_ref, user_id=user.pk)
 
 
+def best_thumbnail(image, size, fmt):
+    """The smallest prefetched thumbnail at least `size` wide in `fmt`, or None."""
+    fitting = [t for t in image.thumbnails.all() if t.format == fmt and t.size >= size]
+    return min(fitting, key=lambda t: t.size, default=None)
+
+
 def category_with_descendants(category):
     """IDs of a category and all categories below it (one query)."""
     children = {}

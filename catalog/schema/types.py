@@ -6,7 +6,7 @@ from graphene_django import DjangoObjectType
 from catalog import models
 from catalog.errors import CatalogErrorCode
 from catalog.images import THUMBNAIL_SIZES
-from catalog.selectors import visible_products, visible_sellers
+from catalog.selectors import best_thumbnail, visible_products, visible_sellers
 from shop.api.core import Money, MoneyRange, money
 from shop.api.pagination import CountableConnection
 
@@ -168,14 +168,9 @@ class ProductImage(DjangoObjectType):
 
 
 def thumbnail_of(image, size, fmt):
-    """The smallest thumbnail at least `size` wide in `fmt`, else the original."""
-    fmt = getattr(fmt, "value", fmt)
-    candidates = sorted(
-        (t for t in image.thumbnails.all() if t.format == fmt and t.size >= size),
-        key=lambda t: t.size,
-    )
-    if candidates:
-        return Image(url=absolute_media_url(candidates[0].file), alt=image.alt)
+    thumbnail = best_thumbnail(image, size, getattr(fmt, "value", fmt))
+    if thumbnail is not None:
+        return Image(url=absolute_media_url(thumbnail.file), alt=image.alt)
     return Image(
         url=absolute_media_url(image.image), alt=image.alt, width=image.width, height=image.height
     )

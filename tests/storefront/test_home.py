@@ -1,6 +1,10 @@
+import io
 import json
+import re
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from catalog import services
 from tests.conftest import PASSWORD
@@ -43,3 +47,13 @@ def test_a_wrong_password_shows_the_form_again(customer):
     response = browser.post("/login/", {"username": "13800138001", "password": "wrong-one"})
     assert response.status_code == 200
     assert "_auth_user_id" not in browser.session
+
+
+def test_home_shows_the_mobile_sized_webp_thumbnail(product, django_capture_on_commit_callbacks):
+    picture = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (120, 40, 160)).save(picture, "JPEG")
+    upload = SimpleUploadedFile("rice.jpg", picture.getvalue(), content_type="image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_product_image(product, upload, alt="紫米")
+    page = Client(HTTP_HOST="127.0.0.1").get("/").content.decode()
+    assert re.search(r'<img src="/media/thumbnails/[^"]*rice-768\.webp" alt="紫米"', page)

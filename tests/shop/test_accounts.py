@@ -122,3 +122,18 @@ def test_roles_follow_memberships(client_as):
     assert client_as("customer").execute(ME)["me"]["roles"] == ["CUSTOMER"]
     assert client_as("seller").execute(ME)["me"]["roles"] == ["CUSTOMER", "SELLER"]
     assert client_as("operator").execute(ME)["me"]["roles"] == ["CUSTOMER", "OPERATOR"]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "customer", "other_seller", "seller", "operator"])
+def test_account_mutations_work_the_same_whoever_calls_them(client_as, role):
+    """Registering and signing in are public: the caller's own token changes nothing."""
+    client = client_as(role)
+    registered = client.execute(
+        REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}}
+    )["accountRegister"]
+    assert registered["errors"] == [] and registered["user"]["phone"] == "+8613900139000"
+    signed_in = client.execute(TOKEN, {"login": "13900139000", "password": PASSWORD})
+    assert signed_in["tokenCreate"]["user"] == {"phone": "+8613900139000"}
+    refresh = create_refresh_token(User.objects.get(phone="+8613900139000"))
+    refreshed = client.execute(REFRESH_TOKEN, {"token": refresh})["tokenRefresh"]
+    assert refreshed["errors"] == [] and refreshed["token"]

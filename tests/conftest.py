@@ -20,7 +20,8 @@ PASSWORD = "purple-rice-2026"
 def pytest_report_header(config):
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     broker = settings.CELERY_BROKER_URL.split("://")[0] if settings.CELERY_BROKER_URL else "eager"
-    return f"backends: database={database} celery_broker={broker}"
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return f"backends: database={database} celery_broker={broker} cache={cache}"
 
 
 @pytest.fixture(scope="session", autouse=True)

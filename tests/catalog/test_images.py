@@ -2,20 +2,19 @@
 
 import io
 import struct
-import threading
 import zlib
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from graphql_relay import to_global_id
 from PIL import Image, ImageCms
 
 from catalog.images import THUMBNAIL_FORMATS, THUMBNAIL_SIZES, save_thumbnail
 from catalog.models import ProductImage, ProductImageThumbnail
 from catalog.tasks import make_thumbnails
+from tests.services import require_postgresql, run_at_once
 
 UPLOAD = """
 mutation Upload($product: ID!, $image: Upload!, $alt: String) {
@@ -409,26 +408,8 @@ def test_a_thumbnail_stored_by_another_run_is_dropped_with_its_file(product):
 
 
 def test_two_runs_at_once_make_each_thumbnail_once(transactional_db, product):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite test databases lock whole tables; the race needs PostgreSQL")
+    require_postgresql()
     image = _stored_image(product)
-    start = threading.Barrier(2)
-    made, failures = [], []
-
-    def run():
-        try:
-            start.wait()
-            made.append(make_thumbnails(image.pk))
-        except Exception as exc:
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    made = run_at_once(lambda: make_thumbnails(image.pk), 2)
     assert sum(made) == len(ALL_THUMBNAILS)
     assert_thumbnails(image, (800, 600))

@@ -1,10 +1,7 @@
 """Catalogue services and selectors, the database's own guards, and concurrent stock changes."""
 
-import os
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from graphql_relay import to_global_id
 
 from catalog import services
@@ -14,6 +11,7 @@ from catalog.selectors import category_with_descendants, division_prefix
 from catalog.validators import normalize_gtin
 from shop.errors import DomainError
 from tests.conftest import GraphQLClient
+from tests.services import require_postgresql, run_at_once
 
 
 @pytest.fixture
@@ -210,39 +208,13 @@ STOCK_DELTA = """mutation($variant: ID!) {
   stockUpdate(variant: $variant, delta: -1) { variant { stockQuantity } errors { code } } }"""
 
 
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail("REQUIRE_SERVICES=1 but the database is not PostgreSQL")
-    pytest.skip("needs PostgreSQL: SQLite serialises every write")
-
-
 def test_concurrent_stock_deltas_cannot_oversell(transactional_db, seller_user, product):
-    _require_postgresql()
+    require_postgresql()
     variant = product.variants.get()
     services.update_stock(variant, quantity=5)
     variables = {"variant": to_global_id("ProductVariant", variant.pk)}
-    start = threading.Barrier(10)
-    results, failures = [], []
-
-    def buy():
-        try:
-            client = GraphQLClient(seller_user)
-            start.wait(timeout=10)
-            results.append(client.execute(STOCK_DELTA, variables)["stockUpdate"])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=buy) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not failures
-    assert len(results) == 10
+    client = GraphQLClient(seller_user)
+    results = run_at_once(lambda: client.execute(STOCK_DELTA, variables)["stockUpdate"], 10)
     sold = [r for r in results if r["errors"] == []]
     short = [r for r in results if r["errors"] == [{"code": "INSUFFICIENT_STOCK"}]]
     assert (len(sold), len(short)) == (5, 5)
@@ -254,28 +226,15 @@ def test_concurrent_stock_deltas_cannot_oversell(transactional_db, seller_user, 
 def test_products_named_alike_at_the_same_moment_all_get_their_own_slug(
     transactional_db, seller, category
 ):
-    _require_postgresql()
-    start = threading.Barrier(8)
-    slugs, failures = [], []
+    require_postgresql()
 
     def create():
-        try:
-            start.wait(timeout=10)
-            product = services.create_product(
-                seller, category=category, name="紫米", name_en="Purple rice"
-            )
-            slugs.append(product.slug)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connections.close_all()
+        product = services.create_product(
+            seller, category=category, name="紫米", name_en="Purple rice"
+        )
+        return product.slug
 
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not failures
+    slugs = run_at_once(create, 8)
     assert len(set(slugs)) == 8
     assert "purple-rice" in slugs
     assert all(slug.startswith("purple-rice") for slug in slugs)

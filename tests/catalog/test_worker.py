@@ -22,6 +22,7 @@ from tests.catalog.test_images import (
     picture,
     upload,
 )
+from tests.services import skip_unless
 
 pytestmark = pytest.mark.celery_worker
 
@@ -30,16 +31,11 @@ STOP_SECONDS = 15
 
 
 def _require_services():
-    """Skip without Redis and PostgreSQL, unless CI demands them (REQUIRE_SERVICES=1)."""
-    if not settings.CELERY_BROKER_URL:
-        reason = "CELERY_BROKER_URL is not set"
-    elif connection.vendor != "postgresql":
-        reason = f"the database is {connection.vendor}, not PostgreSQL shared with a worker"
-    else:
-        return
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(f"needs a real worker: {reason}")
+    skip_unless(settings.CELERY_BROKER_URL, "needs a real worker: CELERY_BROKER_URL is not set")
+    skip_unless(
+        connection.vendor == "postgresql",
+        f"needs a real worker sharing the database: it is {connection.vendor}, not PostgreSQL",
+    )
 
 
 def _test_database_url():

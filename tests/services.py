@@ -1,0 +1,50 @@
+"""Helpers for tests that need the real services or real concurrency."""
+
+import os
+import threading
+
+import pytest
+from django.db import connection, connections
+
+
+def skip_unless(available, reason):
+    """Skip when a service is missing, or fail when CI demands it (REQUIRE_SERVICES=1)."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def require_postgresql():
+    skip_unless(
+        connection.vendor == "postgresql",
+        "needs PostgreSQL: SQLite serialises every write, so nothing races",
+    )
+
+
+def run_at_once(action, count, timeout=30):
+    """Run `action()` in `count` threads released together; return its results.
+
+    Each thread closes its own database connection; any exception fails the test.
+    """
+    start = threading.Barrier(count)
+    results, failures = [], []
+
+    def run():
+        try:
+            start.wait(timeout=10)
+            results.append(action())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert failures == []
+    assert len(results) == count
+    return results

@@ -33,7 +33,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
-import run  # noqa: E402  (bench/run.py: the cases and the server settings)
+from cases import CASES, request_body  # noqa: E402  (the cases bench/run.py measures)
+from server import server_env  # noqa: E402  (and its server settings)
 
 
 class Timers:
@@ -70,7 +71,7 @@ class Timers:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("case", choices=[c.key for c in run.CASES])
+    parser.add_argument("case", choices=[c.key for c in CASES])
     parser.add_argument("-n", "--requests", type=int, default=100)
     parser.add_argument("--db", default="bench_mountain_market")
     parser.add_argument(
@@ -90,7 +91,7 @@ def main():
         help="keep the public response cache on (default: off, so the query really runs)",
     )
     args = parser.parse_args()
-    os.environ.update(run.server_env(args, 8000, None if args.cache else 0))
+    os.environ.update(server_env(args, 8000, None if args.cache else 0))
     os.chdir(BENCH.parent)
 
     import django
@@ -111,9 +112,9 @@ def main():
     base = graphene_django.views.GraphQLView
     base.json_encode = timers.wrap("json", base.json_encode)
 
-    case = next(c for c in run.CASES if c.key == args.case)
+    case = next(c for c in CASES if c.key == args.case)
     client = Client(HTTP_HOST="127.0.0.1")
-    body = run.request_body(case).encode()
+    body = request_body(case).encode()
 
     def once():
         if case.query is None:

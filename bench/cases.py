@@ -1,0 +1,151 @@
+"""The measured requests, their targets, and the check that each one answers right.
+
+Shared by run.py and profile_case.py, so that both measure the same queries.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from common import SetupError
+
+PRODUCT_FIELDS = """
+      id
+      name
+      slug
+      thumbnail { url }
+      priceRange { start { amount currency } stop { amount currency } }
+      category { name }
+      seller { name }
+      variants { id name sku price { amount currency } stockQuantity }
+"""
+
+
+def products_query(arguments):
+    return (
+        "query BenchProducts {\n"
+        f"  products({arguments}) {{\n"
+        "    edges { node {" + PRODUCT_FIELDS + "    } }\n"
+        "    pageInfo { hasNextPage endCursor }\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+@dataclass
+class Case:
+    key: str
+    label: str
+    path: str
+    query: str | None = None  # None: GET without a body
+    expect_exactly: int | None = None
+    expect_at_least: int | None = None
+    min_rps: float | None = None
+    max_p99_ms: float | None = None
+
+    @property
+    def target(self):
+        parts = []
+        if self.min_rps is not None:
+            parts.append(f">= {self.min_rps:g} req/s")
+        if self.max_p99_ms is not None:
+            parts.append(f"p99 <= {self.max_p99_ms:g} ms")
+        return ", ".join(parts) or "(floor)"
+
+    def verdict(self, rps, p99_ms):
+        if self.min_rps is None and self.max_p99_ms is None:
+            return "-"
+        ok = (self.min_rps is None or rps >= self.min_rps) and (
+            self.max_p99_ms is None or p99_ms <= self.max_p99_ms
+        )
+        return "PASS" if ok else "MISS"
+
+
+CASES = [
+    Case("a", "GET /ping (no database)", "/ping"),
+    Case(
+        "b",
+        "products(first: 20)",
+        "/graphql/",
+        products_query("first: 20"),
+        expect_exactly=20,
+        min_rps=200,
+        max_p99_ms=100,
+    ),
+    Case(
+        "c",
+        "products(first: 100)",
+        "/graphql/",
+        products_query("first: 100"),
+        expect_exactly=100,
+        min_rps=40,
+    ),
+    Case(
+        "d",
+        'products(first: 20, search: "紫米")',
+        "/graphql/",
+        products_query('first: 20, filter: {search: "紫米"}'),
+        expect_at_least=1,
+        min_rps=100,
+    ),
+]
+
+
+def request_body(case):
+    return json.dumps({"query": case.query}, ensure_ascii=False)
+
+
+def http(url, body=None, timeout=30):
+    data = body.encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")  # noqa: S310
+    if data:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def verify(case, base_url):
+    """Check one request of `case` (a fast wrong answer is no result); describe it briefly."""
+    url = base_url + case.path
+    started = time.perf_counter()
+    status, raw = http(url, request_body(case) if case.query else None)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    prefix = f"({case.key}) {case.label}"
+    if status != 200:
+        raise SetupError(f"{prefix}: HTTP {status}: {raw[:500]!r}")
+    try:
+        payload = json.loads(raw)
+    except ValueError as error:
+        raise SetupError(f"{prefix}: not JSON: {raw[:300]!r}") from error
+    if case.query is None:
+        if payload != {"pong": True}:
+            raise SetupError(f"{prefix}: unexpected answer {payload!r}")
+        return f"200, {len(raw)} bytes, {elapsed_ms:.1f} ms"
+    if payload.get("errors"):
+        raise SetupError(
+            f"{prefix}: errors: {json.dumps(payload['errors'], ensure_ascii=False)[:800]}"
+        )
+    try:
+        edges = payload["data"]["products"]["edges"]
+    except (KeyError, TypeError) as error:
+        raise SetupError(f"{prefix}: no data.products.edges in {raw[:300]!r}") from error
+    count = len(edges)
+    if case.expect_exactly is not None and count != case.expect_exactly:
+        raise SetupError(f"{prefix}: {count} products returned, expected {case.expect_exactly}")
+    if case.expect_at_least is not None and count < case.expect_at_least:
+        raise SetupError(
+            f"{prefix}: {count} products returned, expected at least {case.expect_at_least}"
+        )
+    variants = sum(len(edge["node"]["variants"]) for edge in edges)
+    thumbnails = sum(1 for edge in edges if edge["node"]["thumbnail"])
+    return (
+        f"200, {count} products, {variants} variants, {thumbnails} thumbnails, "
+        f"{len(raw)} bytes, {elapsed_ms:.1f} ms"
+    )

@@ -1,7 +1,14 @@
 from django.shortcuts import render
 
 from catalog.models import ProductImageThumbnail
-from catalog.selectors import best_thumbnail, prefetch_for_listing, visible_products
+from catalog.selectors import (
+    attach_listing,
+    best_thumbnail,
+    images_of,
+    prefetch_for_listing,
+    variants_of,
+    visible_products,
+)
 
 LISTING_THUMBNAIL = (768, ProductImageThumbnail.Format.WEBP)
 
@@ -10,8 +17,8 @@ def home(request):
     """The newest published products, with mobile-sized pictures."""
     products = prefetch_for_listing(visible_products(request.user)).order_by("-created_at", "-id")
     cards = []
-    for product in products[:24]:
-        images = product.images.all()
+    for product in attach_listing(list(products[:24])):
+        images = images_of(product)
         picture = None
         if images:
             thumbnail = best_thumbnail(images[0], *LISTING_THUMBNAIL)
@@ -19,5 +26,5 @@ def home(request):
                 "url": (thumbnail.file if thumbnail else images[0].image).url,
                 "alt": images[0].alt or product.name,
             }
-        cards.append({"product": product, "picture": picture})
+        cards.append({"product": product, "picture": picture, "variants": variants_of(product)})
     return render(request, "storefront/home.html", {"cards": cards})

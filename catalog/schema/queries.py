@@ -10,6 +10,7 @@ from catalog.schema.types import (
     SellerConnection,
 )
 from catalog.selectors import (
+    attach_listing,
     category_with_descendants,
     division_prefix,
     filter_products,
@@ -117,29 +118,35 @@ class CatalogQueries(graphene.ObjectType):
         )
         if field == "min_price":
             queryset = with_min_price(queryset)
-        queryset = prefetch_for_listing(queryset, selected_paths(info, ("edges", "node")))
+        selected = selected_paths(info, ("edges", "node"))
         return keyset_page(
             ProductConnection,
-            queryset,
+            prefetch_for_listing(queryset, selected),
             keys=[field, "id"],
             first=first,
             after=after,
             descending=descending,
+            prepare=lambda rows: attach_listing(rows, selected),
         )
 
     @staticmethod
     def resolve_product(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
             raise BadInput("INVALID_ARGUMENT", _("Give either an id or a slug."))
-        queryset = prefetch_for_listing(visible_products(info.context.user), selected_paths(info))
+        selected = selected_paths(info)
+        queryset = prefetch_for_listing(visible_products(info.context.user), selected)
         if id:
             try:
-                return node_from_global_id(id, "Product", models.Product, queryset)
+                product = node_from_global_id(id, "Product", models.Product, queryset)
             except BadInput as error:
                 if error.extensions["code"] == "NOT_FOUND":
                     return None
                 raise
-        return queryset.filter(slug=slug).first()
+        else:
+            product = queryset.filter(slug=slug).first()
+        if product is not None:
+            attach_listing([product], selected)
+        return product
 
     @staticmethod
     def resolve_categories(root, info, first=None, after=None, top_level=False, **_):

@@ -6,7 +6,13 @@ from graphene_django import DjangoObjectType
 from catalog import models
 from catalog.errors import CatalogErrorCode
 from catalog.images import THUMBNAIL_SIZES
-from catalog.selectors import best_thumbnail, visible_products, visible_sellers
+from catalog.selectors import (
+    best_thumbnail,
+    images_of,
+    variants_of,
+    visible_products,
+    visible_sellers,
+)
 from shop.api.core import Money, MoneyRange, money
 from shop.api.pagination import CountableConnection
 
@@ -213,20 +219,20 @@ class Product(DjangoObjectType):
 
     @staticmethod
     def resolve_variants(root, info):
-        return root.variants.all()
+        return variants_of(root)
 
     @staticmethod
     def resolve_images(root, info):
-        return root.images.all()
+        return images_of(root)
 
     @staticmethod
     def resolve_thumbnail(root, info, size, format):
-        images = root.images.all()
+        images = images_of(root)
         return thumbnail_of(images[0], size, format) if images else None
 
     @staticmethod
     def resolve_price_range(root, info):
-        prices = [v.price for v in root.variants.all()]
+        prices = [v.price for v in variants_of(root)]
         if not prices:
             return None
         return MoneyRange(start=money(min(prices)), stop=money(max(prices)))

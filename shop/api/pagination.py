@@ -56,8 +56,14 @@ def _after(keys, values, descending):
     return condition
 
 
-def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending=False):
-    """One page of `queryset` ordered by `keys` (the last must be unique)."""
+def keyset_page(
+    connection_cls, queryset, *, keys, first, after=None, descending=False, prepare=None
+):
+    """One page of `queryset` ordered by `keys` (the last must be unique).
+
+    `prepare`, when given, is called with the page's rows, e.g. to fetch their
+    relations in bulk.
+    """
     first = page_size(first)
     ordered = queryset.order_by(*[f"-{k}" if descending else k for k in keys])
     page_qs = ordered
@@ -70,6 +76,8 @@ def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending
     rows = list(page_qs[: first + 1])
     has_next = len(rows) > first
     rows = rows[:first]
+    if prepare is not None:
+        prepare(rows)
     edges = [
         connection_cls.Edge(node=row, cursor=_encode([_key_value(row, k) for k in keys]))
         for row in rows

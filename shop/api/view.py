@@ -2,8 +2,9 @@
 
 On top of graphene-django's view it adds: a bounded cache of parsed and
 validated documents, depth and cost limits, the GraphQL multipart upload
-protocol, CSRF checks only for cookie-authenticated requests (the URL is csrf_exempt), and errors
-that never leak an exception's text.
+protocol, the public response cache, CSRF checks only for cookie-authenticated
+requests (the URL itself is csrf_exempt), and errors that never leak an
+exception's text.
 """
 
 import json
@@ -32,18 +33,28 @@ from shop.api.limits import QueryLimitsRule
 logger = logging.getLogger("shop.graphql")
 
 DOCUMENT_CACHE_SIZE = 512
+# Longer query texts are parsed every time, so the cache's memory stays bounded.
+CACHED_QUERY_MAX_LENGTH = 20_000
 VALIDATION_RULES = (*specified_rules, QueryLimitsRule)
 INTERNAL_MESSAGE = "Internal server error."
 
 
-@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
-def _parsed(schema, query):
-    """Parse and validate once per distinct query text."""
+def _parse_and_validate(schema, query):
     try:
         document = parse(query)
     except GraphQLError as error:
         return None, [error]
     return document, validate(schema, document, VALIDATION_RULES)
+
+
+_cached_parse_and_validate = lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(_parse_and_validate)
+
+
+def _parsed(schema, query):
+    """The document and its validation errors, worked out once per distinct query text."""
+    if len(query) > CACHED_QUERY_MAX_LENGTH:
+        return _parse_and_validate(schema, query)
+    return _cached_parse_and_validate(schema, query)
 
 
 def _never_awaitable(value):
@@ -155,11 +166,8 @@ class ShopGraphQLView(GraphQLView):
         ):
             formatted = error.formatted
             source = original if original is not None else error
-            default = (
-                "GRAPHQL_PARSE_FAILED"
-                if isinstance(error, GraphQLSyntaxError)
-                else ("GRAPHQL_VALIDATION_FAILED")
-            )
+            syntax = isinstance(error, GraphQLSyntaxError)
+            default = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
             formatted["extensions"] = {"code": default, **(source.extensions or {})}
             return formatted
         if isinstance(error, HttpError):

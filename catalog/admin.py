@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from catalog import models, services
+from catalog.images import validate_upload
 from shop.errors import DomainError
 
 
@@ -35,8 +37,26 @@ class VariantInline(admin.TabularInline):
     exclude = ["seller"]
 
 
+class ImageForm(forms.ModelForm):
+    """The same checks as an upload through the API, shown on the form."""
+
+    class Meta:
+        model = models.ProductImage
+        fields = ["image", "alt", "sort_order"]
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image and "image" in self.changed_data:
+            try:
+                self.instance.width, self.instance.height = validate_upload(image)
+            except DomainError as error:
+                raise forms.ValidationError(str(error.message), code=error.code.value) from error
+        return image
+
+
 class ImageInline(admin.TabularInline):
     model = models.ProductImage
+    form = ImageForm
     extra = 0
     readonly_fields = ["width", "height"]
 
@@ -51,10 +71,14 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [VariantInline, ImageInline]
 
     def save_formset(self, request, form, formset, change):
-        for variant in formset.save(commit=False):
-            if isinstance(variant, models.ProductVariant):
-                variant.seller_id = form.instance.seller_id
-            variant.save()
+        for obj in formset.save(commit=False):
+            if isinstance(obj, models.ProductImage) and obj.pk is None:
+                # New pictures go through the service: size as shown, thumbnails.
+                services.add_product_image(form.instance, obj.image.file, obj.alt)
+                continue
+            if isinstance(obj, models.ProductVariant):
+                obj.seller_id = form.instance.seller_id
+            obj.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()

@@ -36,6 +36,7 @@ UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+QUARTER_TURNS = {5, 6, 7, 8}  # orientations whose upright picture swaps width and height
 
 
 def _too_large(message):
@@ -51,6 +52,8 @@ def validate_upload(upload):
     Image.MAX_IMAGE_PIXELS) is a backstop with the same error code. One full
     decode then catches truncated or corrupt data. Finally the file gets the
     extension of its real format, so it is never served as HTML or SVG.
+
+    Returns the picture's (width, height) as shown, after its EXIF orientation.
     """
     if upload is None:
         raise DomainError(Code.REQUIRED, _("Attach an image file."), "image")
@@ -70,6 +73,8 @@ def validate_upload(upload):
                 raise _too_large(too_many_pixels)
             picture.load()
             extension = EXTENSIONS[picture.format]
+            if _orientation(picture) in QUARTER_TURNS:
+                width, height = height, width
     except Image.DecompressionBombError as exc:
         raise _too_large(too_many_pixels) from exc
     except UNREADABLE as exc:
@@ -80,6 +85,7 @@ def validate_upload(upload):
         upload.seek(0)
     stem = os.path.splitext(os.path.basename(upload.name or ""))[0] or "image"
     upload.name = f"{stem}.{extension}"
+    return width, height
 
 
 def _orientation(picture):

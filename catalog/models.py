@@ -205,9 +205,8 @@ class ProductVariant(models.Model):
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(
-        upload_to="products/%Y/%m/", width_field="width", height_field="height"
-    )
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    # As shown, after the EXIF orientation (set by catalog.services.add_product_image).
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     alt = models.CharField(_("alternative text"), max_length=200, blank=True)

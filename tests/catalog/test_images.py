@@ -334,7 +334,10 @@ def test_thumbnails_are_upright_without_metadata_but_keep_colours(
 ):
     data, srgb = _photo_from_a_phone(orientation)
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)  # the GPS position
-    uploaded(client_as("seller"), product, data, django_capture_on_commit_callbacks)
+    payload = uploaded(client_as("seller"), product, data, django_capture_on_commit_callbacks)
+    turned = red_side in ("top", "bottom")
+    shown = (1200, 1600) if turned else (1600, 1200)
+    assert (payload["image"]["width"], payload["image"]["height"]) == shown
     for thumbnail in ProductImage.objects.get().thumbnails.all():
         with Image.open(thumbnail.file.path) as made:
             made.load()

@@ -1,0 +1,69 @@
+"""Operators add pictures in the admin through the same checks and service as the API."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from catalog.models import ProductImage
+from tests.catalog.test_images import picture
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def admin_client(operator):
+    operator.is_superuser = True
+    operator.save()
+    client = Client(HTTP_HOST="127.0.0.1")
+    assert client.login(username=operator.email, password=PASSWORD)
+    return client
+
+
+def _change_form(product, upload):
+    variant = product.variants.get()
+    return {
+        "seller": product.seller_id,
+        "category": product.category_id,
+        "name": product.name,
+        "name_en": product.name_en,
+        "slug": product.slug,
+        "is_published": "on",
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-0-id": variant.pk,
+        "variants-0-product": product.pk,
+        "variants-0-sku": variant.sku,
+        "variants-0-name": variant.name,
+        "variants-0-net_weight_grams": variant.net_weight_grams,
+        "variants-0-price": str(variant.price),
+        "variants-0-stock_quantity": variant.stock_quantity,
+        "variants-0-sort_order": variant.sort_order,
+        "images-TOTAL_FORMS": "1",
+        "images-INITIAL_FORMS": "0",
+        "images-0-image": upload,
+        "images-0-alt": "紫米",
+        "images-0-sort_order": "0",
+    }
+
+
+def test_a_picture_added_in_the_admin_gets_its_size_and_thumbnails(
+    admin_client, product, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("rice.jpg", picture("JPEG", size=(800, 600)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/catalog/product/{product.pk}/change/", _change_form(product, upload)
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    image = ProductImage.objects.get()
+    assert (image.product, image.alt, image.width, image.height) == (product, "紫米", 800, 600)
+    assert image.thumbnails.count() == 4
+
+
+def test_a_corrupt_picture_is_refused_on_the_admin_form(admin_client, product):
+    upload = SimpleUploadedFile("rice.jpg", b"not a picture at all")
+    response = admin_client.post(
+        f"/admin/catalog/product/{product.pk}/change/", _change_form(product, upload)
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not ProductImage.objects.exists()

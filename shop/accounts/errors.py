@@ -8,5 +8,5 @@ class AccountErrorCode(Enum):
     PASSWORD_TOO_WEAK = "password_too_weak"
     UNIQUE = "unique"
     INVALID_CREDENTIALS = "invalid_credentials"
-    INACTIVE = "inactive"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     INVALID_TOKEN = "invalid_token"

@@ -5,7 +5,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from shop.accounts import tokens
+from shop.accounts import throttle, tokens
 from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
 from shop.accounts.selectors import parse_mainland_mobile
@@ -63,13 +63,21 @@ def register_account(*, password, phone=None, email=None, name=""):
 
 def create_tokens(*, login, password, request=None):
     """Check credentials; return (user, access token, refresh token)."""
+    if throttle.is_blocked(login):
+        raise DomainError(
+            AccountErrorCode.TOO_MANY_ATTEMPTS,
+            _("Too many failed attempts to sign in to this account; try again in 15 minutes."),
+            "login",
+        )
     user = authenticate(request, username=login, password=password)
     if user is None:
+        throttle.record_failure(login)
         raise DomainError(
             AccountErrorCode.INVALID_CREDENTIALS,
             _("The phone number, email or password is not correct."),
             "login",
         )
+    throttle.clear(login)
     return user, tokens.create_access_token(user), tokens.create_refresh_token(user)
 
 

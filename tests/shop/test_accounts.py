@@ -137,3 +137,41 @@ def test_account_mutations_work_the_same_whoever_calls_them(client_as, role):
     refresh = create_refresh_token(User.objects.get(phone="+8613900139000"))
     refreshed = client.execute(REFRESH_TOKEN, {"token": refresh})["tokenRefresh"]
     assert refreshed["errors"] == [] and refreshed["token"]
+
+
+@pytest.mark.django_db
+def test_repeated_failed_sign_ins_lock_the_account_for_a_while():
+    from shop.accounts import throttle
+
+    make_user(phone="13800138000")
+    client = GraphQLClient()
+    spellings = ["13800138000", "+86 138 0013 8000", "138-0013-8000"]
+    for attempt in range(throttle.MAX_FAILURES):
+        login = spellings[attempt % len(spellings)]
+        wrong = client.execute(TOKEN, {"login": login, "password": f"guess-{attempt}"})
+        assert wrong["tokenCreate"]["errors"] == [{"field": "login", "code": "INVALID_CREDENTIALS"}]
+    right = client.execute(TOKEN, {"login": "13800138000", "password": PASSWORD})
+    assert right["tokenCreate"]["token"] is None
+    assert right["tokenCreate"]["errors"] == [{"field": "login", "code": "TOO_MANY_ATTEMPTS"}]
+
+    make_user(phone="13800138009")
+    other = client.execute(TOKEN, {"login": "13800138009", "password": PASSWORD})
+    assert other["tokenCreate"]["errors"] == []
+
+
+@pytest.mark.django_db
+def test_a_successful_sign_in_forgets_earlier_failures():
+    from shop.accounts import throttle
+
+    make_user(phone="13800138000")
+    client = GraphQLClient()
+    for _ in range(throttle.MAX_FAILURES - 1):
+        client.execute(TOKEN, {"login": "13800138000", "password": "wrong-password"})
+    assert client.execute(TOKEN, {"login": "13800138000", "password": PASSWORD})["tokenCreate"][
+        "token"
+    ]
+    for _ in range(throttle.MAX_FAILURES - 1):
+        client.execute(TOKEN, {"login": "13800138000", "password": "wrong-password"})
+    assert client.execute(TOKEN, {"login": "13800138000", "password": PASSWORD})["tokenCreate"][
+        "token"
+    ]

@@ -1,7 +1,9 @@
 """Helpers for tests that need the real services or real concurrency."""
 
 import os
+import socket
 import threading
+from urllib.parse import quote
 
 import pytest
 from django.db import connection, connections
@@ -16,11 +18,8 @@ def skip_unless(available, reason):
     pytest.skip(reason)
 
 
-def require_postgresql():
-    skip_unless(
-        connection.vendor == "postgresql",
-        "needs PostgreSQL: SQLite serialises every write, so nothing races",
-    )
+def require_postgresql(why="SQLite serialises every write, so nothing races"):
+    skip_unless(connection.vendor == "postgresql", f"needs PostgreSQL: {why}")
 
 
 def run_at_once(action, count, timeout=30):
@@ -48,3 +47,19 @@ def run_at_once(action, count, timeout=30):
     assert failures == []
     assert len(results) == count
     return results
+
+
+def subprocess_database_url():
+    """The URL of the test database (it exists once pytest-django made it), for subprocesses."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{db['HOST'] or ''}{port}/{quote(db['NAME'], safe='')}"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

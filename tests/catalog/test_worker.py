@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -22,7 +21,7 @@ from tests.catalog.test_images import (
     picture,
     upload,
 )
-from tests.services import skip_unless
+from tests.services import skip_unless, subprocess_database_url
 
 pytestmark = pytest.mark.celery_worker
 
@@ -36,16 +35,6 @@ def _require_services():
         connection.vendor == "postgresql",
         f"needs a real worker sharing the database: it is {connection.vendor}, not PostgreSQL",
     )
-
-
-def _test_database_url():
-    """The URL of the test database, which exists only once pytest-django made it."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{db['HOST'] or ''}{port}/{quote(db['NAME'], safe='')}"
 
 
 def _log(path):
@@ -65,7 +54,7 @@ def worker(transactional_db, settings, tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "SECRET_KEY": settings.SECRET_KEY,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }

@@ -57,6 +57,24 @@ class ProductSortInput(graphene.InputObjectType):
     direction = SortDirection(default_value=SortDirection.ASC.value)
 
 
+class SellerSortField(graphene.Enum):
+    NAME = "name"
+    CREATED_AT = "created_at"
+
+
+class SellerSortInput(graphene.InputObjectType):
+    field = SellerSortField(required=True)
+    direction = SortDirection(default_value=SortDirection.ASC.value)
+
+
+def _sort_order(sort_by):
+    """(model field, descending) of a sortBy input; by name when it is absent."""
+    if not sort_by:
+        return "name", False
+    field = getattr(sort_by.field, "value", sort_by.field)
+    return field, getattr(sort_by.direction, "value", sort_by.direction) == "desc"
+
+
 class SellerFilterInput(graphene.InputObjectType):
     region = graphene.String()
     is_verified = graphene.Boolean()
@@ -106,16 +124,15 @@ class CatalogQueries(graphene.ObjectType):
         CategoryConnection,
         top_level=graphene.Boolean(description="Only categories without a parent."),
     )
-    sellers = KeysetConnectionField(SellerConnection, filter=SellerFilterInput())
+    sellers = KeysetConnectionField(
+        SellerConnection, filter=SellerFilterInput(), sort_by=SellerSortInput()
+    )
     seller = graphene.Field(Seller, id=graphene.ID(), slug=graphene.String())
 
     @staticmethod
     def resolve_products(root, info, first=None, after=None, filter=None, sort_by=None, **_):
         queryset = filter_products(visible_products(info.context.user), **_product_filters(filter))
-        field = getattr(sort_by.field, "value", sort_by.field) if sort_by else "name"
-        descending = (
-            bool(sort_by) and getattr(sort_by.direction, "value", sort_by.direction) == "desc"
-        )
+        field, descending = _sort_order(sort_by)
         if field == "min_price":
             queryset = with_min_price(queryset)
         selected = selected_paths(info, ("edges", "node"))
@@ -158,7 +175,7 @@ class CatalogQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_sellers(root, info, first=None, after=None, filter=None, **_):
+    def resolve_sellers(root, info, first=None, after=None, filter=None, sort_by=None, **_):
         queryset = visible_sellers(info.context.user).prefetch_related("farms")
         filter = filter or {}
         if filter.get("region"):
@@ -166,8 +183,14 @@ class CatalogQueries(graphene.ObjectType):
             queryset = queryset.filter(division_code__startswith=prefix)
         if filter.get("is_verified") is not None:
             queryset = queryset.filter(is_verified=filter["is_verified"])
+        field, descending = _sort_order(sort_by)
         return keyset_page(
-            SellerConnection, queryset, keys=["name", "id"], first=first, after=after
+            SellerConnection,
+            queryset,
+            keys=[field, "id"],
+            first=first,
+            after=after,
+            descending=descending,
         )
 
     @staticmethod

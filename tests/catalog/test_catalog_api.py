@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
-from graphql_relay import to_global_id
+from graphql_relay import from_global_id, to_global_id
 
 from catalog import services
-from catalog.models import Product, ProductImage, ProductVariant
+from catalog.models import Product, ProductImage, ProductVariant, Seller
 from tests.conftest import SELLER_DATA, GraphQLClient, make_user
 
 PRODUCTS = """
@@ -527,3 +527,38 @@ def test_an_anonymous_error_response_is_not_cached(shelf, client_as, monkeypatch
         patch.setattr("catalog.schema.queries.filter_products", broken)
         assert client.error_code(PRODUCTS, {"first": 5}) == "INTERNAL_SERVER_ERROR"
     assert len(client.execute(PRODUCTS, {"first": 5})["products"]["edges"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "field", "reverse"),
+    [
+        (None, "name", False),
+        ({"field": "NAME", "direction": "DESC"}, "name", True),
+        ({"field": "CREATED_AT"}, "created_at", False),
+        ({"field": "CREATED_AT", "direction": "DESC"}, "created_at", True),
+    ],
+)
+def test_sellers_sort_and_page_without_gaps(client_as, operator, sort_by, field, reverse):
+    for i in range(7):
+        data = {**SELLER_DATA, "name": f"合作社{i % 3}", "name_en": f"Coop {i}"}
+        seller = services.create_seller(operator, data)
+        Seller.objects.filter(pk=seller.pk).update(
+            created_at=timezone.now() - timedelta(hours=i % 2)
+        )
+    expected = [
+        s.pk
+        for s in sorted(
+            Seller.objects.all(), key=lambda s: (getattr(s, field), s.pk), reverse=reverse
+        )
+    ]
+    query = """query($after: String, $sortBy: SellerSortInput) {
+      sellers(first: 3, after: $after, sortBy: $sortBy) {
+        pageInfo { hasNextPage endCursor } edges { node { id } } } }"""
+    client, seen, after = client_as("operator"), [], None
+    while True:
+        page = client.execute(query, {"after": after, "sortBy": sort_by})["sellers"]
+        seen += [int(from_global_id(e["node"]["id"])[1]) for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == expected

@@ -1,6 +1,8 @@
-"""The one error type that services raise for a user's mistake."""
+"""The two error types: DomainError in a mutation's payload, RequestError outside it."""
 
 from enum import Enum
+
+from graphql import GraphQLError
 
 
 class DomainError(Exception):
@@ -15,3 +17,11 @@ class DomainError(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+class RequestError(GraphQLError):
+    """Raised outside a payload, with `extensions.code`: a malformed argument, an
+    unknown object, not signed in, or not allowed."""
+
+    def __init__(self, code, message):
+        super().__init__(str(message), extensions={"code": code})

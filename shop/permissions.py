@@ -7,7 +7,8 @@ staff and operator (staff users). Resolvers call these once per request.
 from enum import Enum
 
 from django.utils.translation import gettext_lazy as _
-from graphql import GraphQLError
+
+from shop.errors import RequestError
 
 
 class Role(Enum):
@@ -15,13 +16,6 @@ class Role(Enum):
     SELLER = "seller"
     STATION_STAFF = "station_staff"
     OPERATOR = "operator"
-
-
-class Denied(GraphQLError):
-    """Raised outside a payload: not signed in, or signed in but not allowed."""
-
-    def __init__(self, code, message):
-        super().__init__(str(message), extensions={"code": code})
 
 
 def is_operator(user):
@@ -43,14 +37,14 @@ def roles_of(user):
 
 def require_login(user):
     if not user.is_authenticated:
-        raise Denied("UNAUTHENTICATED", _("You need to sign in to do this."))
+        raise RequestError("UNAUTHENTICATED", _("You need to sign in to do this."))
     return user
 
 
 def require_operator(user):
     require_login(user)
     if not is_operator(user):
-        raise Denied("PERMISSION_DENIED", _("Only platform operators may do this."))
+        raise RequestError("PERMISSION_DENIED", _("Only platform operators may do this."))
     return user
 
 
@@ -66,5 +60,5 @@ def can_manage_seller(user, seller):
 def require_seller_manager(user, seller):
     require_login(user)
     if not can_manage_seller(user, seller):
-        raise Denied("PERMISSION_DENIED", _("You do not manage this seller."))
+        raise RequestError("PERMISSION_DENIED", _("You do not manage this seller."))
     return user

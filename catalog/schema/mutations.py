@@ -14,7 +14,7 @@ from catalog.schema.types import (
     SellerKindEnum,
 )
 from shop.api.core import DomainMutation, Upload, error_type, errors_field, node_from_global_id
-from shop.errors import DomainError
+from shop.errors import DomainError, RequestError
 from shop.permissions import require_login, require_operator, require_seller_manager
 
 
@@ -24,7 +24,7 @@ def referenced(global_id, type_name, model, field):
         return None
     try:
         return node_from_global_id(global_id, type_name, model)
-    except Exception as exc:
+    except RequestError as exc:
         raise DomainError(
             CatalogErrorCode.NOT_FOUND, _("No %s has this ID.") % type_name, field
         ) from exc

@@ -19,9 +19,10 @@ from catalog.selectors import (
     visible_sellers,
     with_min_price,
 )
-from shop.api.core import BadInput, node_from_global_id
+from shop.api.core import node_from_global_id
 from shop.api.pagination import KeysetConnectionField, keyset_page
 from shop.api.selection import selected_paths
+from shop.errors import RequestError
 
 
 class PriceRangeInput(graphene.InputObjectType):
@@ -88,7 +89,7 @@ def _region(code):
         division_prefix(code.strip())
         return code.strip()
     except ValueError as exc:
-        raise BadInput(
+        raise RequestError(
             "INVALID_ARGUMENT", _("`region` is an administrative division code of 2 to 12 digits.")
         ) from exc
 
@@ -149,13 +150,13 @@ class CatalogQueries(graphene.ObjectType):
     @staticmethod
     def resolve_product(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
-            raise BadInput("INVALID_ARGUMENT", _("Give either an id or a slug."))
+            raise RequestError("INVALID_ARGUMENT", _("Give either an id or a slug."))
         selected = selected_paths(info)
         queryset = prefetch_for_listing(visible_products(info.context.user), selected)
         if id:
             try:
                 product = node_from_global_id(id, "Product", models.Product, queryset)
-            except BadInput as error:
+            except RequestError as error:
                 if error.extensions["code"] == "NOT_FOUND":
                     return None
                 raise
@@ -196,7 +197,7 @@ class CatalogQueries(graphene.ObjectType):
     @staticmethod
     def resolve_seller(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
-            raise BadInput("INVALID_ARGUMENT", _("Give either an id or a slug."))
+            raise RequestError("INVALID_ARGUMENT", _("Give either an id or a slug."))
         queryset = visible_sellers(info.context.user)
         if id:
             return queryset.filter(pk=_pk_or_none(id, "Seller")).first()
@@ -206,7 +207,7 @@ class CatalogQueries(graphene.ObjectType):
 def _pk_or_none(global_id, type_name):
     try:
         return node_from_global_id(global_id, type_name, models.Seller).pk
-    except BadInput as error:
+    except RequestError as error:
         if error.extensions["code"] == "NOT_FOUND":
             return None
         raise

@@ -10,14 +10,7 @@ from graphql import GraphQLError
 from graphql_relay import from_global_id
 
 from catalog.models import CURRENCY
-from shop.errors import DomainError
-
-
-class BadInput(GraphQLError):
-    """Raised outside a payload for a malformed argument or an unknown object."""
-
-    def __init__(self, code, message):
-        super().__init__(str(message), extensions={"code": code})
+from shop.errors import DomainError, RequestError
 
 
 def error_type(name, code_enum):
@@ -93,20 +86,20 @@ def node_from_global_id(global_id, type_name, model, queryset=None):
     try:
         kind, pk = from_global_id(global_id)
     except (TypeError, ValueError) as exc:
-        raise BadInput("INVALID_ID", _("This is not a valid ID.")) from exc
+        raise RequestError("INVALID_ID", _("This is not a valid ID.")) from exc
     if kind != type_name or not str(pk).isdigit():
-        raise BadInput("INVALID_ID", _("This ID does not belong to a %s.") % type_name)
+        raise RequestError("INVALID_ID", _("This ID does not belong to a %s.") % type_name)
     found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
     if found is None:
-        raise BadInput("NOT_FOUND", _("No %s has this ID.") % type_name)
+        raise RequestError("NOT_FOUND", _("No %s has this ID.") % type_name)
     return found
 
 
 def page_size(first):
     if first is None:
-        raise BadInput("INVALID_ARGUMENT", _("Give `first`: how many items to return."))
+        raise RequestError("INVALID_ARGUMENT", _("Give `first`: how many items to return."))
     if first < 0 or first > settings.GRAPHQL_PAGE_SIZE_MAX:
-        raise BadInput(
+        raise RequestError(
             "INVALID_ARGUMENT",
             _("`first` must be between 0 and %d.") % settings.GRAPHQL_PAGE_SIZE_MAX,
         )
@@ -125,7 +118,7 @@ class NodeField(relay.node.NodeField):
             graphene_type = getattr(found, "graphene_type", None)
             meta = getattr(graphene_type, "_meta", None)
             if relay.Node not in getattr(meta, "interfaces", ()) or not str(pk).isdigit():
-                raise BadInput("INVALID_ID", _("This is not a valid ID."))
+                raise RequestError("INVALID_ID", _("This is not a valid ID."))
             return resolve(root, info, id=id)
 
         return resolver

@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
 
-from shop.api.core import BadInput, page_size
+from shop.api.core import page_size
+from shop.errors import RequestError
 
 
 class CountableConnection(relay.Connection):
@@ -39,9 +40,9 @@ def _decode(cursor, count):
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError) as exc:
-        raise BadInput("INVALID_CURSOR", _("This cursor is not valid.")) from exc
+        raise RequestError("INVALID_CURSOR", _("This cursor is not valid.")) from exc
     if not isinstance(values, list) or len(values) != count:
-        raise BadInput("INVALID_CURSOR", _("This cursor is not valid."))
+        raise RequestError("INVALID_CURSOR", _("This cursor is not valid."))
     return values
 
 
@@ -72,7 +73,7 @@ def keyset_page(
             page_qs = page_qs.filter(_after(keys, _decode(after, len(keys)), descending))
         except (ValueError, TypeError, ValidationError) as exc:
             # Decoded, but its values do not fit the sort keys (e.g. from another sort).
-            raise BadInput("INVALID_CURSOR", _("This cursor is not valid.")) from exc
+            raise RequestError("INVALID_CURSOR", _("This cursor is not valid.")) from exc
     rows = list(page_qs[: first + 1])
     has_next = len(rows) > first
     rows = rows[:first]

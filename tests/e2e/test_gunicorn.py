@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -87,3 +88,9 @@ def test_gunicorn_serves_the_catalogue_pages_and_the_api(server, product, seller
 
     status, page = _get(f"{server}/")
     assert status == 200 and "武功山紫米" in page
+
+    with urllib.request.urlopen(f"{server}/", timeout=10) as response:  # noqa: S310 - our server
+        headers = response.headers
+    assert len(headers.get_all("Server")) == 1
+    assert not re.search(r"[\d/]", headers["Server"]), headers["Server"]  # e.g. gunicorn/27.0.1
+    assert "script-src 'self';" in headers["Content-Security-Policy"]

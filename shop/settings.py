@@ -97,6 +97,13 @@ PHONENUMBER_DEFAULT_REGION = "CN"
 JWT_ACCESS_TTL = timedelta(minutes=env.int("JWT_ACCESS_TTL_MINUTES", default=15))
 JWT_REFRESH_TTL = timedelta(days=env.int("JWT_REFRESH_TTL_DAYS", default=30))
 
+# Rate limits (shop/throttling.py, django-ratelimit's core) count in the shared cache.
+# TRUSTED_PROXY_HOPS: how many proxies of ours append to X-Forwarded-For (0: none,
+# the header is ignored); see shop/http.py client_address.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "shop.http.client_address"
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

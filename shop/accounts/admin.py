@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from shop.accounts.forms import AdminLoginForm
 from shop.accounts.models import User
+
+# The admin login goes through the sign-in throttle like every way in; show its refusals.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -1,7 +1,7 @@
 import secrets
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, router
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +18,18 @@ class UserManager(BaseUserManager):
     def create_user(self, *, phone=None, email=None, password=None, **extra):
         if not phone and not email:
             raise ValueError("A user needs a phone number or an email address")
-        user = self.model(phone=phone or None, email=self.normalize_email(email) or None, **extra)
+        from shop.accounts.selectors import canonical_email
+
+        user = self.model(phone=phone or None, email=canonical_email(email or "") or None, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username):
+        """By email, in its stored (normalised) form, as createsuperuser looks it up."""
+        from shop.accounts.selectors import canonical_email
+
+        return self.get(email=canonical_email(username) if isinstance(username, str) else username)
 
     def create_superuser(self, *, phone=None, email=None, password=None, **extra):
         extra.update(is_staff=True, is_superuser=True)
@@ -44,6 +52,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     token_key = models.CharField(max_length=32, default=new_token_key, editable=False)
+    # Where the last successful sign-in came from, for the sign-in throttle
+    # (shop/accounts/throttle.py): a keyed hash of (user, client network), never the address.
+    last_sign_in_address_hash = models.CharField(max_length=64, blank=True, editable=False)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -64,7 +76,82 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.name or str(self.phone or self.email)
 
+    # Set while check_password re-hashes a correct password with a newer hasher:
+    # that is not a password change and revokes no token.
+    _upgrading_password_hash = False
+    # A new token_key that is not saved yet (see save).
+    _token_key_unsaved = False
+
     def rotate_token_key(self):
         """Invalidate every access and refresh token issued so far."""
         self.token_key = new_token_key()
         self.save(update_fields=["token_key"])
+
+    def _revoke_tokens_on_save(self):
+        self.token_key = new_token_key()
+        self._token_key_unsaved = True
+
+    def set_password(self, raw_password):
+        """Set the password and revoke every token issued so far (saved with the password)."""
+        super().set_password(raw_password)
+        if not self._upgrading_password_hash:
+            self._revoke_tokens_on_save()
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._revoke_tokens_on_save()
+
+    def check_password(self, raw_password):
+        self._upgrading_password_hash = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._upgrading_password_hash = False
+
+    async def acheck_password(self, raw_password):
+        self._upgrading_password_hash = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._upgrading_password_hash = False
+
+    def clean(self):
+        super().clean()
+        self._normalise_email()
+
+    def _normalise_email(self):
+        from shop.accounts.selectors import canonical_email
+
+        if self.email is not None:
+            self.email = canonical_email(self.email) or None
+
+    def _is_active_changing(self, using, update_fields):
+        if self.pk is None or (update_fields is not None and "is_active" not in update_fields):
+            return False
+        stored = (
+            type(self)
+            ._base_manager.using(using or router.db_for_write(type(self), instance=self))
+            .filter(pk=self.pk)
+            .values_list("is_active", flat=True)
+            .first()
+        )
+        return stored is not None and stored != self.is_active
+
+    def save(self, *args, **kwargs):
+        """Store the email normalised, and revoke every token issued so far when the
+        password changed (set_password) or the user is deactivated or reactivated."""
+        self._normalise_email()
+        update_fields = kwargs.get("update_fields")
+        if self._is_active_changing(kwargs.get("using"), update_fields):
+            self._revoke_tokens_on_save()
+        saves_key = update_fields is None or "token_key" in update_fields
+        if (
+            not saves_key
+            and self._token_key_unsaved
+            and {"password", "is_active"} & {*update_fields}
+        ):
+            kwargs["update_fields"] = [*update_fields, "token_key"]
+            saves_key = True
+        super().save(*args, **kwargs)
+        if saves_key:
+            self._token_key_unsaved = False

@@ -5,7 +5,7 @@ from graphene_django import DjangoObjectType
 from shop.accounts import models, services
 from shop.accounts.errors import AccountErrorCode
 from shop.api.core import DomainMutation, error_type, errors_field
-from shop.permissions import Role, roles_of
+from shop.permissions import Role, require_login, roles_of
 
 AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
 RoleEnum = graphene.Enum.from_enum(Role, name="Role")
@@ -97,6 +97,18 @@ class TokenRefresh(DomainMutation):
         return cls(token=access, user=user, errors=[])
 
 
+class TokensRevoke(DomainMutation):
+    """Sign out of every API client: no access or refresh token issued to the
+    signed-in user so far works any more (sign in again for new ones)."""
+
+    errors = errors_field(error_type("TokensRevokeError", AccountErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info):
+        services.revoke_tokens(require_login(info.context.user))
+        return cls(errors=[])
+
+
 class AccountQueries(graphene.ObjectType):
     me = graphene.Field(User, description="The signed-in user, or null.")
 
@@ -110,3 +122,4 @@ class AccountMutations(graphene.ObjectType):
     account_register = AccountRegister.Field()
     token_create = TokenCreate.Field()
     token_refresh = TokenRefresh.Field()
+    tokens_revoke = TokensRevoke.Field()

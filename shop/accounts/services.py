@@ -5,17 +5,22 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from shop.accounts import throttle, tokens
+from shop.accounts import tokens
 from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
-from shop.accounts.selectors import parse_mainland_mobile
+from shop.accounts.selectors import (
+    MAX_LOGIN_LENGTH,
+    canonical_email,
+    is_unicode_text,
+    parse_mainland_mobile,
+)
 from shop.errors import DomainError
 
 
 def register_account(*, password, phone=None, email=None, name=""):
     """Create a customer account identified by a mobile number and/or an email."""
     phone = (phone or "").strip() or None
-    email = (email or "").strip().lower() or None
+    email = canonical_email(email or "") or None
     if not phone and not email:
         raise DomainError(
             AccountErrorCode.REQUIRED, _("Give a mobile phone number or an email."), "phone"
@@ -34,16 +39,24 @@ def register_account(*, password, phone=None, email=None, name=""):
             )
     if email:
         try:
+            valid = len(email) <= MAX_LOGIN_LENGTH and is_unicode_text(email)
             validate_email(email)
-        except ValidationError as exc:
-            raise DomainError(
-                AccountErrorCode.INVALID, _("Enter a valid email address."), "email"
-            ) from exc
-        if User.objects.filter(email__iexact=email).exists():
+        except ValidationError:
+            valid = False
+        if not valid:
+            raise DomainError(AccountErrorCode.INVALID, _("Enter a valid email address."), "email")
+        if User.objects.filter(email=email).exists():
             raise DomainError(
                 AccountErrorCode.UNIQUE, _("This email is already registered."), "email"
             )
-    candidate = User(phone=phone, email=email, name=name.strip())
+    name = name.strip()
+    if len(name) > User._meta.get_field("name").max_length:
+        raise DomainError(
+            AccountErrorCode.INVALID,
+            _("At most %d characters.") % User._meta.get_field("name").max_length,
+            "name",
+        )
+    candidate = User(phone=phone, email=email, name=name)
     try:
         validate_password(password, candidate)
     except ValidationError as exc:
@@ -62,23 +75,25 @@ def register_account(*, password, phone=None, email=None, name=""):
 
 
 def create_tokens(*, login, password, request=None):
-    """Check credentials; return (user, access token, refresh token)."""
-    if throttle.is_blocked(login):
-        raise DomainError(
-            AccountErrorCode.TOO_MANY_ATTEMPTS,
-            _("Too many failed attempts to sign in to this account; try again in 15 minutes."),
-            "login",
-        )
+    """Check credentials; return (user, access token, refresh token).
+
+    The authentication backend applies the sign-in throttle: a refused attempt
+    raises throttle.SignInThrottled, a DomainError with code TOO_MANY_ATTEMPTS.
+    """
     user = authenticate(request, username=login, password=password)
     if user is None:
-        throttle.record_failure(login)
         raise DomainError(
             AccountErrorCode.INVALID_CREDENTIALS,
             _("The phone number, email or password is not correct."),
             "login",
         )
-    throttle.clear(login)
     return user, tokens.create_access_token(user), tokens.create_refresh_token(user)
+
+
+def revoke_tokens(user):
+    """Sign `user` out of every API client: no token issued so far works any more."""
+    user.rotate_token_key()
+    return user
 
 
 def refresh_access_token(refresh_token):

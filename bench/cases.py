@@ -36,6 +36,27 @@ def products_query(arguments):
     )
 
 
+def doubling_fragments(levels):
+    """Fragment i spreads fragment i-1 twice: 2**levels fields once expanded (took 21 s at 22)."""
+    fragments = ["fragment F0 on Query { __typename }"]
+    fragments += [
+        f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)
+    ]
+    return f"{{ ...F{levels} }}\n" + "\n".join(fragments)
+
+
+def fragment_cycle(size):
+    """Fragments spreading each other in a ring (ran 30 s, then the worker was killed)."""
+    fragments = [f"fragment F{i} on Query {{ ...F{(i + 1) % size} }}" for i in range(size)]
+    return "{ ...F0 }\n" + "\n".join(fragments)
+
+
+def most_tokens():
+    """The most expensive text to parse: just past the token limit, within the length limit."""
+    fields = " ".join(f"a{i}: thumbnail(size: {i}) {{ url }}" for i in range(700))
+    return "{ products(first: 1) { edges { node { " + fields + " } } } }"
+
+
 @dataclass
 class Case:
     key: str
@@ -46,6 +67,7 @@ class Case:
     expect_at_least: int | None = None
     min_rps: float | None = None
     max_p99_ms: float | None = None
+    refused_with: str | None = None  # a hostile document: the error code it must get
 
     @property
     def target(self):
@@ -92,6 +114,32 @@ CASES = [
         expect_at_least=1,
         min_rps=100,
     ),
+    # Hostile documents: refused before anything runs. 100 req/s on 2 workers
+    # means at most 20 ms of CPU per refusal.
+    Case(
+        "e",
+        "hostile: 22 doubling fragments",
+        "/graphql/",
+        doubling_fragments(22),
+        min_rps=100,
+        refused_with="QUERY_TOO_COMPLEX",
+    ),
+    Case(
+        "f",
+        "hostile: 11 fragments in a cycle",
+        "/graphql/",
+        fragment_cycle(11),
+        min_rps=100,
+        refused_with="GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "g",
+        "hostile: the most tokens allowed",
+        "/graphql/",
+        most_tokens(),
+        min_rps=20,
+        refused_with="QUERY_TOO_LARGE",
+    ),
 ]
 
 
@@ -118,6 +166,8 @@ def verify(case, base_url):
     status, raw = http(url, request_body(case) if case.query else None)
     elapsed_ms = (time.perf_counter() - started) * 1000
     prefix = f"({case.key}) {case.label}"
+    if case.refused_with is not None:
+        return _verify_refusal(case, prefix, status, raw, elapsed_ms)
     if status != 200:
         raise SetupError(f"{prefix}: HTTP {status}: {raw[:500]!r}")
     try:
@@ -149,3 +199,13 @@ def verify(case, base_url):
         f"200, {count} products, {variants} variants, {thumbnails} thumbnails, "
         f"{len(raw)} bytes, {elapsed_ms:.1f} ms"
     )
+
+
+def _verify_refusal(case, prefix, status, raw, elapsed_ms):
+    try:
+        codes = [e["extensions"]["code"] for e in json.loads(raw)["errors"]]
+    except (ValueError, KeyError, TypeError) as error:
+        raise SetupError(f"{prefix}: no coded errors in {raw[:300]!r}") from error
+    if status != 400 or codes != [case.refused_with]:
+        raise SetupError(f"{prefix}: HTTP {status} {codes}, expected 400 [{case.refused_with}]")
+    return f"400 {case.refused_with}, {len(raw)} bytes, {elapsed_ms:.1f} ms"

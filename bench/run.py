@@ -11,6 +11,8 @@ case with wrk (2 threads, 8 connections, 10 s):
                                     thumbnail, price range and variants
   c  products(first: 100)           the same, the largest page
   d  products(first: 20, filter: {search: "紫米"})
+  e-g hostile documents (a fragment chain, a fragment cycle, the most tokens
+     allowed), which must be refused with their error code
 
 It prints req/s, p50 and p99 for each case, the ratio of its req/s to (a) and
 whether the target is met. This is a benchmark: it exits 0 whatever the
@@ -57,7 +59,7 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument(
-        "--cases", default="abcd", help="which cases to run (a is always run: it is the floor)"
+        "--cases", default="abcdefg", help="which cases to run (a is always run: it is the floor)"
     )
     parser.add_argument(
         "--wait-quiet",

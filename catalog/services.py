@@ -59,11 +59,15 @@ def _api_name(field):
 
 
 def _check_lengths(model, data, fields):
-    """Refuse text longer than its column (PostgreSQL would fail with a DataError)."""
+    """Strip the texts in `data`, then refuse any longer than its column: the length
+    checked is the length stored (PostgreSQL would fail with a DataError)."""
     for field in fields:
         value = data.get(field)
+        if not isinstance(value, str):
+            continue
+        data[field] = value = value.strip()
         limit = model._meta.get_field(field).max_length
-        if isinstance(value, str) and len(value.strip()) > limit:
+        if len(value) > limit:
             raise DomainError(Code.INVALID, _("At most %d characters.") % limit, _api_name(field))
 
 
@@ -202,7 +206,7 @@ def _clean_price(value):
         )
     if price >= Decimal("100000000"):
         raise DomainError(Code.INVALID_PRICE, _("The price is too high."), "price")
-    return price
+    return price.quantize(CENT)
 
 
 def _clean_gtin(value):
@@ -219,6 +223,7 @@ def _clean_gtin(value):
 
 
 MAX_STOCK = 1_000_000_000
+CENT = Decimal("0.01")
 
 
 def _clean_stock(value, field="stockQuantity"):

@@ -6,6 +6,7 @@ from graphene import relay
 from catalog.schema import CatalogMutations, CatalogQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
 from shop.api.core import NodeField
+from shop.api.limits import declare_costs
 
 
 class Query(AccountQueries, CatalogQueries, graphene.ObjectType):
@@ -17,3 +18,13 @@ class Mutation(AccountMutations, CatalogMutations, graphene.ObjectType):
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+
+# Signing in and registering hash a password on purpose slowly: once per request.
+# A search scans the catalogue's names instead of following an index.
+PASSWORD_HASHING = ("Mutation.tokenCreate", "Mutation.accountRegister")
+declare_costs(
+    schema.graphql_schema,
+    dict.fromkeys(PASSWORD_HASHING, 100),
+    once_per_request=PASSWORD_HASHING,
+    argument_costs={"Query.products": {"filter.search": 100}},
+)

@@ -127,7 +127,17 @@ STORAGES = {
 # Uploaded product images: refused above these limits before Pillow decodes pixels.
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES + 1024 * 1024
+# Every uploaded file is cut off (and the request refused) as soon as it streams
+# past UPLOAD_MAX_BYTES; a multipart body declared larger than UPLOAD_MAX_BODY_BYTES
+# is refused before it is read. Set the proxy's body limit to match.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=IMAGE_MAX_BYTES)
+UPLOAD_MAX_BODY_BYTES = UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "shop.api.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
@@ -148,6 +158,12 @@ GRAPHENE = {
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)
 GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=50_000)
 GRAPHQL_PAGE_SIZE_MAX = 100
+GRAPHQL_MAX_QUERY_LENGTH = env.int("GRAPHQL_MAX_QUERY_LENGTH", default=20_000)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=5_000)
+GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
+GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=100)
+GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=10)
+GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 
 # Content-Security-Policy of every page: nothing inline, nothing from another origin.

@@ -13,7 +13,14 @@ from catalog.schema.types import (
     Seller,
     SellerKindEnum,
 )
-from shop.api.core import DomainMutation, Upload, error_type, errors_field, node_from_global_id
+from shop.api.core import (
+    Decimal,
+    DomainMutation,
+    Upload,
+    error_type,
+    errors_field,
+    node_from_global_id,
+)
 from shop.errors import DomainError, RequestError
 from shop.permissions import require_login, require_operator, require_seller_manager
 
@@ -171,14 +178,14 @@ class ProductVariantCreateInput(VariantFields, graphene.InputObjectType):
     sku = graphene.String(required=True)
     name = graphene.String(required=True, description='The unit sold, e.g. "5 kg bag".')
     net_weight_grams = graphene.Int(required=True)
-    price = graphene.Decimal(required=True, description="In CNY.")
+    price = Decimal(required=True, description="In CNY.")
 
 
 class ProductVariantUpdateInput(graphene.InputObjectType):
     sku = graphene.String()
     name = graphene.String()
     net_weight_grams = graphene.Int()
-    price = graphene.Decimal()
+    price = Decimal()
     gtin = graphene.String()
     cold_chain = graphene.Boolean()
     sort_order = graphene.Int()

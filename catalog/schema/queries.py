@@ -19,15 +19,15 @@ from catalog.selectors import (
     visible_sellers,
     with_min_price,
 )
-from shop.api.core import node_from_global_id
+from shop.api.core import Decimal, node_from_global_id
 from shop.api.pagination import KeysetConnectionField, keyset_page
 from shop.api.selection import selected_paths
 from shop.errors import RequestError
 
 
 class PriceRangeInput(graphene.InputObjectType):
-    gte = graphene.Decimal()
-    lte = graphene.Decimal()
+    gte = Decimal()
+    lte = Decimal()
 
 
 class ProductFilterInput(graphene.InputObjectType):
@@ -55,7 +55,7 @@ class SortDirection(graphene.Enum):
 
 class ProductSortInput(graphene.InputObjectType):
     field = ProductSortField(required=True)
-    direction = SortDirection(default_value=SortDirection.ASC.value)
+    direction = SortDirection(required=True, default_value=SortDirection.ASC.value)
 
 
 class SellerSortField(graphene.Enum):
@@ -65,7 +65,7 @@ class SellerSortField(graphene.Enum):
 
 class SellerSortInput(graphene.InputObjectType):
     field = SellerSortField(required=True)
-    direction = SortDirection(default_value=SortDirection.ASC.value)
+    direction = SortDirection(required=True, default_value=SortDirection.ASC.value)
 
 
 def _sort_order(sort_by):

@@ -148,8 +148,10 @@ class ProductImage(DjangoObjectType):
     url = graphene.String(required=True)
     thumbnail = graphene.Field(
         Image,
-        size=graphene.Int(default_value=THUMBNAIL_SIZES[0]),
-        format=ThumbnailFormatEnum(default_value=models.ProductImageThumbnail.Format.WEBP),
+        size=graphene.Int(required=True, default_value=THUMBNAIL_SIZES[0]),
+        format=ThumbnailFormatEnum(
+            required=True, default_value=models.ProductImageThumbnail.Format.WEBP
+        ),
         description="A resized copy; the original until the thumbnail task has run.",
     )
 
@@ -187,8 +189,10 @@ class Product(DjangoObjectType):
     images = graphene.List(graphene.NonNull(ProductImage), required=True)
     thumbnail = graphene.Field(
         Image,
-        size=graphene.Int(default_value=THUMBNAIL_SIZES[0]),
-        format=ThumbnailFormatEnum(default_value=models.ProductImageThumbnail.Format.WEBP),
+        size=graphene.Int(required=True, default_value=THUMBNAIL_SIZES[0]),
+        format=ThumbnailFormatEnum(
+            required=True, default_value=models.ProductImageThumbnail.Format.WEBP
+        ),
         description="The first picture's thumbnail, or null when there is no picture.",
     )
     price_range = graphene.Field(MoneyRange, description="Cheapest and dearest variant.")

@@ -1,12 +1,14 @@
 """Building blocks shared by every app's GraphQL schema."""
 
-from decimal import Decimal
+import re
+from decimal import Decimal as DecimalNumber
+from decimal import InvalidOperation
 
 import graphene
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
-from graphql import GraphQLError
+from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined
 from graphql_relay import from_global_id
 
 from catalog.models import CURRENCY
@@ -51,8 +53,43 @@ def errors_field(error_cls):
     return graphene.List(graphene.NonNull(error_cls), required=True)
 
 
+DECIMAL_MAX_DIGITS = 30
+
+
+class Decimal(graphene.Scalar):
+    """A decimal number written as a string, e.g. "88.00": finite, at most 30 digits."""
+
+    @staticmethod
+    def serialize(value):
+        return format(DecimalNumber(value), "f")
+
+    @classmethod
+    def parse_literal(cls, node, _variables=None):
+        if isinstance(node, StringValueNode | IntValueNode):
+            return cls.parse_value(node.value)
+        return Undefined
+
+    @staticmethod
+    def parse_value(value):
+        """Refuse NaN, infinities and numbers no column could hold, as a validation error."""
+        if isinstance(value, float):
+            value = repr(value)
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            return Undefined
+        try:
+            number = DecimalNumber(value)
+        except (InvalidOperation, ValueError):
+            return Undefined
+        if not number.is_finite():
+            raise GraphQLError("A decimal number must be finite.")
+        digits = number.as_tuple()
+        if abs(digits.exponent) > DECIMAL_MAX_DIGITS or len(digits.digits) > DECIMAL_MAX_DIGITS:
+            raise GraphQLError(f"A decimal number has at most {DECIMAL_MAX_DIGITS} digits.")
+        return number
+
+
 class Money(graphene.ObjectType):
-    amount = graphene.Decimal(required=True)
+    amount = Decimal(required=True)
     currency = graphene.String(required=True)
 
 
@@ -61,7 +98,7 @@ class MoneyRange(graphene.ObjectType):
     stop = graphene.Field(Money, required=True)
 
 
-def money(amount: Decimal):
+def money(amount: DecimalNumber):
     return Money(amount=amount, currency=CURRENCY)
 
 
@@ -81,13 +118,29 @@ class Upload(graphene.Scalar):
         return value
 
 
-def node_from_global_id(global_id, type_name, model, queryset=None):
-    """Resolve a Relay ID of the given type, or raise a coded error."""
+# A primary key as this API writes it: ASCII digits only (Python's int() would
+# also read "١" or "²"), and few enough to fit a 64-bit column.
+PRIMARY_KEY_RE = re.compile(r"[0-9]{1,18}")
+
+
+def decode_global_id(global_id):
+    """(type name, primary key) of a Relay ID, or None when it is malformed."""
     try:
         kind, pk = from_global_id(global_id)
-    except (TypeError, ValueError) as exc:
-        raise RequestError("INVALID_ID", _("This is not a valid ID.")) from exc
-    if kind != type_name or not str(pk).isdigit():
+    except (TypeError, ValueError):
+        return None
+    if not kind or not PRIMARY_KEY_RE.fullmatch(pk):
+        return None
+    return kind, int(pk)
+
+
+def node_from_global_id(global_id, type_name, model, queryset=None):
+    """Resolve a Relay ID of the given type, or raise a coded error."""
+    decoded = decode_global_id(global_id)
+    if decoded is None:
+        raise RequestError("INVALID_ID", _("This is not a valid ID."))
+    kind, pk = decoded
+    if kind != type_name:
         raise RequestError("INVALID_ID", _("This ID does not belong to a %s.") % type_name)
     found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
     if found is None:
@@ -113,11 +166,11 @@ class NodeField(relay.node.NodeField):
         resolve = super().wrap_resolve(parent_resolver)
 
         def resolver(root, info, id):
-            type_name, pk = from_global_id(id)
-            found = info.schema.get_type(type_name) if type_name else None
+            decoded = decode_global_id(id)
+            found = info.schema.get_type(decoded[0]) if decoded else None
             graphene_type = getattr(found, "graphene_type", None)
             meta = getattr(graphene_type, "_meta", None)
-            if relay.Node not in getattr(meta, "interfaces", ()) or not str(pk).isdigit():
+            if relay.Node not in getattr(meta, "interfaces", ()):
                 raise RequestError("INVALID_ID", _("This is not a valid ID."))
             return resolve(root, info, id=id)
 

@@ -1,84 +1,301 @@
-"""Validation rules that refuse queries too deep or too costly to run.
+"""Limits that refuse a parsed document before graphql-core validates or runs it.
 
-Cost: every field costs 1, and what is selected below a paginated field
-counts `first` times (the maximum page size when `first` is a variable).
+Checked in this order, stopping at the first limit passed: fragment cycles,
+root fields (aliases included), fields in any one selection (graphql-core's
+check that fields can merge takes time quadratic in it), mutations and fields
+allowed once per request (signing in hashes a password), depth, introspection
+nesting, cost.
+
+Every fragment is measured once, after the fragments it spreads, so the time
+is linear in the document's size however often a fragment is spread; the
+figures saturate just above their limit, so they stay small numbers.
+
+Cost: each field costs its weight (1, `MUTATION_COST` for a mutation, more for
+fields that declare a cost, such as a connection's `totalCount`), and what is
+selected below a paginated field counts `first` times (the maximum page size
+when `first` is a variable).
 """
+
+from collections import Counter
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
-    ValidationRule,
+    OperationType,
+    SchemaMetaFieldDef,
+    TypeMetaFieldDef,
+    get_named_type,
+)
+
+MUTATION_COST = 10
+COUNT_COST = 20
+# Introspection lists (types > fields > args) nest at most this deep; the
+# standard introspection query needs 3, and every extra level multiplies work.
+INTROSPECTION_LIST_DEPTH = 3
+INTROSPECTION_LISTS = frozenset(
+    {"types", "fields", "inputFields", "args", "enumValues", "interfaces", "possibleTypes"}
 )
 
 
-def _fields(selection_set, fragments, seen=frozenset()):
-    for selection in selection_set.selections if selection_set else ():
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                yield from _fields(fragments[name].selection_set, fragments, seen | {name})
+@dataclass
+class Measure:
+    """What a selection set asks for, fragments expanded."""
+
+    depth: int = 0
+    cost: int = 0
+    # The most fields any one selection set holds, fragments expanded.
+    breadth: int = 0
+    introspection_lists: int = 0
+    root_fields: int = 0
+    # "Type.field" -> how often it is selected at this level.
+    counted: Counter = field(default_factory=Counter)
 
 
-def _multiplier(field):
-    for argument in field.arguments or ():
-        if argument.name.value == "first":
-            if isinstance(argument.value, IntValueNode):
-                return max(int(argument.value.value), 1)
-            return settings.GRAPHQL_PAGE_SIZE_MAX
-    return 1
+def declare_costs(
+    schema: GraphQLSchema, costs: dict[str, int], once_per_request=(), argument_costs=None
+):
+    """Give fields a cost (`{"Type.field": cost}`), mark those allowed once per request,
+    and add a cost when an input is given (`{"Type.field": {"filter.search": cost}}`).
+
+    Connections' `totalCount` runs a COUNT(*) and gets COUNT_COST unless given another.
+    """
+    for type_ in schema.type_map.values():
+        fields = getattr(type_, "fields", None)
+        if type_.name.startswith("__") or not isinstance(fields, dict):
+            continue
+        if {"edges", "pageInfo", "totalCount"} <= fields.keys():
+            fields["totalCount"].extensions["cost"] = COUNT_COST
+    for path, cost in costs.items():
+        type_name, field_name = path.split(".")
+        schema.type_map[type_name].fields[field_name].extensions["cost"] = cost
+    for path in once_per_request:
+        type_name, field_name = path.split(".")
+        schema.type_map[type_name].fields[field_name].extensions["once_per_request"] = True
+    for path, inputs in (argument_costs or {}).items():
+        type_name, field_name = path.split(".")
+        schema.type_map[type_name].fields[field_name].extensions["argument_costs"] = inputs
 
 
-def depth(selection_set, fragments):
-    children = [f for f in _fields(selection_set, fragments) if not f.name.value.startswith("__")]
-    return (
-        1 + max((depth(f.selection_set, fragments) for f in children if f.selection_set), default=0)
-        if children
-        else 0
-    )
+def _may_be_given(node, path):
+    """Whether the input at `path` ("filter.search") is, or may be through a variable, set."""
+    value = node
+    for name in path.split("."):
+        fields = value.arguments if value is node else value.fields
+        value = next((f.value for f in fields or () if f.name.value == name), None)
+        if value is None or isinstance(value, NullValueNode):
+            return False
+        if not isinstance(value, ObjectValueNode):
+            return True
+    return True
 
 
-def cost(selection_set, fragments):
-    total = 0
-    for field in _fields(selection_set, fragments):
-        total += 1 + _multiplier(field) * cost(field.selection_set, fragments)
-    return total
+def _error(message, code, node=None):
+    return GraphQLError(message, node, extensions={"code": code})
 
 
-class QueryLimitsRule(ValidationRule):
-    def enter_document(self, document, *_):
-        fragments = {
-            d.name.value: d
-            for d in document.definitions
-            if not isinstance(d, OperationDefinitionNode)
-        }
-        for operation in document.definitions:
-            if not isinstance(operation, OperationDefinitionNode):
-                continue
-            found_depth = depth(operation.selection_set, fragments)
-            if found_depth > settings.GRAPHQL_MAX_DEPTH:
-                self.report_error(
-                    GraphQLError(
-                        f"The query is {found_depth} levels deep; the limit is "
-                        f"{settings.GRAPHQL_MAX_DEPTH}.",
-                        operation,
-                        extensions={"code": "QUERY_TOO_DEEP"},
-                    )
-                )
-            found_cost = cost(operation.selection_set, fragments)
-            if found_cost > settings.GRAPHQL_MAX_COST:
-                self.report_error(
-                    GraphQLError(
-                        f"The query would cost {found_cost}; the limit is {settings.GRAPHQL_MAX_COST}.",
-                        operation,
-                        extensions={"code": "QUERY_TOO_COMPLEX"},
-                    )
-                )
+def _spreads(selection_set):
+    """Names of the fragments spread anywhere inside a selection set."""
+    found, pending = [], [selection_set]
+    while pending:
+        current = pending.pop()
+        for selection in current.selections if current else ():
+            if isinstance(selection, FragmentSpreadNode):
+                found.append(selection.name.value)
+            else:
+                pending.append(selection.selection_set)
+    return found
+
+
+def _dependency_order(fragments):
+    """Fragments ordered so each comes after those it spreads, or the cycle found."""
+    order, state = [], {}  # state: 1 while being visited, 2 when done
+    for start in fragments:
+        if start in state:
+            continue
+        stack = [(start, iter(_spreads(fragments[start].selection_set)))]
+        state[start] = 1
+        while stack:
+            name, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                state[name] = 2
+                order.append(name)
+            elif child in fragments and state.get(child) == 1:
+                trail = [n for n, _ in stack]
+                return None, trail[trail.index(child) :] + [child]
+            elif child in fragments and child not in state:
+                state[child] = 1
+                stack.append((child, iter(_spreads(fragments[child].selection_set))))
+    return order, None
+
+
+class _Measurer:
+    def __init__(self, schema, page_size_max, saturation):
+        self.schema = schema
+        self.page_size_max = page_size_max
+        self.saturation = saturation
+        self.fragments: dict[str, Measure] = {}
+
+    def _cap(self, value):
+        return min(value, self.saturation)
+
+    def _multiplier(self, node):
+        for argument in node.arguments or ():
+            if argument.name.value == "first":
+                if isinstance(argument.value, IntValueNode):
+                    return min(max(int(argument.value.value), 1), self.page_size_max)
+                return self.page_size_max
+        return 1
+
+    def _field_definition(self, parent, name):
+        if name == "__schema":
+            return SchemaMetaFieldDef
+        if name == "__type":
+            return TypeMetaFieldDef
+        fields = getattr(parent, "fields", None)
+        return fields.get(name) if isinstance(fields, dict) else None
+
+    def measure(self, selection_set, parent) -> Measure:
+        total = Measure()
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                part = self._field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                part = self.measure(selection.selection_set, inner)
+            else:
+                part = self.fragments.get(selection.name.value, Measure())
+            total.depth = max(total.depth, part.depth)
+            total.breadth = max(total.breadth, part.breadth)
+            total.introspection_lists = max(total.introspection_lists, part.introspection_lists)
+            total.cost = self._cap(total.cost + part.cost)
+            total.root_fields = self._cap(total.root_fields + part.root_fields)
+            for path, count in part.counted.items():
+                total.counted[path] = self._cap(total.counted[path] + count)
+        return total
+
+    def _field(self, node, parent):
+        name = node.name.value
+        definition = self._field_definition(parent, name)
+        extensions = definition.extensions if definition is not None else {}
+        child_type = get_named_type(definition.type) if definition is not None else None
+        children = self.measure(node.selection_set, child_type) if node.selection_set else None
+        is_mutation = parent is not None and parent is self.schema.mutation_type
+        weight = extensions.get("cost", MUTATION_COST if is_mutation else 1)
+        for path, extra in extensions.get("argument_costs", {}).items():
+            if _may_be_given(node, path):
+                weight += extra
+        measure = Measure(cost=weight, root_fields=1)
+        if children is not None:
+            measure.breadth = max(children.breadth, children.root_fields)
+            measure.cost = self._cap(weight + self._multiplier(node) * children.cost)
+            measure.introspection_lists = children.introspection_lists
+            if not name.startswith("__"):
+                measure.depth = children.depth
+        if not name.startswith("__"):
+            measure.depth += 1
+        in_introspection = parent is not None and parent.name.startswith("__")
+        if in_introspection and name in INTROSPECTION_LISTS:
+            measure.introspection_lists += 1
+        if extensions.get("once_per_request") and parent is not None:
+            measure.counted[f"{parent.name}.{name}"] = 1
+        return measure
+
+
+def check_document(schema: GraphQLSchema, document) -> list[GraphQLError]:
+    """The first limit the document passes, as a one-error list; empty when it is fine."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    order, cycle = _dependency_order(fragments)
+    if cycle is not None:
+        return [
+            _error(
+                f"Fragment {cycle[0]} spreads itself: {' → '.join(cycle)}.",
+                "GRAPHQL_VALIDATION_FAILED",
+                fragments[cycle[0]],
+            )
+        ]
+    max_depth, max_cost = settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_COST
+    saturation = max(max_cost, settings.GRAPHQL_MAX_SELECTIONS, max_depth) + 1
+    measurer = _Measurer(schema, settings.GRAPHQL_PAGE_SIZE_MAX, saturation)
+    for name in order:
+        definition = fragments[name]
+        on = schema.get_type(definition.type_condition.name.value)
+        measurer.fragments[name] = measurer.measure(definition.selection_set, on)
+    for operation in document.definitions:
+        if isinstance(operation, OperationDefinitionNode):
+            error = _check_operation(schema, measurer, operation)
+            if error is not None:
+                return [error]
+    return []
+
+
+def _check_operation(schema, measurer, operation):
+    is_mutation = operation.operation == OperationType.MUTATION
+    root = schema.get_root_type(operation.operation)
+    found = measurer.measure(operation.selection_set, root)
+    if found.root_fields > settings.GRAPHQL_MAX_ROOT_FIELDS:
+        return _error(
+            f"The operation selects more than {settings.GRAPHQL_MAX_ROOT_FIELDS} root fields "
+            "(aliases included).",
+            "QUERY_TOO_COMPLEX",
+            operation,
+        )
+    if found.breadth > settings.GRAPHQL_MAX_SELECTIONS:
+        return _error(
+            f"A selection holds more than {settings.GRAPHQL_MAX_SELECTIONS} fields "
+            "(aliases and fragments included).",
+            "QUERY_TOO_COMPLEX",
+            operation,
+        )
+    if is_mutation and found.root_fields > settings.GRAPHQL_MAX_MUTATIONS:
+        return _error(
+            f"A request runs at most {settings.GRAPHQL_MAX_MUTATIONS} mutations.",
+            "QUERY_TOO_COMPLEX",
+            operation,
+        )
+    for path, count in found.counted.items():
+        if count > 1:
+            return _error(
+                f"{path.split('.')[1]} may be used once per request.",
+                "QUERY_TOO_COMPLEX",
+                operation,
+            )
+    if found.depth > settings.GRAPHQL_MAX_DEPTH:
+        return _error(
+            f"The query is {_figure(found.depth, measurer)} levels deep; the limit is "
+            f"{settings.GRAPHQL_MAX_DEPTH}.",
+            "QUERY_TOO_DEEP",
+            operation,
+        )
+    if found.introspection_lists > INTROSPECTION_LIST_DEPTH:
+        return _error(
+            f"Introspection lists nest at most {INTROSPECTION_LIST_DEPTH} deep.",
+            "QUERY_TOO_DEEP",
+            operation,
+        )
+    if found.cost > settings.GRAPHQL_MAX_COST:
+        return _error(
+            f"The query would cost {_figure(found.cost, measurer)}; the limit is "
+            f"{settings.GRAPHQL_MAX_COST}.",
+            "QUERY_TOO_COMPLEX",
+            operation,
+        )
+    return None
+
+
+def _figure(value, measurer):
+    return f"more than {measurer.saturation - 1}" if value >= measurer.saturation else str(value)

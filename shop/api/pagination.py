@@ -7,11 +7,13 @@ whatever the table size; the total is counted only when a client asks for
 
 import base64
 import json
+import re
 from datetime import datetime
 from decimal import Decimal
 
 import graphene
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
@@ -39,9 +41,45 @@ def _encode(values):
 def _decode(cursor, count):
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise RequestError("INVALID_CURSOR", _("This cursor is not valid.")) from exc
     if not isinstance(values, list) or len(values) != count:
+        raise RequestError("INVALID_CURSOR", _("This cursor is not valid."))
+    return values
+
+
+# How each kind of sort key is written in a cursor; anything else is refused
+# before it reaches the database (Python reads "١" as 1, PostgreSQL refuses NUL
+# and integers past 64 bits).
+INTEGER_RE = re.compile(r"-?[0-9]{1,18}")
+DECIMAL_RE = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
+DATETIME_RE = re.compile(r"[0-9T:.+\- ]{10,40}")
+
+
+def _key_field(queryset, key):
+    try:
+        return queryset.model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return queryset.query.annotations[key].output_field
+
+
+def _well_formed(field, value):
+    if not isinstance(value, str):
+        return False
+    if isinstance(field, models.CharField | models.TextField):
+        return "\x00" not in value
+    if isinstance(field, models.DateTimeField):
+        return bool(DATETIME_RE.fullmatch(value))
+    if isinstance(field, models.DecimalField):
+        return bool(DECIMAL_RE.fullmatch(value))
+    if isinstance(field, models.IntegerField | models.AutoField):
+        return bool(INTEGER_RE.fullmatch(value))
+    return False
+
+
+def _cursor_values(queryset, keys, cursor):
+    values = _decode(cursor, len(keys))
+    if not all(_well_formed(_key_field(queryset, k), v) for k, v in zip(keys, values, strict=True)):
         raise RequestError("INVALID_CURSOR", _("This cursor is not valid."))
     return values
 
@@ -70,7 +108,8 @@ def keyset_page(
     page_qs = ordered
     if after:
         try:
-            page_qs = page_qs.filter(_after(keys, _decode(after, len(keys)), descending))
+            values = _cursor_values(queryset, keys, after)
+            page_qs = page_qs.filter(_after(keys, values, descending))
         except (ValueError, TypeError, ValidationError) as exc:
             # Decoded, but its values do not fit the sort keys (e.g. from another sort).
             raise RequestError("INVALID_CURSOR", _("This cursor is not valid.")) from exc

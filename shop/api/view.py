@@ -7,12 +7,11 @@ requests (the URL itself is csrf_exempt), and errors that never leak an
 exception's text.
 """
 
-import json
 import logging
-from functools import lru_cache
 
 from django.http import HttpResponseBadRequest
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
 from graphql import (
@@ -22,39 +21,24 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
 )
 
 from shop.api import public_cache
-from shop.api.limits import QueryLimitsRule
+from shop.api.documents import parse_and_validate
+from shop.api.requests import (
+    RequestRefused,
+    check_graphql_params,
+    decoded_body,
+    has_unstorable_text,
+    parse_json_body,
+    read_json,
+    unstorable_text_error,
+)
+from shop.api.uploads import check_upload_allowed, check_upload_complete
 
 logger = logging.getLogger("shop.graphql")
 
-DOCUMENT_CACHE_SIZE = 512
-# Longer query texts are parsed every time, so the cache's memory stays bounded.
-CACHED_QUERY_MAX_LENGTH = 20_000
-VALIDATION_RULES = (*specified_rules, QueryLimitsRule)
 INTERNAL_MESSAGE = "Internal server error."
-
-
-def _parse_and_validate(schema, query):
-    try:
-        document = parse(query)
-    except GraphQLError as error:
-        return None, [error]
-    return document, validate(schema, document, VALIDATION_RULES)
-
-
-_cached_parse_and_validate = lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(_parse_and_validate)
-
-
-def _parsed(schema, query):
-    """The document and its validation errors, worked out once per distinct query text."""
-    if len(query) > CACHED_QUERY_MAX_LENGTH:
-        return _parse_and_validate(schema, query)
-    return _cached_parse_and_validate(schema, query)
 
 
 def _never_awaitable(value):
@@ -102,23 +86,40 @@ class ShopGraphQLView(GraphQLView):
         query, variables, operation_name, _id = self.get_graphql_params(request, data)
         if not query or request.content_type == "multipart/form-data":
             return None
-        document, errors = _parsed(self.schema.graphql_schema, query)
+        document, errors = parse_and_validate(self.schema.graphql_schema, query)
         operation = None if errors else get_operation_ast(document, operation_name)
         if operation is None or operation.operation != OperationType.QUERY:
             return None
         return public_cache.cache_key(query, variables, operation_name, request.LANGUAGE_CODE)
 
     def parse_body(self, request):
-        if self.get_content_type(request) == "multipart/form-data" and "operations" in request.POST:
-            return self._multipart_operations(request)
+        content_type = self.get_content_type(request)
+        if content_type == "application/json":
+            return parse_json_body(request)
+        if content_type == "application/graphql":
+            return {"query": decoded_body(request)}
+        if content_type == "multipart/form-data":
+            check_upload_allowed(request)
+            post = request.POST
+            check_upload_complete(request)
+            if "operations" in post:
+                return self._multipart_operations(request)
         return super().parse_body(request)
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        params = GraphQLView.get_graphql_params(request, data)
+        check_graphql_params(*params[:3])
+        return params
 
     @staticmethod
     def _multipart_operations(request):
         """Put uploaded files where the `map` field says (GraphQL multipart request spec)."""
+        operations = read_json(request.POST["operations"])
+        file_map = read_json(request.POST.get("map", "{}"))
+        if not isinstance(operations, dict) or not isinstance(file_map, dict):
+            raise RequestRefused(_("`operations` and `map` must be JSON objects."))
         try:
-            operations = json.loads(request.POST["operations"])
-            file_map = json.loads(request.POST.get("map", "{}"))
             for key, paths in file_map.items():
                 for path in paths:
                     target, *steps, last = path.split(".")
@@ -127,7 +128,7 @@ class ShopGraphQLView(GraphQLView):
                         node = node[int(step) if isinstance(node, list) else step]
                     node[int(last) if isinstance(node, list) else last] = request.FILES.get(key)
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise HttpError(HttpResponseBadRequest("Malformed multipart GraphQL request.")) from exc
+            raise RequestRefused(_("Malformed multipart GraphQL request.")) from exc
         return operations
 
     def execute_graphql_request(
@@ -137,7 +138,9 @@ class ShopGraphQLView(GraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseBadRequest("Must provide query string."))
-        document, errors = _parsed(self.schema.graphql_schema, query)
+        if has_unstorable_text(variables):
+            return ExecutionResult(data=None, errors=[unstorable_text_error()])
+        document, errors = parse_and_validate(self.schema.graphql_schema, query)
         if errors:
             return ExecutionResult(data=None, errors=errors)
         operation = get_operation_ast(document, operation_name)
@@ -171,7 +174,8 @@ class ShopGraphQLView(GraphQLView):
             formatted["extensions"] = {"code": default, **(source.extensions or {})}
             return formatted
         if isinstance(error, HttpError):
-            return {"message": str(error.message), "extensions": {"code": "BAD_REQUEST"}}
+            code = getattr(error, "code", "BAD_REQUEST")
+            return {"message": str(error.message), "extensions": {"code": code}}
         logger.error(
             "Unhandled error in a GraphQL resolver",
             exc_info=(type(original), original, original.__traceback__) if original else error,

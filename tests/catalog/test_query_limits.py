@@ -110,40 +110,58 @@ def wide_names(count):
     return " ".join(f"a{i}: name" for i in range(count))
 
 
-def cheapest_refused_width():
-    """Aliases per product at which `products(first: PAGE_MAX)` first costs too much.
+WIDEST = settings.GRAPHQL_MAX_SELECTIONS - 2  # edges and node make up a list's selection
 
-    Cost = 1 (products) + PAGE_MAX * (1 (edges) + 1 (node) + width).
+
+def product_lists(widths):
+    """`products(first: PAGE_MAX)` lists selecting `width` aliased names per product.
+
+    Each costs 1 (products) + PAGE_MAX * (1 (edges) + 1 (node) + width).
     """
-    width = 0
-    while 1 + PAGE_MAX * (2 + width) <= settings.GRAPHQL_MAX_COST:
-        width += 1
-    return width
+    lists = " ".join(
+        f"p{i}: products(first: {PAGE_MAX}) {{ edges {{ node {{ {wide_names(width)} }} }} }}"
+        for i, width in enumerate(widths)
+    )
+    return f"{{ {lists} }}"
+
+
+def cost(widths):
+    return sum(1 + PAGE_MAX * (2 + width) for width in widths)
+
+
+def widths_just_over_the_limit():
+    """Full lists of the widest selection, then one narrower list that tips the cost over."""
+    full = [WIDEST] * (settings.GRAPHQL_MAX_COST // cost([WIDEST]))
+    last = 0
+    while cost([*full, last]) <= settings.GRAPHQL_MAX_COST:
+        last += 1
+    return [*full, last]
 
 
 def test_a_query_just_over_the_cost_limit_is_refused(client_as):
     client = client_as("anonymous")
-    width = cheapest_refused_width()
-    template = "{ products(first: %d) { edges { node { %s } } } }"
-    assert client.execute(template % (PAGE_MAX, wide_names(width - 1)))["products"]["edges"] == []
-    status, body, codes = top_level_codes(client, template % (PAGE_MAX, wide_names(width)))
+    over = widths_just_over_the_limit()
+    under = [*over[:-1], over[-1] - 1]
+    assert cost(under) <= settings.GRAPHQL_MAX_COST < cost(over)
+    assert client.execute(product_lists(under))["p0"]["edges"] == []
+    status, body, codes = top_level_codes(client, product_lists(over))
     assert codes == ["QUERY_TOO_COMPLEX"]
     assert status == 400 and "data" not in body
     assert f"limit is {settings.GRAPHQL_MAX_COST}" in body["errors"][0]["message"]
-    # The same selection under a small page is cheap.
-    assert "errors" not in client.post(template % (5, wide_names(width)))[1]
+    # The same selections under a small page are cheap.
+    small = product_lists(over).replace(f"first: {PAGE_MAX}", "first: 5")
+    assert "errors" not in client.post(small)[1]
 
 
 def test_cost_counts_fragments_and_assumes_the_largest_page_for_a_variable(client_as):
     client = client_as("anonymous")
-    width = cheapest_refused_width()
-    through_fragment = (
-        f"{{ products(first: {PAGE_MAX}) {{ edges {{ node {{ ...Wide }} }} }} }}\n"
-        f"fragment Wide on Product {{ {wide_names(width)} }}"
+    over = widths_just_over_the_limit()
+    through_fragment = product_lists(over).replace(wide_names(WIDEST), "...Wide") + (
+        f"\nfragment Wide on Product {{ {wide_names(WIDEST)} }}"
     )
     assert top_level_codes(client, through_fragment)[2] == ["QUERY_TOO_COMPLEX"]
-    with_variable = (
-        f"query($n: Int) {{ products(first: $n) {{ edges {{ node {{ {wide_names(width)} }} }} }} }}"
+    with_variable = "query($n: Int) " + product_lists(over).replace(
+        f"first: {PAGE_MAX}", "first: $n"
     )
     assert top_level_codes(client, with_variable, {"n": 1})[2] == ["QUERY_TOO_COMPLEX"]
 

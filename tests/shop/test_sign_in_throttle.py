@@ -12,8 +12,10 @@ from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
-from shop.accounts import throttle
+from shop.accounts import services, throttle
+from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
+from shop.errors import DomainError
 from tests.conftest import PASSWORD, GraphQLClient, make_user
 
 TOKEN = """
@@ -348,5 +350,11 @@ def test_a_login_of_254_characters_is_counted(db):
 
 @pytest.mark.parametrize("login", ["\ud800@example.com", "1380013800\udfff"])
 def test_a_login_with_a_lone_surrogate_is_refused_not_a_server_error(db, login):
-    assert api_codes(login, "wrong-password") == ["INVALID_CREDENTIALS"]
+    """The API refuses such text at its edge; the service refuses it too, for other callers."""
+    status, body = GraphQLClient().post(TOKEN, {"login": login, "password": "wrong-password"})
+    assert status == 400
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_ARGUMENT"]
+    with pytest.raises(DomainError) as refused:
+        services.create_tokens(login=login, password="wrong-password")
+    assert refused.value.code == AccountErrorCode.INVALID_CREDENTIALS
     assert cache_entries() == []

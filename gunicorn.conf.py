@@ -13,6 +13,9 @@ globals. A TLS proxy in front may rewrite it.
 import gc
 
 preload_app = True
+# gunicorn 25.1+ opens a control socket at one path per user by default, which
+# several instances on a machine (sites, tests, the benchmark) would share.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

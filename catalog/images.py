@@ -21,6 +21,11 @@ EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
 # What Pillow raises for data it cannot read.
 UNREADABLE = (OSError, EOFError, SyntaxError, ValueError)
 
+# Pillow decodes WebP only at full size and its decoder holds several copies
+# of the picture (618 MB at 40 megapixels, measured), so a WebP may have this
+# many times fewer pixels than IMAGE_MAX_PIXELS.
+WEBP_PIXEL_WEIGHT = 4
+
 THUMBNAIL_SIZES = (256, 768)
 THUMBNAIL_FORMATS = {
     "jpeg": ("JPEG", {"quality": 85, "optimize": True, "progressive": True}),
@@ -49,6 +54,11 @@ def _too_large(message):
     return DomainError(Code.IMAGE_TOO_LARGE, message, "image")
 
 
+def too_many_pixels(picture):
+    weight = WEBP_PIXEL_WEIGHT if picture.format == "WEBP" else 1
+    return picture.width * picture.height * weight > settings.IMAGE_MAX_PIXELS
+
+
 def validate_upload(upload):
     """Refuse anything that is not a sane JPEG, PNG or WebP picture.
 
@@ -60,7 +70,7 @@ def validate_upload(upload):
     at 1/8 scale, which reads and checks every byte of it as a full decode does
     but needs 1/64 of the memory (2.5 MB instead of 160 MB at 40 megapixels);
     PNG and WebP have no such mode, so theirs is a full decode, bounded by
-    IMAGE_MAX_PIXELS. Finally the file gets the extension of its real format,
+    IMAGE_MAX_PIXELS (a quarter of it for WebP, whose decoder needs more). Finally the file gets the extension of its real format,
     so it is never served as HTML or SVG.
 
     Returns the picture's (width, height) as shown, after its EXIF orientation.
@@ -74,20 +84,20 @@ def validate_upload(upload):
             _("The file is larger than %(size)s.")
             % {"size": filesizeformat(settings.IMAGE_MAX_BYTES)}
         )
-    too_many_pixels = _("The picture has too many pixels.")
+    pixels_message = _("The picture has too many pixels.")
     try:
         upload.seek(0)
         with Image.open(upload, formats=ALLOWED_FORMATS) as picture:
             width, height = picture.size
-            if width * height > settings.IMAGE_MAX_PIXELS:
-                raise _too_large(too_many_pixels)
+            if too_many_pixels(picture):
+                raise _too_large(pixels_message)
             picture.draft(None, (1, 1))  # JPEG: decode at the smallest scale
             picture.load()
             extension = EXTENSIONS[picture.format]
             if _orientation(picture) in QUARTER_TURNS:
                 width, height = height, width
     except Image.DecompressionBombError as exc:
-        raise _too_large(too_many_pixels) from exc
+        raise _too_large(pixels_message) from exc
     except UNREADABLE as exc:
         raise DomainError(
             Code.INVALID_IMAGE, _("Upload a readable JPEG, PNG or WebP picture."), "image"
@@ -160,7 +170,7 @@ def render_thumbnails(source):
     """
     largest = max(THUMBNAIL_SIZES)
     with Image.open(source, formats=ALLOWED_FORMATS) as original:
-        if original.width * original.height > settings.IMAGE_MAX_PIXELS:
+        if too_many_pixels(original):
             raise _too_large(_("The picture has too many pixels."))
         orientation = _orientation(original)
         # A CMYK or grey colour profile would be wrong once the picture is RGB.

@@ -204,3 +204,31 @@ def test_thumbnails_open_only_the_allowed_formats():
     gif.seek(0)
     with pytest.raises(Image.UnidentifiedImageError):
         images.render_thumbnails(gif)
+
+
+def encoded(fmt, size):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 60)).save(buffer, fmt)
+    return SimpleUploadedFile(f"picture.{fmt.lower()}", buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("fmt", "size", "allowed"),
+    [
+        ("WEBP", (100, 100), True),
+        ("WEBP", (101, 100), False),
+        ("PNG", (101, 100), True),
+        ("PNG", (200, 200), True),
+        ("PNG", (201, 200), False),
+    ],
+)
+def test_a_webp_may_have_a_quarter_of_the_pixels_of_other_formats(settings, fmt, size, allowed):
+    """Pillow decodes WebP only at full size, with several copies in memory."""
+    settings.IMAGE_MAX_PIXELS = 40_000
+    upload = encoded(fmt, size)
+    if allowed:
+        assert images.validate_upload(upload) == size
+    else:
+        with pytest.raises(DomainError) as refused:
+            images.validate_upload(upload)
+        assert refused.value.code == Code.IMAGE_TOO_LARGE

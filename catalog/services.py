@@ -341,8 +341,10 @@ def add_product_image(product, upload, alt=""):
     """Store a verified image; thumbnails follow from a Celery task after commit."""
     from catalog.tasks import make_thumbnails
 
+    texts = {"alt": alt or ""}
+    _check_lengths(ProductImage, texts, ("alt",))
     width, height = validate_upload(upload)
-    image = ProductImage(product=product, alt=alt.strip(), width=width, height=height)
+    image = ProductImage(product=product, alt=texts["alt"], width=width, height=height)
     try:
         with transaction.atomic():
             last = product.images.order_by("-sort_order").values_list("sort_order", flat=True)

@@ -418,3 +418,19 @@ def test_two_runs_at_once_make_each_thumbnail_once(transactional_db, product):
     made = run_at_once(lambda: make_thumbnails(image.pk), 2)
     assert sum(made) == len(ALL_THUMBNAILS)
     assert_thumbnails(image, (800, 600))
+
+
+@pytest.mark.parametrize(
+    ("alt", "stored"), [(" " + "紫" * 200 + " ", "紫" * 200), ("紫" * 201, None)]
+)
+def test_alternative_text_is_checked_at_the_length_it_is_stored(client_as, product, alt, stored):
+    status, body = upload(client_as("seller"), product, picture("JPEG"), alt=alt)
+    assert status == 200
+    payload = body["data"]["productImageCreate"]
+    if stored is None:
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [("alt", "INVALID")]
+        assert not ProductImage.objects.exists()
+        assert media_files() == []
+    else:
+        assert payload["errors"] == []
+        assert ProductImage.objects.get().alt == stored

@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from common import OUT, ROOT, VENV_BIN, SetupError, log
+from database import manage
 
 
 def server_env(args, port, cache_seconds=None):
@@ -42,8 +43,8 @@ def server_env(args, port, cache_seconds=None):
         ELASTICSEARCH_URL="",
         CACHE_URL="locmemcache://",
         PYTHONDONTWRITEBYTECODE="1",
-        # No STATIC_ROOT is collected for the benchmark; whitenoise warns about it.
-        PYTHONWARNINGS="ignore:No directory at:UserWarning",
+        # With DEBUG off the server starts only once the static files are collected.
+        STATIC_ROOT=str(OUT / "static"),
     )
     return env
 
@@ -87,6 +88,7 @@ class Gunicorn:
         gunicorn = VENV_BIN / "gunicorn"
         if not gunicorn.exists():
             raise SetupError(f"{gunicorn} not found: run scripts/bootstrap")
+        manage(self.env, "collectstatic", "--noinput", "-v", "0")
         command = [
             str(gunicorn),
             "shop.wsgi:application",

@@ -7,8 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.validators import DIVISION_CODE_RE, GTIN14_RE
 
-CURRENCY = "CNY"
-
 
 class Seller(models.Model):
     """A farmer household, a cooperative or a small enterprise that sells here."""

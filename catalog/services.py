@@ -24,6 +24,7 @@ from catalog.models import (
 from catalog.validators import is_division_code, normalize_gtin
 from shop.api.public_cache import invalidate_public_responses
 from shop.errors import DomainError
+from shop.money import CENT
 
 PRODUCT_FIELDS = ("name", "name_en", "description", "origin", "storage", "shelf_life_days")
 SELLER_TEXT_FIELDS = ("name", "name_en", "province", "city", "county", "township", "village")
@@ -223,7 +224,6 @@ def _clean_gtin(value):
 
 
 MAX_STOCK = 1_000_000_000
-CENT = Decimal("0.01")
 
 
 def _clean_stock(value, field="stockQuantity"):

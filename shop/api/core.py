@@ -11,8 +11,8 @@ from graphene import relay
 from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined
 from graphql_relay import from_global_id
 
-from catalog.models import CURRENCY
 from shop.errors import DomainError, RequestError
+from shop.money import CURRENCY
 
 
 def error_type(name, code_enum):

@@ -63,6 +63,18 @@ class ShopGraphQLView(GraphQLView):
     def _cookie_authenticated(request):
         return not getattr(request, "bearer_token", None) and request.user.is_authenticated
 
+    def render_graphiql(self, request, **data):
+        """GraphiQL from this server's static files, its settings as JSON data
+        (shop/templates/graphene/graphiql.html): nothing inline, nothing from a CDN."""
+        settings_ = {
+            "graphiqlHeaderEditorEnabled": data["graphiql_header_editor_enabled"],
+            "graphiqlShouldPersistHeaders": data["graphiql_should_persist_headers"],
+            "graphiqlInputValueDeprecation": data["graphiql_input_value_deprecation"],
+        }
+        if data.get("subscription_path"):
+            settings_["subscriptionPath"] = data["subscription_path"]
+        return super().render_graphiql(request, graphene_settings=settings_)
+
     def get_response(self, request, data, show_graphiql=False):
         """Serve anonymous queries from the public response cache when possible."""
         key = self._public_cache_key(request, data, show_graphiql)

@@ -19,7 +19,6 @@ from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 
-from shop.urls import GRAPHIQL_SCRIPTS, GRAPHIQL_STYLES
 from tests.conftest import PASSWORD
 from tests.services import free_port
 
@@ -96,6 +95,7 @@ def test_the_storefront_policy_allows_nothing_inline_nor_foreign(browser, produc
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -150,54 +150,55 @@ def test_admin_and_api_responses_carry_the_site_policy(browser):
     assert policy(response)["script-src"] == ["'self'"]
 
 
-def test_graphiql_still_renders_with_a_policy_of_its_own(browser):
+def graphiql_page(browser):
     response = browser.get("/graphql/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
-    html = response.content.decode()
-    assert '<div id="editor">' in html
-    page = Page(html)
-    directives = policy(response)
+    return response, Page(response.content.decode())
 
-    # Every file the page loads is allowed, each CDN file by its full URL and with SRI.
-    assert len(page.scripts) == len(GRAPHIQL_SCRIPTS) + 1
-    for url, attributes in page.scripts:
-        assert allowed(url, directives["script-src"]), url
-        if url.startswith("https://"):
-            assert attributes["integrity"].startswith("sha256-")
-            assert url in GRAPHIQL_SCRIPTS
-        else:
-            assert url == "/static/graphene_django/graphiql.js"
-    assert len(page.stylesheets) == len(GRAPHIQL_STYLES)
-    for url, attributes in page.stylesheets:
-        assert url in directives["style-src"]
-        assert attributes["integrity"].startswith("sha256-")
 
-    # Its inline settings script and style are allowed by hash, nothing else inline.
-    assert len(page.inline["script"]) == 1 and "GRAPHENE_SETTINGS" in page.inline["script"][0]
-    assert len(page.inline["style"]) == 1
-    assert sha256_source(page.inline["script"][0]) in directives["script-src"]
-    assert sha256_source(page.inline["style"][0]) in directives["style-src"]
-    allowed_sources = {source for sources in directives.values() for source in sources}
-    assert not set(UNSAFE) & allowed_sources
-    assert allowed_sources <= {
-        *GRAPHIQL_SCRIPTS,
-        *GRAPHIQL_STYLES,
-        sha256_source(page.inline["script"][0]),
-        sha256_source(page.inline["style"][0]),
-        "'self'",
-        "'none'",
-        "data:",
+def test_graphiql_loads_only_files_of_this_server_under_the_site_policy(browser, db):
+    response, page = graphiql_page(browser)
+    assert '<div id="editor">' in response.content.decode()
+    assert policy(response) == policy(browser.get("/"))
+    urls = [url for url, _ in page.scripts + page.stylesheets]
+    assert len(page.scripts) == 8 and len(page.stylesheets) == 3
+    for url in urls:
+        assert url.startswith(settings.STATIC_URL), url
+        assert allowed(url, policy(response)["script-src"]), url
+        assert finders.find(url.removeprefix(settings.STATIC_URL)), f"{url} is not a static file"
+    # Nothing inline but the settings, as JSON data that is never run.
+    assert page.inline["style"] == [] and page.style_attributes == [] and page.handlers == []
+    [settings_json] = page.inline["script"]
+    assert json.loads(settings_json) == {
+        "graphiqlHeaderEditorEnabled": True,
+        "graphiqlShouldPersistHeaders": False,
+        "graphiqlInputValueDeprecation": False,
     }
-    assert directives["default-src"] == ["'none'"]
-    assert directives["connect-src"] == ["'self'"]  # GraphiQL posts its queries here
-    assert directives["frame-ancestors"] == ["'none'"]
+    assert 'id="graphene-settings" type="application/json"' in response.content.decode()
 
 
-def test_the_graphiql_policy_stays_on_the_graphiql_page(browser, product):
-    graphiql = policy(browser.get("/graphql/", HTTP_ACCEPT="text/html"))
-    storefront = policy(browser.get("/"))
-    assert "https://cdn.jsdelivr.net" not in " ".join(storefront["script-src"])
-    assert graphiql["script-src"] != storefront["script-src"]
+def test_graphiql_files_are_those_graphene_django_pins_by_integrity():
+    """The local copies hash to the Subresource Integrity values of the CDN copies."""
+    from graphene_django.views import GraphQLView
+
+    pinned = {
+        "fetch.umd.js": GraphQLView.whatwg_fetch_sri,
+        "react.production.min.js": GraphQLView.react_sri,
+        "react-dom.production.min.js": GraphQLView.react_dom_sri,
+        "graphiql.min.js": GraphQLView.graphiql_sri,
+        "graphiql.min.css": GraphQLView.graphiql_css_sri,
+        "graphql-ws.min.js": GraphQLView.subscriptions_transport_ws_sri,
+        "graphiql-plugin-explorer.umd.js": GraphQLView.graphiql_plugin_explorer_sri,
+        "graphiql-plugin-explorer.css": GraphQLView.graphiql_plugin_explorer_css_sri,
+    }
+    for name, integrity in pinned.items():
+        with open(finders.find(f"graphiql/{name}"), "rb") as file:
+            data = file.read()
+        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        assert f"sha256-{digest}" == integrity, name
+    for package in ("whatwg-fetch", "react", "react-dom", "graphiql", "graphql-ws"):
+        with open(finders.find(f"graphiql/licenses/{package}.txt"), encoding="utf-8") as licence:
+            assert "Permission is hereby granted, free of charge" in licence.read()  # MIT
 
 
 # The real start-up: a fresh interpreter with the production settings.

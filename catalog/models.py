@@ -18,15 +18,16 @@ class Seller(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=120, blank=True)
-    slug = models.SlugField(max_length=140, unique=True, allow_unicode=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="sellers", blank=True, verbose_name=_("members")
     )
     is_verified = models.BooleanField(_("verified"), default=False)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -50,7 +51,7 @@ class Seller(models.Model):
         db_index=True,
     )
     story = models.TextField(_("story"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("seller")
@@ -71,16 +72,20 @@ class Seller(models.Model):
 
 
 class Farm(models.Model):
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="farms")
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="farms", verbose_name=_("seller")
+    )
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=120, blank=True)
     village = models.CharField(_("village"), max_length=60)
     latitude = models.DecimalField(
+        _("latitude"),
         max_digits=9,
         decimal_places=6,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
+        _("longitude"),
         max_digits=9,
         decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
@@ -108,11 +113,16 @@ class Farm(models.Model):
 
 class Category(models.Model):
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
     )
     name = models.CharField(_("name"), max_length=80)
     name_en = models.CharField(_("English name"), max_length=80, blank=True)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
 
     class Meta:
         verbose_name = _("category")
@@ -124,21 +134,30 @@ class Category(models.Model):
 
 
 class Product(models.Model):
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="products")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="products", verbose_name=_("seller")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
     farm = models.ForeignKey(
-        Farm, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+        Farm,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+        verbose_name=_("farm"),
     )
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("English name"), max_length=120, blank=True)
-    slug = models.SlugField(max_length=140, unique=True, allow_unicode=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     description = models.TextField(_("description"), blank=True)
     origin = models.CharField(_("origin"), max_length=200, blank=True)
     storage = models.CharField(_("storage"), max_length=200, blank=True)
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     is_published = models.BooleanField(_("published"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     search_text = models.GeneratedField(
         expression=Upper(Concat("name", Value(" "), "name_en", Value(" "), "origin")),
         output_field=models.TextField(),
@@ -158,12 +177,15 @@ class Product(models.Model):
 
 
 class ProductVariant(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants", verbose_name=_("product")
+    )
     seller = models.ForeignKey(
         Seller,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Always the product's seller; stored so the database keeps SKUs unique per seller.",
+        verbose_name=_("seller"),
+        help_text=_("Always the product's seller."),
     )
     sku = models.CharField(_("SKU"), max_length=64)
     gtin = models.CharField(
@@ -179,7 +201,7 @@ class ProductVariant(models.Model):
     price = models.DecimalField(_("price (CNY)"), max_digits=10, decimal_places=2)
     stock_quantity = models.IntegerField(_("stock"), default=0)
     cold_chain = models.BooleanField(_("needs cold chain"), default=False)
-    sort_order = models.PositiveIntegerField(default=0)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
         verbose_name = _("product variant")
@@ -202,14 +224,16 @@ class ProductVariant(models.Model):
 
 
 class ProductImage(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to="products/%Y/%m/")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product")
+    )
+    image = models.ImageField(_("picture"), upload_to="products/%Y/%m/")
     # As shown, after the EXIF orientation (set by catalog.services.add_product_image).
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
     alt = models.CharField(_("alternative text"), max_length=200, blank=True)
-    sort_order = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("product image")
@@ -227,12 +251,19 @@ class ProductImageThumbnail(models.Model):
         JPEG = "jpeg", "JPEG"
         WEBP = "webp", "WebP"
 
-    image = models.ForeignKey(ProductImage, on_delete=models.CASCADE, related_name="thumbnails")
-    size = models.PositiveIntegerField()
-    format = models.CharField(max_length=4, choices=Format.choices)
-    file = models.ImageField(upload_to="thumbnails/%Y/%m/")
+    image = models.ForeignKey(
+        ProductImage,
+        on_delete=models.CASCADE,
+        related_name="thumbnails",
+        verbose_name=_("product image"),
+    )
+    size = models.PositiveIntegerField(_("size (px)"))
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    file = models.ImageField(_("file"), upload_to="thumbnails/%Y/%m/")
 
     class Meta:
+        verbose_name = _("thumbnail")
+        verbose_name_plural = _("thumbnails")
         constraints = [
             models.UniqueConstraint(fields=["image", "size", "format"], name="thumbnail_unique"),
         ]

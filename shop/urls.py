@@ -2,10 +2,15 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from shop.api.view import ShopGraphQLView
 from shop.views import healthz, ping
+
+admin.site.site_header = _("Mountain village market: operators")
+admin.site.site_title = _("Mountain village market")
+admin.site.index_title = _("Verify sellers, certificates and stations")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -67,3 +67,18 @@ def test_a_corrupt_picture_is_refused_on_the_admin_form(admin_client, product):
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
     assert not ProductImage.objects.exists()
+
+
+def test_the_admin_speaks_chinese_with_the_products_name(admin_client, product):
+    index = admin_client.get("/admin/").content.decode()
+    assert "山村集市运营后台" in index and "Django" not in index
+    page = admin_client.get(f"/admin/catalog/seller/{product.seller_id}/change/").content.decode()
+    for label in ("认证时间", "认证人", "网址别名"):
+        assert label in page
+    for english in ("Verified at", "Verified by", "Slug"):
+        assert english not in page
+    page = admin_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
+    assert "商家" in page and "分类" in page
+    assert ">Seller<" not in page and ">Category<" not in page
+    listing = admin_client.get("/admin/catalog/product/").content.decode()
+    assert "创建时间" in listing and "Created at" not in listing

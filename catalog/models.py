@@ -188,12 +188,12 @@ class ProductVariant(models.Model):
         help_text=_("Always the product's seller."),
     )
     sku = models.CharField(_("SKU"), max_length=64)
-    gtin = models.CharField(
+    # Null, not "", for "no GTIN": variant_gtin_unique lets many variants have none.
+    gtin = models.CharField(  # noqa: DJ001
         _("GTIN-14"),
         max_length=14,
         null=True,
         blank=True,
-        unique=True,
         validators=[RegexValidator(GTIN14_RE)],
     )
     name = models.CharField(_("unit"), max_length=80, help_text=_('For example "5 kg bag".'))
@@ -209,6 +209,7 @@ class ProductVariant(models.Model):
         ordering = ["sort_order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["seller", "sku"], name="variant_sku_unique_per_seller"),
+            models.UniqueConstraint(fields=["gtin"], name="variant_gtin_unique"),
             models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
             models.CheckConstraint(
                 condition=Q(stock_quantity__gte=0), name="variant_stock_not_negative"

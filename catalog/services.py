@@ -23,6 +23,7 @@ from catalog.models import (
 )
 from catalog.validators import is_division_code, normalize_gtin
 from shop.api.public_cache import invalidate_public_responses
+from shop.db import violated_constraint
 from shop.errors import DomainError
 from shop.money import CENT
 
@@ -246,13 +247,18 @@ def _clean_weight(value):
     return value
 
 
+VARIANT_UNIQUE_FIELDS = {"variant_sku_unique_per_seller": "sku", "variant_gtin_unique": "gtin"}
+
+
 def _save_variant(variant):
     """Save, turning a lost race on SKU or GTIN uniqueness into a coded error."""
     try:
         with transaction.atomic():
             variant.save()
     except IntegrityError as exc:
-        field = "gtin" if "gtin" in str(exc).lower() else "sku"
+        field = VARIANT_UNIQUE_FIELDS.get(violated_constraint(exc, ProductVariant))
+        if field is None:
+            raise
         raise DomainError(Code.UNIQUE, _("This value is already used."), field) from exc
     return variant
 

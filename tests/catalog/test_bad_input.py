@@ -261,7 +261,12 @@ def test_other_bad_variant_updates(seller_client, variant, update, field, code):
     result = payload(seller_client, VARIANT_UPDATE, {"id": gid(variant), "input": update})
     assert codes(result) == [(field, code)]
     variant.refresh_from_db()
-    assert (variant.sku, variant.sort_order, variant.net_weight_grams) == ("ZM-5KG", 0, 5000)
+    assert (variant.sku, variant.name, variant.sort_order, variant.net_weight_grams) == (
+        "ZM-5KG",
+        "5 kg bag",
+        0,
+        5000,
+    )
 
 
 # --- products -----------------------------------------------------------------
@@ -403,10 +408,11 @@ def test_other_bad_product_updates(seller_client, product, update, field, code):
     result = payload(seller_client, PRODUCT_UPDATE, {"id": gid(product), "input": update})
     assert codes(result) == [(field, code)]
     product.refresh_from_db()
-    assert (product.name, product.name_en, product.storage) == (
+    assert (product.name, product.name_en, product.storage, product.shelf_life_days) == (
         "武功山紫米",
         "Wugong purple rice",
         "",
+        None,
     )
 
 

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services
+from shop.api import public_cache
 from tests.conftest import GraphQLClient
 
 LIST = "{ products(first: 10) { edges { node { name variants { stockQuantity } } } } }"
@@ -46,18 +47,33 @@ def test_signed_in_users_bypass_the_cache(product, seller_user):
     assert anonymous.execute(LIST)["products"]["edges"] == []
 
 
+def cached_response(query, language="zh-hans"):
+    """What the public response cache holds for this anonymous query, or None."""
+    return public_cache.get(public_cache.cache_key(query, {}, None, language))
+
+
+def test_a_successful_anonymous_response_is_what_the_cache_holds(product):
+    body = GraphQLClient().client.post(
+        "/graphql/", {"query": LIST, "variables": {}}, content_type="application/json"
+    )
+    assert cached_response(LIST) == body.content.decode()
+
+
 def test_responses_with_errors_are_not_cached(product):
     anonymous = GraphQLClient()
     query = "{ products(first: 1000) { edges { node { name } } } }"
-    assert anonymous.error_code(query) == "INVALID_ARGUMENT"
-    with CaptureQueriesContext(connection):
+    for _ in range(2):
         assert anonymous.error_code(query) == "INVALID_ARGUMENT"
+        assert cached_response(query) is None
 
 
 @pytest.mark.django_db
 def test_mutations_are_never_cached():
     anonymous = GraphQLClient()
-    mutation = 'mutation { tokenRefresh(refreshToken: "x") { errors { code } } }'
-    for _ in range(2):
-        data = anonymous.execute(mutation)
-        assert data["tokenRefresh"]["errors"] == [{"code": "INVALID_TOKEN"}]
+    mutation = """mutation { accountRegister(input: {phone: "13800138077",
+      password: "long-enough-password"}) { user { phone } errors { code } } }"""
+    first = anonymous.execute(mutation)["accountRegister"]
+    second = anonymous.execute(mutation)["accountRegister"]
+    assert first == {"user": {"phone": "+8613800138077"}, "errors": []}
+    assert second == {"user": None, "errors": [{"code": "UNIQUE"}]}
+    assert cached_response(mutation) is None

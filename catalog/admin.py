@@ -31,10 +31,75 @@ class SellerAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{seller}: {error.message}", messages.WARNING)
 
 
+def _validation_error(error):
+    return forms.ValidationError(str(error.message), code=error.code.value)
+
+
+class VariantForm(forms.ModelForm):
+    """The services' own checks of a GTIN and a price, shown on the form."""
+
+    gtin = forms.CharField(label=_("GTIN-14"), required=False, max_length=20)
+
+    class Meta:
+        model = models.ProductVariant
+        fields = [
+            "sku",
+            "gtin",
+            "name",
+            "net_weight_grams",
+            "price",
+            "stock_quantity",
+            "cold_chain",
+            "sort_order",
+        ]
+
+    def clean_gtin(self):
+        try:
+            return services.clean_gtin(self.cleaned_data["gtin"])
+        except DomainError as error:
+            raise _validation_error(error) from error
+
+    def clean_price(self):
+        try:
+            return services.clean_price(self.cleaned_data["price"])
+        except DomainError as error:
+            raise _validation_error(error) from error
+
+
 class VariantInline(admin.TabularInline):
     model = models.ProductVariant
+    form = VariantForm
     extra = 0
-    exclude = ["seller"]
+
+
+class ProductForm(forms.ModelForm):
+    """Publishing follows the same rule as in the API: the seller must be verified."""
+
+    class Meta:
+        model = models.Product
+        fields = [
+            "seller",
+            "category",
+            "farm",
+            "name",
+            "name_en",
+            "slug",
+            "description",
+            "origin",
+            "storage",
+            "shelf_life_days",
+            "is_published",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        seller = cleaned.get("seller")
+        if seller is not None:
+            try:
+                services.check_publishable(seller, cleaned)
+            except DomainError as error:
+                self.add_error("is_published", _validation_error(error))
+        return cleaned
 
 
 class ImageForm(forms.ModelForm):
@@ -50,7 +115,7 @@ class ImageForm(forms.ModelForm):
             try:
                 self.instance.width, self.instance.height = validate_upload(image)
             except DomainError as error:
-                raise forms.ValidationError(str(error.message), code=error.code.value) from error
+                raise _validation_error(error) from error
         return image
 
 
@@ -63,6 +128,7 @@ class ImageInline(admin.TabularInline):
 
 @admin.register(models.Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductForm
     list_display = ["name", "seller", "category", "is_published", "created_at"]
     list_filter = ["is_published", "category"]
     search_fields = ["name", "name_en", "slug"]

@@ -131,7 +131,8 @@ def verify_seller(operator, seller):
     return seller
 
 
-def _check_publishable(seller, data):
+def check_publishable(seller, data):
+    """Only a verified seller's products may be published (API, pages and admin alike)."""
     if data.get("is_published") and not seller.is_verified:
         raise DomainError(
             Code.SELLER_NOT_VERIFIED,
@@ -155,7 +156,7 @@ def create_product(seller, *, category, farm=None, **data):
     name = _require_text(data, "name")
     _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
     _check_shelf_life(data)
-    _check_publishable(seller, data)
+    check_publishable(seller, data)
     _check_farm(seller, farm)
     fields = {f: data[f] for f in PRODUCT_FIELDS if data.get(f) is not None}
     fields["name"] = name
@@ -179,7 +180,7 @@ def update_product(product, **data):
         data["is_published"] = product.is_published
     _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
     _check_shelf_life(data)
-    _check_publishable(product.seller, data)
+    check_publishable(product.seller, data)
     _check_farm(product.seller, data.get("farm"))
     for field in (*PRODUCT_FIELDS, "category", "farm", "is_published"):
         if field in data:
@@ -195,7 +196,8 @@ def delete_product(product):
     product.delete()
 
 
-def _clean_price(value):
+def clean_price(value):
+    """A positive price in CNY with at most two decimals, stored to the fen."""
     try:
         price = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
@@ -211,7 +213,8 @@ def _clean_price(value):
     return price.quantize(CENT)
 
 
-def _clean_gtin(value):
+def clean_gtin(value):
+    """A GTIN-8/12/13/14 with a right check digit, padded to 14 digits; None for none."""
     if not value:
         return None
     gtin = normalize_gtin(value)
@@ -274,8 +277,8 @@ def _check_unique_variant(seller, sku, gtin, exclude_pk=None):
 def create_variant(product, **data):
     sku = _require_text(data, "sku")
     name = _require_text(data, "name")
-    price = _clean_price(data.get("price"))
-    gtin = _clean_gtin(data.get("gtin"))
+    price = clean_price(data.get("price"))
+    gtin = clean_gtin(data.get("gtin"))
     stock = _clean_stock(data.get("stock_quantity", 0))
     weight = _clean_weight(data.get("net_weight_grams"))
     sort_order = _clean_sort_order(data.get("sort_order"))
@@ -305,9 +308,9 @@ def update_variant(variant, **data):
     if "name" in data:
         variant.name = _require_text(data, "name")
     if "price" in data:
-        variant.price = _clean_price(data["price"])
+        variant.price = clean_price(data["price"])
     if "gtin" in data:
-        variant.gtin = _clean_gtin(data["gtin"])
+        variant.gtin = clean_gtin(data["gtin"])
     if "net_weight_grams" in data:
         variant.net_weight_grams = _clean_weight(data["net_weight_grams"])
     for field in ("cold_chain", "sort_order"):

@@ -82,3 +82,39 @@ def test_the_admin_speaks_chinese_with_the_products_name(admin_client, product):
     assert ">Seller<" not in page and ">Category<" not in page
     listing = admin_client.get("/admin/catalog/product/").content.decode()
     assert "创建时间" in listing and "Created at" not in listing
+
+
+def test_the_admin_refuses_to_publish_for_an_unverified_seller(admin_client, product):
+    from catalog.models import Seller
+
+    Seller.objects.filter(pk=product.seller_id).update(is_verified=False)
+    product.__class__.objects.filter(pk=product.pk).update(is_published=False)
+    form = _change_form(product, "")
+    form["images-TOTAL_FORMS"] = "0"
+    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", form)
+    assert response.status_code == 200
+    assert (
+        "运营人员必须先认证该商家" in response.content.decode()
+        or "errorlist" in response.content.decode()
+    )
+    product.refresh_from_db()
+    assert product.is_published is False
+
+
+@pytest.mark.parametrize(
+    ("gtin", "stored"),
+    [("6901234567892", "06901234567892"), ("6901234567893", None), ("12345678901234x", None)],
+)
+def test_the_admin_checks_a_gtins_check_digit_and_pads_it(admin_client, product, gtin, stored):
+    form = _change_form(product, "")
+    form["images-TOTAL_FORMS"] = "0"
+    form["variants-0-gtin"] = gtin
+    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", form)
+    variant = product.variants.get()
+    if stored:
+        assert response.status_code == 302
+        assert variant.gtin == stored
+    else:
+        assert response.status_code == 200
+        assert "GTIN 无效：请检查位数和校验位。" in response.content.decode()
+        assert variant.gtin is None

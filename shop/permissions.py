@@ -9,6 +9,7 @@ from enum import Enum
 from django.utils.translation import gettext_lazy as _
 
 from shop.errors import RequestError
+from shop.errors import RequestErrorCode as Code
 
 
 class Role(Enum):
@@ -37,14 +38,14 @@ def roles_of(user):
 
 def require_login(user):
     if not user.is_authenticated:
-        raise RequestError("UNAUTHENTICATED", _("You need to sign in to do this."))
+        raise RequestError(Code.UNAUTHENTICATED, _("You need to sign in to do this."))
     return user
 
 
 def require_operator(user):
     require_login(user)
     if not is_operator(user):
-        raise RequestError("PERMISSION_DENIED", _("Only platform operators may do this."))
+        raise RequestError(Code.PERMISSION_DENIED, _("Only platform operators may do this."))
     return user
 
 
@@ -60,5 +61,5 @@ def can_manage_seller(user, seller):
 def require_seller_manager(user, seller):
     require_login(user)
     if not can_manage_seller(user, seller):
-        raise RequestError("PERMISSION_DENIED", _("You do not manage this seller."))
+        raise RequestError(Code.PERMISSION_DENIED, _("You do not manage this seller."))
     return user

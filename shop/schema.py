@@ -7,6 +7,7 @@ from catalog.schema import CatalogMutations, CatalogQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
 from shop.api.core import NodeField
 from shop.api.limits import declare_costs
+from shop.errors import RequestErrorCode
 
 
 class Query(AccountQueries, CatalogQueries, graphene.ObjectType):
@@ -17,7 +18,11 @@ class Mutation(AccountMutations, CatalogMutations, graphene.ObjectType):
     pass
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+# Listed in the schema (graphql/schema.graphql) though no field returns it: the
+# codes of `extensions.code` on errors outside a mutation's payload.
+RequestErrorCodeEnum = graphene.Enum.from_enum(RequestErrorCode)
+
+schema = graphene.Schema(query=Query, mutation=Mutation, types=[RequestErrorCodeEnum])
 
 # Signing in and registering hash a password on purpose slowly: once per request.
 # A search scans the catalogue's names instead of following an index.

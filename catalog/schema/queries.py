@@ -23,6 +23,7 @@ from shop.api.core import Decimal, node_from_global_id
 from shop.api.pagination import KeysetConnectionField, keyset_page
 from shop.api.selection import selected_paths
 from shop.errors import RequestError
+from shop.errors import RequestErrorCode as Code
 
 
 class PriceRangeInput(graphene.InputObjectType):
@@ -90,7 +91,8 @@ def _region(code):
         return code.strip()
     except ValueError as exc:
         raise RequestError(
-            "INVALID_ARGUMENT", _("`region` is an administrative division code of 2 to 12 digits.")
+            Code.INVALID_ARGUMENT,
+            _("`region` is an administrative division code of 2 to 12 digits."),
         ) from exc
 
 
@@ -150,14 +152,14 @@ class CatalogQueries(graphene.ObjectType):
     @staticmethod
     def resolve_product(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
-            raise RequestError("INVALID_ARGUMENT", _("Give either an id or a slug."))
+            raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a slug."))
         selected = selected_paths(info)
         queryset = prefetch_for_listing(visible_products(info.context.user), selected)
         if id:
             try:
                 product = node_from_global_id(id, "Product", models.Product, queryset)
             except RequestError as error:
-                if error.extensions["code"] == "NOT_FOUND":
+                if error.extensions["code"] == Code.NOT_FOUND:
                     return None
                 raise
         else:
@@ -197,7 +199,7 @@ class CatalogQueries(graphene.ObjectType):
     @staticmethod
     def resolve_seller(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
-            raise RequestError("INVALID_ARGUMENT", _("Give either an id or a slug."))
+            raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a slug."))
         queryset = visible_sellers(info.context.user)
         if id:
             return queryset.filter(pk=_pk_or_none(id, "Seller")).first()
@@ -208,6 +210,6 @@ def _pk_or_none(global_id, type_name):
     try:
         return node_from_global_id(global_id, type_name, models.Seller).pk
     except RequestError as error:
-        if error.extensions["code"] == "NOT_FOUND":
+        if error.extensions["code"] == Code.NOT_FOUND:
             return None
         raise

@@ -12,6 +12,7 @@ from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined
 from graphql_relay import from_global_id
 
 from shop.errors import DomainError, RequestError
+from shop.errors import RequestErrorCode as Code
 from shop.money import CURRENCY
 
 
@@ -138,22 +139,22 @@ def node_from_global_id(global_id, type_name, model, queryset=None):
     """Resolve a Relay ID of the given type, or raise a coded error."""
     decoded = decode_global_id(global_id)
     if decoded is None:
-        raise RequestError("INVALID_ID", _("This is not a valid ID."))
+        raise RequestError(Code.INVALID_ID, _("This is not a valid ID."))
     kind, pk = decoded
     if kind != type_name:
-        raise RequestError("INVALID_ID", _("This ID does not belong to a %s.") % type_name)
+        raise RequestError(Code.INVALID_ID, _("This ID does not belong to a %s.") % type_name)
     found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
     if found is None:
-        raise RequestError("NOT_FOUND", _("No %s has this ID.") % type_name)
+        raise RequestError(Code.NOT_FOUND, _("No %s has this ID.") % type_name)
     return found
 
 
 def page_size(first):
     if first is None:
-        raise RequestError("INVALID_ARGUMENT", _("Give `first`: how many items to return."))
+        raise RequestError(Code.INVALID_ARGUMENT, _("Give `first`: how many items to return."))
     if first < 0 or first > settings.GRAPHQL_PAGE_SIZE_MAX:
         raise RequestError(
-            "INVALID_ARGUMENT",
+            Code.INVALID_ARGUMENT,
             _("`first` must be between 0 and %d.") % settings.GRAPHQL_PAGE_SIZE_MAX,
         )
     return first
@@ -171,7 +172,7 @@ class NodeField(relay.node.NodeField):
             graphene_type = getattr(found, "graphene_type", None)
             meta = getattr(graphene_type, "_meta", None)
             if relay.Node not in getattr(meta, "interfaces", ()):
-                raise RequestError("INVALID_ID", _("This is not a valid ID."))
+                raise RequestError(Code.INVALID_ID, _("This is not a valid ID."))
             return resolve(root, info, id=id)
 
         return resolver

@@ -19,6 +19,7 @@ from graphql import GraphQLError, StringValueNode, Visitor, parse, specified_rul
 
 from shop.api.limits import check_document
 from shop.api.requests import is_unstorable, unstorable_text_error
+from shop.errors import RequestErrorCode as Code
 
 DOCUMENT_CACHE_SIZE = 512
 DOCUMENT_CACHE_MAX_CHARS = 500_000
@@ -78,9 +79,9 @@ cache = DocumentCache(DOCUMENT_CACHE_SIZE, DOCUMENT_CACHE_MAX_CHARS)
 def _coded_syntax_error(error):
     """graphql-core tells its parser's limits apart only by their messages."""
     if "Document contains more than" in error.message:
-        error.extensions = {"code": "QUERY_TOO_LARGE"}
+        error.extensions = {"code": Code.QUERY_TOO_LARGE}
     elif "Document is nested too deeply" in error.message:
-        error.extensions = {"code": "QUERY_TOO_DEEP"}
+        error.extensions = {"code": Code.QUERY_TOO_DEEP}
     return error
 
 
@@ -113,7 +114,7 @@ def parse_and_validate(schema, query):
         return None, [
             _error(
                 f"The query text is longer than {settings.GRAPHQL_MAX_QUERY_LENGTH} characters.",
-                "QUERY_TOO_LARGE",
+                Code.QUERY_TOO_LARGE,
             )
         ]
     try:

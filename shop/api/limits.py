@@ -37,6 +37,8 @@ from graphql import (
     get_named_type,
 )
 
+from shop.errors import RequestErrorCode as Code
+
 MUTATION_COST = 10
 COUNT_COST = 20
 # Introspection lists (types > fields > args) nest at most this deep; the
@@ -224,7 +226,7 @@ def check_document(schema: GraphQLSchema, document) -> list[GraphQLError]:
         return [
             _error(
                 f"Fragment {cycle[0]} spreads itself: {' → '.join(cycle)}.",
-                "GRAPHQL_VALIDATION_FAILED",
+                Code.GRAPHQL_VALIDATION_FAILED,
                 fragments[cycle[0]],
             )
         ]
@@ -251,47 +253,47 @@ def _check_operation(schema, measurer, operation):
         return _error(
             f"The operation selects more than {settings.GRAPHQL_MAX_ROOT_FIELDS} root fields "
             "(aliases included).",
-            "QUERY_TOO_COMPLEX",
+            Code.QUERY_TOO_COMPLEX,
             operation,
         )
     if found.breadth > settings.GRAPHQL_MAX_SELECTIONS:
         return _error(
             f"A selection holds more than {settings.GRAPHQL_MAX_SELECTIONS} fields "
             "(aliases and fragments included).",
-            "QUERY_TOO_COMPLEX",
+            Code.QUERY_TOO_COMPLEX,
             operation,
         )
     if is_mutation and found.root_fields > settings.GRAPHQL_MAX_MUTATIONS:
         return _error(
             f"A request runs at most {settings.GRAPHQL_MAX_MUTATIONS} mutations.",
-            "QUERY_TOO_COMPLEX",
+            Code.QUERY_TOO_COMPLEX,
             operation,
         )
     for path, count in found.counted.items():
         if count > 1:
             return _error(
                 f"{path.split('.')[1]} may be used once per request.",
-                "QUERY_TOO_COMPLEX",
+                Code.QUERY_TOO_COMPLEX,
                 operation,
             )
     if found.depth > settings.GRAPHQL_MAX_DEPTH:
         return _error(
             f"The query is {_figure(found.depth, measurer)} levels deep; the limit is "
             f"{settings.GRAPHQL_MAX_DEPTH}.",
-            "QUERY_TOO_DEEP",
+            Code.QUERY_TOO_DEEP,
             operation,
         )
     if found.introspection_lists > INTROSPECTION_LIST_DEPTH:
         return _error(
             f"Introspection lists nest at most {INTROSPECTION_LIST_DEPTH} deep.",
-            "QUERY_TOO_DEEP",
+            Code.QUERY_TOO_DEEP,
             operation,
         )
     if found.cost > settings.GRAPHQL_MAX_COST:
         return _error(
             f"The query would cost {_figure(found.cost, measurer)}; the limit is "
             f"{settings.GRAPHQL_MAX_COST}.",
-            "QUERY_TOO_COMPLEX",
+            Code.QUERY_TOO_COMPLEX,
             operation,
         )
     return None

@@ -20,6 +20,7 @@ from graphene import relay
 
 from shop.api.core import page_size
 from shop.errors import RequestError
+from shop.errors import RequestErrorCode as Code
 
 
 class CountableConnection(relay.Connection):
@@ -42,9 +43,9 @@ def _decode(cursor, count):
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError, RecursionError) as exc:
-        raise RequestError("INVALID_CURSOR", _("This cursor is not valid.")) from exc
+        raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid.")) from exc
     if not isinstance(values, list) or len(values) != count:
-        raise RequestError("INVALID_CURSOR", _("This cursor is not valid."))
+        raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid."))
     return values
 
 
@@ -80,7 +81,7 @@ def _well_formed(field, value):
 def _cursor_values(queryset, keys, cursor):
     values = _decode(cursor, len(keys))
     if not all(_well_formed(_key_field(queryset, k), v) for k, v in zip(keys, values, strict=True)):
-        raise RequestError("INVALID_CURSOR", _("This cursor is not valid."))
+        raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid."))
     return values
 
 
@@ -112,7 +113,7 @@ def keyset_page(
             page_qs = page_qs.filter(_after(keys, values, descending))
         except (ValueError, TypeError, ValidationError) as exc:
             # Decoded, but its values do not fit the sort keys (e.g. from another sort).
-            raise RequestError("INVALID_CURSOR", _("This cursor is not valid.")) from exc
+            raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid.")) from exc
     rows = list(page_qs[: first + 1])
     has_next = len(rows) > first
     rows = rows[:first]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from graphene_django.views import HttpError
 
 from shop.errors import RequestError
+from shop.errors import RequestErrorCode as Code
 
 # PostgreSQL cannot store NUL, and a lone surrogate cannot be encoded as UTF-8.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -23,7 +24,7 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 class RequestRefused(HttpError):
     """An HTTP error answered as `{"errors": [{message, extensions: {code}}]}`."""
 
-    def __init__(self, message, code="BAD_REQUEST", status=400):
+    def __init__(self, message, code=Code.BAD_REQUEST, status=400):
         super().__init__(HttpResponse(status=status), str(message))
         self.code = code
 
@@ -43,7 +44,7 @@ def check_body_size(request):
     if length.isascii() and length.isdigit() and int(length) > settings.GRAPHQL_MAX_BODY_BYTES:
         raise RequestRefused(
             _("The request body is larger than %d bytes.") % settings.GRAPHQL_MAX_BODY_BYTES,
-            "REQUEST_TOO_LARGE",
+            Code.REQUEST_TOO_LARGE,
             413,
         )
 
@@ -94,6 +95,6 @@ def has_unstorable_text(value):
 
 def unstorable_text_error():
     return RequestError(
-        "INVALID_ARGUMENT",
+        Code.INVALID_ARGUMENT,
         _("Text may not contain NUL characters (U+0000) or lone surrogates."),
     )

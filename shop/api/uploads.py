@@ -8,6 +8,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext_lazy as _
 
 from shop.api.requests import RequestRefused
+from shop.errors import RequestErrorCode as Code
 
 TOO_LARGE = "too_large"
 
@@ -33,14 +34,14 @@ class LimitedUploadHandler(FileUploadHandler):
 
 def _too_large(limit):
     return RequestRefused(
-        _("The upload is larger than %d bytes.") % limit, "REQUEST_TOO_LARGE", 413
+        _("The upload is larger than %d bytes.") % limit, Code.REQUEST_TOO_LARGE, 413
     )
 
 
 def check_upload_allowed(request):
     """Before reading a multipart body: only signed-in users upload, within the size cap."""
     if not request.user.is_authenticated:
-        raise RequestRefused(_("You need to sign in to upload files."), "UNAUTHENTICATED", 401)
+        raise RequestRefused(_("You need to sign in to upload files."), Code.UNAUTHENTICATED, 401)
     length = request.META.get("CONTENT_LENGTH") or "0"
     if length.isascii() and length.isdigit() and int(length) > settings.UPLOAD_MAX_BODY_BYTES:
         raise _too_large(settings.UPLOAD_MAX_BODY_BYTES)

@@ -35,6 +35,7 @@ from shop.api.requests import (
     unstorable_text_error,
 )
 from shop.api.uploads import check_upload_allowed, check_upload_complete
+from shop.errors import RequestErrorCode as Code
 
 logger = logging.getLogger("shop.graphql")
 
@@ -182,17 +183,20 @@ class ShopGraphQLView(GraphQLView):
             formatted = error.formatted
             source = original if original is not None else error
             syntax = isinstance(error, GraphQLSyntaxError)
-            default = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+            default = Code.GRAPHQL_PARSE_FAILED if syntax else Code.GRAPHQL_VALIDATION_FAILED
             formatted["extensions"] = {"code": default, **(source.extensions or {})}
             return formatted
         if isinstance(error, HttpError):
-            code = getattr(error, "code", "BAD_REQUEST")
+            code = getattr(error, "code", Code.BAD_REQUEST)
             return {"message": str(error.message), "extensions": {"code": code}}
         logger.error(
             "Unhandled error in a GraphQL resolver",
             exc_info=(type(original), original, original.__traceback__) if original else error,
         )
-        formatted = {"message": INTERNAL_MESSAGE, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        formatted = {
+            "message": INTERNAL_MESSAGE,
+            "extensions": {"code": Code.INTERNAL_SERVER_ERROR},
+        }
         if isinstance(error, GraphQLError):
             formatted["locations"] = error.formatted.get("locations")
             formatted["path"] = error.path

@@ -32,3 +32,14 @@ def test_example_operation_is_valid_against_the_schema(path):
 
 def test_no_python_in_the_contract_folder():
     assert not list(CONTRACT.rglob("*.py")), "a graphql package would shadow graphql-core"
+
+
+def test_the_codes_of_errors_outside_a_payload_are_one_documented_enum():
+    from shop.errors import RequestError, RequestErrorCode
+
+    listed = schema.graphql_schema.get_type("RequestErrorCode")
+    assert set(listed.values) == set(RequestErrorCode.__members__)
+    assert all(value.description for value in listed.values.values())
+    assert RequestError(RequestErrorCode.NOT_FOUND, "x").extensions == {"code": "NOT_FOUND"}
+    with pytest.raises(ValueError):
+        RequestError("NOT_A_CODE", "a typo fails loudly")

@@ -8,6 +8,7 @@ import os
 import pytest
 from django.conf import settings
 from django.test import Client
+from graphql_relay import to_global_id
 
 from catalog import services as catalog_services
 from shop.accounts.models import User
@@ -97,6 +98,11 @@ class GraphQLClient:
             data[str(i)] = upload
         response = self.client.post("/graphql/", data, **self.headers)
         return response.status_code, response.json()
+
+
+def gid(obj):
+    """The Relay global ID of a model instance, typed by its model's name."""
+    return to_global_id(type(obj).__name__, obj.pk)
 
 
 def make_user(phone=None, email=None, **extra):

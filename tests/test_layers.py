@@ -136,3 +136,24 @@ def test_relative_imports_are_resolved(tmp_path):
     (package / "services.py").write_text("from .models import Product\nfrom . import tasks\n")
     found = set(imports_of("catalog.services", package / "services.py"))
     assert {"catalog.models.Product", "catalog.tasks", "catalog"} <= found
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in conftest.py or in modules not named test_*."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        module = module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [
+                f"{module} imports {name}"
+                for name in names
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
+            ]
+    assert found == []

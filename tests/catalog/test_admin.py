@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from catalog.models import ProductImage
-from tests.catalog.test_images import picture
+from tests.catalog.pictures import picture
 from tests.conftest import PASSWORD
 
 

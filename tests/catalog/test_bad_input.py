@@ -8,7 +8,7 @@ from graphql_relay import to_global_id
 from catalog import services
 from catalog.models import Product, ProductVariant, Seller
 from catalog.validators import gs1_check_digit
-from tests.conftest import SELLER_DATA, GraphQLClient, make_user
+from tests.conftest import SELLER_DATA, GraphQLClient, gid, make_user
 
 SELLER_CREATE = """mutation($input: SellerCreateInput!) {
   sellerCreate(input: $input) { seller { name } errors { field code message } } }"""
@@ -29,10 +29,6 @@ STOCK_UPDATE = """mutation($variant: ID!, $quantity: Int, $delta: Int) {
     variant { stockQuantity } errors { field code message } } }"""
 
 GTIN13 = "4006381333931"
-
-
-def gid(obj):
-    return to_global_id(type(obj).__name__, obj.pk)
 
 
 def payload(client, document, variables):

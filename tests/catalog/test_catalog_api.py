@@ -13,7 +13,7 @@ from graphql_relay import from_global_id, to_global_id
 
 from catalog import services
 from catalog.models import Product, ProductImage, ProductVariant, Seller
-from tests.conftest import SELLER_DATA, GraphQLClient, make_user
+from tests.conftest import SELLER_DATA, GraphQLClient, gid, make_user
 
 PRODUCTS = """
 query Products($first: Int, $after: String, $filter: ProductFilterInput, $sortBy: ProductSortInput) {
@@ -29,10 +29,6 @@ NODE = "query($id: ID!) { node(id: $id) { id } }"
 SELLERS = "query($filter: SellerFilterInput) { sellers(first: 100, filter: $filter) { totalCount edges { node { name } } } }"
 SELLER_BY_SLUG = "query($slug: String) { seller(slug: $slug) { name } }"
 SELLER_BY_ID = "query($id: ID) { seller(id: $id) { name } }"
-
-
-def gid(obj):
-    return to_global_id(type(obj).__name__, obj.pk)
 
 
 def cursor(values):

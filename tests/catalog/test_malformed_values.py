@@ -12,6 +12,7 @@ from graphql_relay import to_global_id
 
 from catalog.models import Product
 from shop.schema import schema
+from tests.conftest import gid
 
 PRODUCT_UPDATE = """mutation($id: ID!, $input: ProductUpdateInput!) {
   productUpdate(id: $id, input: $input) { product { storage } errors { field code } } }"""
@@ -19,10 +20,6 @@ VARIANT_CREATE = """mutation($input: ProductVariantCreateInput!) {
   productVariantCreate(input: $input) { variant { price { amount } } errors { field code } } }"""
 
 BAD_PKS = ["²", "١", "٣", "１", "99999999999999999999999", "-1", "1.0", " 1", "1 ", ""]
-
-
-def gid(obj):
-    return to_global_id(type(obj).__name__, obj.pk)
 
 
 def payload(client, document, variables):

@@ -6,15 +6,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from graphql_relay import to_global_id
 
 from catalog import services
 from catalog.models import Product, ProductVariant, Seller
-from tests.conftest import ROLES, SELLER_DATA
-
-
-def gid(obj):
-    return to_global_id(type(obj).__name__, obj.pk)
+from tests.conftest import ROLES, SELLER_DATA, gid
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from PIL import Image
 from catalog import images
 from catalog.errors import CatalogErrorCode as Code
 from shop.errors import DomainError
-from tests.catalog.test_images import png_header_only
+from tests.catalog.pictures import png_header_only
 
 SIZE = (8000, 5000)  # 40 megapixels, the default IMAGE_MAX_PIXELS
 MB = 1024 * 1024

@@ -13,7 +13,7 @@ from graphql_relay import to_global_id
 from catalog.models import ProductImage
 from catalog.tasks import make_thumbnails
 from shop.celery import app as celery_app
-from tests.catalog.test_images import (
+from tests.catalog.pictures import (
     ALL_THUMBNAILS,
     PRODUCT_IMAGES,
     assert_thumbnails,

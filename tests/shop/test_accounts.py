@@ -4,7 +4,8 @@ from shop.accounts import throttle
 from shop.accounts.models import User
 from shop.accounts.tokens import REFRESH, create_refresh_token, user_from_token
 from tests.conftest import PASSWORD, ROLES, GraphQLClient, make_user
-from tests.shop.test_sign_in_throttle import ratelimit_clock  # noqa: F401  (autouse)
+
+pytestmark = pytest.mark.usefixtures("ratelimit_clock")
 
 REGISTER = """
 mutation Register($input: AccountRegisterInput!) {

@@ -8,7 +8,8 @@ from django_ratelimit.core import get_usage
 
 from shop.http import client_address
 from shop.throttling import Limit, client_network
-from tests.shop.test_sign_in_throttle import ratelimit_clock  # noqa: F401  (autouse)
+
+pytestmark = pytest.mark.usefixtures("ratelimit_clock")
 
 
 def request(remote="192.0.2.1", forwarded=None):

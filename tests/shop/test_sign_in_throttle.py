@@ -3,10 +3,8 @@
 (locmem by default, Redis when CACHE_URL is set)."""
 
 import re
-import time
 from datetime import timedelta
 
-import django_ratelimit.core
 import pytest
 from django.core.cache import caches
 from django.test import Client
@@ -30,26 +28,7 @@ STRANGER = "198.51.100.20"
 ATTACKER = "192.0.2.30"
 
 
-class Clock:
-    """django-ratelimit's clock, held still so that no counting window ends
-    in the middle of a test (windows are fixed and each subject's starts at a
-    different second); `advance` moves it on."""
-
-    def __init__(self):
-        self.now = float(int(time.time()))
-
-    def time(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def ratelimit_clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(django_ratelimit.core, "time", clock)
-    return clock
+pytestmark = pytest.mark.usefixtures("ratelimit_clock")
 
 
 def api(login, password, address=STRANGER, **meta):

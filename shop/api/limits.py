@@ -58,7 +58,8 @@ class Measure:
     # The most fields any one selection set holds, fragments expanded.
     breadth: int = 0
     introspection_lists: int = 0
-    root_fields: int = 0
+    # Fields at this level itself (the root fields, for an operation).
+    fields: int = 0
     # "Type.field" -> how often it is selected at this level.
     counted: Counter = field(default_factory=Counter)
 
@@ -183,7 +184,7 @@ class _Measurer:
             total.breadth = max(total.breadth, part.breadth)
             total.introspection_lists = max(total.introspection_lists, part.introspection_lists)
             total.cost = self._cap(total.cost + part.cost)
-            total.root_fields = self._cap(total.root_fields + part.root_fields)
+            total.fields = self._cap(total.fields + part.fields)
             for path, count in part.counted.items():
                 total.counted[path] = self._cap(total.counted[path] + count)
         return total
@@ -199,9 +200,9 @@ class _Measurer:
         for path, extra in extensions.get("argument_costs", {}).items():
             if _may_be_given(node, path):
                 weight += extra
-        measure = Measure(cost=weight, root_fields=1)
+        measure = Measure(cost=weight, fields=1)
         if children is not None:
-            measure.breadth = max(children.breadth, children.root_fields)
+            measure.breadth = max(children.breadth, children.fields)
             measure.cost = self._cap(weight + self._multiplier(node) * children.cost)
             measure.introspection_lists = children.introspection_lists
             if not name.startswith("__"):
@@ -249,7 +250,7 @@ def _check_operation(schema, measurer, operation):
     is_mutation = operation.operation == OperationType.MUTATION
     root = schema.get_root_type(operation.operation)
     found = measurer.measure(operation.selection_set, root)
-    if found.root_fields > settings.GRAPHQL_MAX_ROOT_FIELDS:
+    if found.fields > settings.GRAPHQL_MAX_ROOT_FIELDS:
         return _error(
             f"The operation selects more than {settings.GRAPHQL_MAX_ROOT_FIELDS} root fields "
             "(aliases included).",
@@ -263,7 +264,7 @@ def _check_operation(schema, measurer, operation):
             Code.QUERY_TOO_COMPLEX,
             operation,
         )
-    if is_mutation and found.root_fields > settings.GRAPHQL_MAX_MUTATIONS:
+    if is_mutation and found.fields > settings.GRAPHQL_MAX_MUTATIONS:
         return _error(
             f"A request runs at most {settings.GRAPHQL_MAX_MUTATIONS} mutations.",
             Code.QUERY_TOO_COMPLEX,

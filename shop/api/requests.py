@@ -10,6 +10,7 @@ import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from graphene_django.views import HttpError
@@ -55,6 +56,13 @@ def decoded_body(request):
         return request.body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RequestRefused(_("The body is not UTF-8 text.")) from exc
+    except RequestDataTooBig as exc:
+        # DATA_UPLOAD_MAX_MEMORY_SIZE set below GRAPHQL_MAX_BODY_BYTES.
+        raise RequestRefused(
+            _("The request body is larger than %d bytes.") % settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+            Code.REQUEST_TOO_LARGE,
+            413,
+        ) from exc
 
 
 def parse_json_body(request):

@@ -191,3 +191,13 @@ def test_a_registered_name_is_checked_at_the_length_it_is_stored(name, ok):
     else:
         assert result == {"user": None, "errors": [{"field": "name", "code": "INVALID"}]}
     assert User.objects.count() == (1 if ok else 0)
+
+
+@pytest.mark.django_db
+def test_a_body_past_djangos_memory_limit_is_request_too_large(settings):
+    """Whichever of the two limits is lower refuses the body with the same code."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    body = json.dumps({"query": "{ __typename }", "variables": {"pad": "x" * 5_000}})
+    status, answer = post(body)
+    assert status == 413
+    assert code_of(answer) == "REQUEST_TOO_LARGE"

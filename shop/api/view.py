@@ -99,11 +99,20 @@ class ShopGraphQLView(GraphQLView):
         query, variables, operation_name, _id = self.get_graphql_params(request, data)
         if not query or request.content_type == "multipart/form-data":
             return None
-        document, errors = parse_and_validate(self.schema.graphql_schema, query)
+        document, errors = self._parsed(request, query)
         operation = None if errors else get_operation_ast(document, operation_name)
         if operation is None or operation.operation != OperationType.QUERY:
             return None
         return public_cache.cache_key(query, variables, operation_name, request.LANGUAGE_CODE)
+
+    def _parsed(self, request, query):
+        """parse_and_validate, once per request: a refused document is not cached,
+        and both the public cache and the execution need it."""
+        memo = getattr(request, "graphql_parsed", None)
+        if memo is None or memo[0] != query:
+            memo = (query, *parse_and_validate(self.schema.graphql_schema, query))
+            request.graphql_parsed = memo
+        return memo[1], memo[2]
 
     def parse_body(self, request):
         content_type = self.get_content_type(request)
@@ -153,7 +162,7 @@ class ShopGraphQLView(GraphQLView):
             raise HttpError(HttpResponseBadRequest("Must provide query string."))
         if has_unstorable_text(variables):
             return ExecutionResult(data=None, errors=[unstorable_text_error()])
-        document, errors = parse_and_validate(self.schema.graphql_schema, query)
+        document, errors = self._parsed(request, query)
         if errors:
             return ExecutionResult(data=None, errors=errors)
         operation = get_operation_ast(document, operation_name)

@@ -74,3 +74,19 @@ def test_many_distinct_large_queries_stay_within_the_budget():
     assert len(documents.cache) == documents.DOCUMENT_CACHE_MAX_CHARS // len(
         padding + "{ a10: __typename }"
     )
+
+
+@pytest.mark.django_db
+def test_a_refused_document_is_parsed_once_per_request(monkeypatch):
+    """It is not cached, and the public cache and the execution both look at it."""
+    calls = []
+    real_parse = documents.parse
+
+    def counting_parse(*args, **kwargs):
+        calls.append(args[0])
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "parse", counting_parse)
+    status, body = GraphQLClient().post("{ nope }")
+    assert status == 400 and body["errors"]
+    assert calls == ["{ nope }"]

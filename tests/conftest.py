@@ -192,15 +192,31 @@ def gql():
     return GraphQLClient
 
 
-ROLES = ("anonymous", "customer", "other_seller", "seller", "operator")
+ROLES = ("anonymous", "customer", "station_staff", "other_seller", "seller", "operator")
 
 
 @pytest.fixture
-def client_as(customer, seller_user, other_seller_user, operator, seller, other_seller):
+def station_staff(db):
+    """Staff of a village service station, and nothing else."""
+    from logistics.models import PickupPoint
+
+    user = make_user(phone="13700137004", name="服务站")
+    point = PickupPoint.objects.create(
+        name="王龙潭村电商服务站", address="王龙潭村村委会", division_code="360323203201"
+    )
+    point.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def client_as(
+    customer, station_staff, seller_user, other_seller_user, operator, seller, other_seller
+):
     """A GraphQL client signed in as one of ROLES (the sellers exist and are verified)."""
     users = {
         "anonymous": None,
         "customer": customer,
+        "station_staff": station_staff,
         "other_seller": other_seller_user,
         "seller": seller_user,
         "operator": operator,

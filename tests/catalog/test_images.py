@@ -90,6 +90,7 @@ def test_the_seller_and_an_operator_may_upload(
     [
         ("anonymous", "UNAUTHENTICATED"),
         ("customer", "PERMISSION_DENIED"),
+        ("station_staff", "PERMISSION_DENIED"),
         ("other_seller", "PERMISSION_DENIED"),
     ],
 )

@@ -126,7 +126,7 @@ CASES = [
             }
         },
         _seller_created,
-        allowed=("customer", "other_seller", "seller", "operator"),
+        allowed=("customer", "station_staff", "other_seller", "seller", "operator"),
     ),
     Case(
         "sellerVerify",
@@ -210,12 +210,13 @@ def test_every_catalogue_mutation_is_in_the_matrix():
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_mutation_permissions(
-    world, client_as, case, role, customer, seller_user, other_seller_user, operator
+    world, client_as, case, role, customer, station_staff, seller_user, other_seller_user, operator
 ):
     client = client_as(role)
     user = {
         "anonymous": None,
         "customer": customer,
+        "station_staff": station_staff,
         "other_seller": other_seller_user,
         "seller": seller_user,
         "operator": operator,

@@ -126,9 +126,11 @@ def test_roles_follow_memberships(client_as):
     assert client_as("customer").execute(ME)["me"]["roles"] == ["CUSTOMER"]
     assert client_as("seller").execute(ME)["me"]["roles"] == ["CUSTOMER", "SELLER"]
     assert client_as("operator").execute(ME)["me"]["roles"] == ["CUSTOMER", "OPERATOR"]
+    staff = client_as("station_staff").execute(ME)["me"]["roles"]
+    assert staff == ["CUSTOMER", "STATION_STAFF"]
 
 
-@pytest.mark.parametrize("role", ["anonymous", "customer", "other_seller", "seller", "operator"])
+@pytest.mark.parametrize("role", ROLES)
 def test_account_mutations_work_the_same_whoever_calls_them(client_as, role):
     """Registering and signing in are public: the caller's own token changes nothing."""
     client = client_as(role)
@@ -145,10 +147,11 @@ def test_account_mutations_work_the_same_whoever_calls_them(client_as, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_tokens_revoke_is_for_any_signed_in_user_and_revokes_only_theirs(
-    client_as, role, customer, seller_user, other_seller_user, operator
+    client_as, role, customer, station_staff, seller_user, other_seller_user, operator
 ):
     users = {
         "customer": customer,
+        "station_staff": station_staff,
         "other_seller": other_seller_user,
         "seller": seller_user,
         "operator": operator,

@@ -209,11 +209,11 @@ def station_staff(db):
 
 
 @pytest.fixture
-def client_as(
+def users_by_role(
     customer, station_staff, seller_user, other_seller_user, operator, seller, other_seller
 ):
-    """A GraphQL client signed in as one of ROLES (the sellers exist and are verified)."""
-    users = {
+    """The user of each of ROLES (None for anonymous); both sellers exist and are verified."""
+    return {
         "anonymous": None,
         "customer": customer,
         "station_staff": station_staff,
@@ -221,7 +221,12 @@ def client_as(
         "seller": seller_user,
         "operator": operator,
     }
-    return lambda role: GraphQLClient(users[role])
+
+
+@pytest.fixture
+def client_as(users_by_role):
+    """A GraphQL client signed in as one of ROLES."""
+    return lambda role: GraphQLClient(users_by_role[role])
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,13 @@
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 
 
@@ -63,3 +66,15 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def run_python(*arguments, env, timeout=120):
+    """This interpreter with `arguments`, in the project folder; the finished process."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

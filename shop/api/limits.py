@@ -248,55 +248,53 @@ def check_document(schema: GraphQLSchema, document) -> list[GraphQLError]:
 
 def _check_operation(schema, measurer, operation):
     is_mutation = operation.operation == OperationType.MUTATION
-    root = schema.get_root_type(operation.operation)
-    found = measurer.measure(operation.selection_set, root)
-    if found.fields > settings.GRAPHQL_MAX_ROOT_FIELDS:
-        return _error(
+    found = measurer.measure(operation.selection_set, schema.get_root_type(operation.operation))
+    repeated = next((path for path, count in found.counted.items() if count > 1), None)
+    too_complex, too_deep = Code.QUERY_TOO_COMPLEX, Code.QUERY_TOO_DEEP
+    checks = (
+        (
+            found.fields > settings.GRAPHQL_MAX_ROOT_FIELDS,
             f"The operation selects more than {settings.GRAPHQL_MAX_ROOT_FIELDS} root fields "
             "(aliases included).",
-            Code.QUERY_TOO_COMPLEX,
-            operation,
-        )
-    if found.breadth > settings.GRAPHQL_MAX_SELECTIONS:
-        return _error(
+            too_complex,
+        ),
+        (
+            found.breadth > settings.GRAPHQL_MAX_SELECTIONS,
             f"A selection holds more than {settings.GRAPHQL_MAX_SELECTIONS} fields "
             "(aliases and fragments included).",
-            Code.QUERY_TOO_COMPLEX,
-            operation,
-        )
-    if is_mutation and found.fields > settings.GRAPHQL_MAX_MUTATIONS:
-        return _error(
+            too_complex,
+        ),
+        (
+            is_mutation and found.fields > settings.GRAPHQL_MAX_MUTATIONS,
             f"A request runs at most {settings.GRAPHQL_MAX_MUTATIONS} mutations.",
-            Code.QUERY_TOO_COMPLEX,
-            operation,
-        )
-    for path, count in found.counted.items():
-        if count > 1:
-            return _error(
-                f"{path.split('.')[1]} may be used once per request.",
-                Code.QUERY_TOO_COMPLEX,
-                operation,
-            )
-    if found.depth > settings.GRAPHQL_MAX_DEPTH:
-        return _error(
+            too_complex,
+        ),
+        (
+            repeated is not None,
+            f"{(repeated or '.').split('.')[1]} may be used once per request.",
+            too_complex,
+        ),
+        (
+            found.depth > settings.GRAPHQL_MAX_DEPTH,
             f"The query is {_figure(found.depth, measurer)} levels deep; the limit is "
             f"{settings.GRAPHQL_MAX_DEPTH}.",
-            Code.QUERY_TOO_DEEP,
-            operation,
-        )
-    if found.introspection_lists > INTROSPECTION_LIST_DEPTH:
-        return _error(
+            too_deep,
+        ),
+        (
+            found.introspection_lists > INTROSPECTION_LIST_DEPTH,
             f"Introspection lists nest at most {INTROSPECTION_LIST_DEPTH} deep.",
-            Code.QUERY_TOO_DEEP,
-            operation,
-        )
-    if found.cost > settings.GRAPHQL_MAX_COST:
-        return _error(
+            too_deep,
+        ),
+        (
+            found.cost > settings.GRAPHQL_MAX_COST,
             f"The query would cost {_figure(found.cost, measurer)}; the limit is "
             f"{settings.GRAPHQL_MAX_COST}.",
-            Code.QUERY_TOO_COMPLEX,
-            operation,
-        )
+            too_complex,
+        ),
+    )
+    for exceeded, message, code in checks:
+        if exceeded:
+            return _error(message, code, operation)
     return None
 
 

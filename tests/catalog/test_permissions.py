@@ -209,18 +209,9 @@ def test_every_catalogue_mutation_is_in_the_matrix():
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_mutation_permissions(
-    world, client_as, case, role, customer, station_staff, seller_user, other_seller_user, operator
-):
+def test_mutation_permissions(world, client_as, users_by_role, case, role):
     client = client_as(role)
-    user = {
-        "anonymous": None,
-        "customer": customer,
-        "station_staff": station_staff,
-        "other_seller": other_seller_user,
-        "seller": seller_user,
-        "operator": operator,
-    }[role]
+    user = users_by_role[role]
     before = state()
     status, body = client.post(case.document, case.variables(world))
     if role in case.allowed:

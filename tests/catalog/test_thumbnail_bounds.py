@@ -9,8 +9,6 @@ ru_maxrss outlives exec and would start at this test process's peak.
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from django.conf import settings
@@ -21,6 +19,7 @@ from catalog import images
 from catalog.errors import CatalogErrorCode as Code
 from shop.errors import DomainError
 from tests.catalog.pictures import png_header_only
+from tests.services import run_python
 
 SIZE = (8000, 5000)  # 40 megapixels, the default IMAGE_MAX_PIXELS
 MB = 1024 * 1024
@@ -80,14 +79,7 @@ def measure(how, path):
     if not os.path.exists("/proc/self/status"):
         pytest.skip("peak memory is read from /proc (Linux)")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", MEASURE, how, str(path)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_python("-c", MEASURE, how, str(path), env=env)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     figures["peak_mb"] = figures["peak_kb"] / 1024

@@ -147,15 +147,9 @@ def test_account_mutations_work_the_same_whoever_calls_them(client_as, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_tokens_revoke_is_for_any_signed_in_user_and_revokes_only_theirs(
-    client_as, role, customer, station_staff, seller_user, other_seller_user, operator
+    client_as, role, users_by_role
 ):
-    users = {
-        "customer": customer,
-        "station_staff": station_staff,
-        "other_seller": other_seller_user,
-        "seller": seller_user,
-        "operator": operator,
-    }
+    users = users_by_role
     bystander = make_user(phone="13900139001")
     bystander_refresh = create_refresh_token(bystander)
     client = client_as(role)

@@ -6,8 +6,6 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -20,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-from tests.services import free_port
+from tests.services import free_port, run_python
 
 HEADER = "Content-Security-Policy"
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:")
@@ -221,25 +219,11 @@ def _production_env(static_root, **extra):
 
 
 def _python(code, env, timeout=60):
-    return subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_python("-c", code, env=env, timeout=timeout)
 
 
 def _collectstatic(env):
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_python("manage.py", "collectstatic", "--noinput", "-v", "0", env=env)
     assert done.returncode == 0, done.stderr
 
 
@@ -293,15 +277,8 @@ def test_the_app_refuses_to_start_with_a_stale_manifest(tmp_path):
 
 
 def test_gunicorn_exits_with_the_message_instead_of_serving_500s(tmp_path):
-    command = [sys.executable, "-m", "gunicorn", "shop.wsgi:application"]
+    command = ["-m", "gunicorn", "shop.wsgi:application"]
     command += ["-b", f"127.0.0.1:{free_port()}", "--no-control-socket"]
-    done = subprocess.run(  # noqa: S603
-        command,
-        cwd=settings.BASE_DIR,
-        env=_production_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_python(*command, env=_production_env(tmp_path), timeout=60)
     assert done.returncode != 0
     assert "run `manage.py collectstatic`" in done.stderr

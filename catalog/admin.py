@@ -1,43 +1,109 @@
+"""The operators' admin: every write goes through catalog.services as the signed-in
+operator, and the forms show the same rules' errors next to the field."""
+
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from catalog import models, services
+from catalog import models, rules, services
 from catalog.images import validate_upload
 from shop.errors import DomainError
-
-
-class FarmInline(admin.TabularInline):
-    model = models.Farm
-    extra = 0
-
-
-@admin.register(models.Seller)
-class SellerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "county", "is_verified", "is_poverty_household"]
-    list_filter = ["kind", "is_verified", "is_poverty_household", "province"]
-    search_fields = ["name", "name_en", "division_code"]
-    readonly_fields = ["is_verified", "verified_at", "verified_by"]
-    filter_horizontal = ["members"]
-    inlines = [FarmInline]
-    actions = ["verify"]
-
-    @admin.action(description=_("Verify the selected sellers"))
-    def verify(self, request, queryset):
-        for seller in queryset:
-            try:
-                services.verify_seller(request.user, seller)
-            except DomainError as error:
-                self.message_user(request, f"{seller}: {error.message}", messages.WARNING)
 
 
 def _validation_error(error):
     return forms.ValidationError(str(error.message), code=error.code.value)
 
 
-class VariantForm(forms.ModelForm):
-    """The services' own checks of a GTIN and a price, shown on the form."""
+def _adopt(instance, saved):
+    """Make the admin's unsaved `instance` the row a service created."""
+    instance.pk = saved.pk
+    instance._state.adding = False
+    instance.refresh_from_db()
 
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A service refusing at save time (a race the form could not see) leaves
+    nothing written: the admin's transaction rolls back and the form comes back
+    with the reason."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except DomainError as error:
+            for each in error.errors:
+                self.message_user(request, str(each.message), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @staticmethod
+    def changes(form, fields):
+        return {field: form.cleaned_data[field] for field in form.changed_data if field in fields}
+
+
+class FarmInline(admin.TabularInline):
+    """Farms are the seller's own records, kept by its members: shown, not edited."""
+
+    model = models.Farm
+    extra = 0
+    can_delete = False
+    readonly_fields = ["name", "name_en", "village", "latitude", "longitude", "area_mu", "produce"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+SELLER_FIELDS = (
+    "name",
+    "name_en",
+    "kind",
+    "is_poverty_household",
+    "linked_poverty_households",
+    "province",
+    "city",
+    "county",
+    "township",
+    "village",
+    "division_code",
+    "story",
+)
+
+
+@admin.register(models.Seller)
+class SellerAdmin(ServiceAdmin):
+    list_display = ["name", "kind", "county", "is_verified", "is_poverty_household"]
+    list_filter = ["kind", "is_verified", "is_poverty_household", "province"]
+    search_fields = ["name", "name_en", "division_code"]
+    fields = [*SELLER_FIELDS, "slug", "members", "is_verified", "verified_at", "verified_by"]
+    readonly_fields = ["slug", "members", "is_verified", "verified_at", "verified_by"]
+    inlines = [FarmInline]
+    actions = ["verify"]
+
+    def has_add_permission(self, request):
+        return False  # a seller registers itself, with its first member
+
+    def save_model(self, request, obj, form, change):
+        services.update_seller(actor=request.user, seller=obj, **self.changes(form, SELLER_FIELDS))
+
+    @admin.action(description=_("Verify the selected sellers"))
+    def verify(self, request, queryset):
+        for seller in queryset:
+            try:
+                services.verify_seller(actor=request.user, seller=seller)
+            except DomainError as error:
+                self.message_user(request, f"{seller}: {error.message}", messages.WARNING)
+
+
+class RulesFormMixin:
+    """Field rules from catalog.rules, their errors shown next to the field."""
+
+    def apply_rule(self, rule, *args):
+        try:
+            return rule(*args)
+        except DomainError as error:
+            raise _validation_error(error) from error
+
+
+class VariantForm(RulesFormMixin, forms.ModelForm):
     gtin = forms.CharField(label=_("GTIN-14"), required=False, max_length=20)
 
     class Meta:
@@ -54,16 +120,13 @@ class VariantForm(forms.ModelForm):
         ]
 
     def clean_gtin(self):
-        try:
-            return services.clean_gtin(self.cleaned_data["gtin"])
-        except DomainError as error:
-            raise _validation_error(error) from error
+        return self.apply_rule(rules.clean_gtin, self.cleaned_data["gtin"])
 
     def clean_price(self):
-        try:
-            return services.clean_price(self.cleaned_data["price"])
-        except DomainError as error:
-            raise _validation_error(error) from error
+        return self.apply_rule(rules.clean_price, self.cleaned_data["price"])
+
+    def clean_stock_quantity(self):
+        return self.apply_rule(rules.clean_stock, self.cleaned_data["stock_quantity"])
 
 
 class VariantInline(admin.TabularInline):
@@ -72,7 +135,7 @@ class VariantInline(admin.TabularInline):
     extra = 0
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(RulesFormMixin, forms.ModelForm):
     """Publishing follows the same rule as in the API: the seller must be verified."""
 
     class Meta:
@@ -83,7 +146,6 @@ class ProductForm(forms.ModelForm):
             "farm",
             "name",
             "name_en",
-            "slug",
             "description",
             "origin",
             "storage",
@@ -93,10 +155,10 @@ class ProductForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        seller = cleaned.get("seller")
+        seller = cleaned.get("seller") or getattr(self.instance, "seller", None)
         if seller is not None:
             try:
-                services.check_publishable(seller, cleaned)
+                rules.check_publishable(seller, cleaned.get("is_published"))
             except DomainError as error:
                 self.add_error("is_published", _validation_error(error))
         return cleaned
@@ -112,8 +174,10 @@ class ImageForm(forms.ModelForm):
     def clean_image(self):
         image = self.cleaned_data["image"]
         if image and "image" in self.changed_data:
+            if self.instance.pk is not None:
+                raise forms.ValidationError(_("Upload a new picture instead."), code="invalid")
             try:
-                self.instance.width, self.instance.height = validate_upload(image)
+                validate_upload(image)
             except DomainError as error:
                 raise _validation_error(error) from error
         return image
@@ -126,8 +190,12 @@ class ImageInline(admin.TabularInline):
     readonly_fields = ["width", "height"]
 
 
+PRODUCT_FIELDS = tuple(f for f in ProductForm.Meta.fields if f != "seller")
+VARIANT_FIELDS = tuple(f for f in VariantForm.Meta.fields if f != "stock_quantity")
+
+
 @admin.register(models.Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceAdmin):
     form = ProductForm
     list_display = ["name", "seller", "category", "is_published", "created_at"]
     list_filter = ["is_published", "category"]
@@ -136,21 +204,78 @@ class ProductAdmin(admin.ModelAdmin):
     raw_id_fields = ["seller", "farm"]
     inlines = [VariantInline, ImageInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The variants copy their product's seller: a product never moves.
+        return ["seller", "slug"] if obj is not None else ["slug"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.update_product(
+                actor=request.user, product=obj, **self.changes(form, PRODUCT_FIELDS)
+            )
+        else:
+            fields = {f: form.cleaned_data.get(f) for f in PRODUCT_FIELDS}
+            saved = services.create_product(
+                actor=request.user, seller=form.cleaned_data["seller"], **fields
+            )
+            _adopt(obj, saved)
+
     def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            if isinstance(obj, models.ProductImage) and obj.pk is None:
-                # New pictures go through the service: size as shown, thumbnails.
-                services.add_product_image(form.instance, obj.image.file, obj.alt)
-                continue
-            if isinstance(obj, models.ProductVariant):
-                obj.seller_id = form.instance.seller_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+        """Each row through its service; the lists the admin's history reads are kept."""
+        product, actor = form.instance, request.user
+        deleted = set(formset.deleted_forms)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for each in formset.forms:
+            row = each.instance
+            if each in deleted:
+                if row.pk is not None:
+                    self._delete(actor, row)
+                    formset.deleted_objects.append(row)
+            elif each.has_changed():
+                if row.pk is None:
+                    formset.new_objects.append(self._save_row(actor, product, each))
+                else:
+                    self._save_row(actor, product, each)
+                    formset.changed_objects.append((row, each.changed_data))
+
+    def _delete(self, actor, row):
+        if isinstance(row, models.ProductVariant):
+            services.delete_variant(actor=actor, variant=row)
+        else:
+            services.delete_product_image(actor=actor, image=row)
+
+    def _save_row(self, actor, product, form):
+        row, data = form.instance, form.cleaned_data
+        if isinstance(row, models.ProductImage):
+            if row.pk is None:
+                return services.add_product_image(
+                    actor=actor, product=product, upload=data["image"], alt=data["alt"]
+                )
+            changes = self.changes(form, ("alt", "sort_order"))
+            return services.update_product_image(actor=actor, image=row, **changes)
+        if row.pk is None:
+            fields = {f: data.get(f) for f in VARIANT_FIELDS}
+            return services.create_variant(
+                actor=actor, product=product, stock_quantity=data["stock_quantity"], **fields
+            )
+        services.update_variant(actor=actor, variant=row, **self.changes(form, VARIANT_FIELDS))
+        if "stock_quantity" in form.changed_data:
+            services.update_stock(actor=actor, variant=row, quantity=data["stock_quantity"])
+        return row
 
 
 @admin.register(models.Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdmin):
     list_display = ["name", "name_en", "parent"]
-    prepopulated_fields = {"slug": ["name_en"]}
+    fields = ["name", "name_en", "parent", "slug"]
+    readonly_fields = ["slug"]
+
+    def save_model(self, request, obj, form, change):
+        fields = ("name", "name_en", "parent")
+        if change:
+            services.update_category(actor=request.user, category=obj, **self.changes(form, fields))
+        else:
+            saved = services.create_category(
+                actor=request.user, **{f: form.cleaned_data[f] for f in fields}
+            )
+            _adopt(obj, saved)

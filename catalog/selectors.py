@@ -1,7 +1,6 @@
 """Reads of the catalogue shared by the API and the storefront."""
 
 from decimal import Decimal
-from operator import attrgetter
 
 from django.db.models import (
     DecimalField,
@@ -9,6 +8,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
 )
@@ -16,48 +16,69 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import (
     Category,
+    Farm,
     Product,
     ProductImage,
     ProductImageThumbnail,
     ProductVariant,
     Seller,
 )
-from shop.permissions import is_operator
+from shop.loading import related_many
+from shop.permissions import Actor, is_operator
 
 
-def visible_products(user):
-    """Published products of verified sellers, plus what the user may manage."""
+def visible_products(actor: Actor) -> QuerySet[Product]:
+    """Published products of verified sellers, plus what the actor may manage."""
     public = Q(is_published=True, seller__is_verified=True)
-    if is_operator(user):
+    if is_operator(actor):
         return Product.objects.all()
-    if user.is_authenticated:
-        return Product.objects.filter(public | Exists(_memberships(user, OuterRef("seller_id"))))
+    if actor.is_authenticated:
+        return Product.objects.filter(public | Exists(_memberships(actor, OuterRef("seller_id"))))
     return Product.objects.filter(public)
 
 
-def visible_sellers(user):
-    if is_operator(user):
+def visible_sellers(actor: Actor) -> QuerySet[Seller]:
+    """Verified sellers, plus those the actor is a member of (operators: all)."""
+    if is_operator(actor):
         return Seller.objects.all()
-    if user.is_authenticated:
+    if actor.is_authenticated:
         return Seller.objects.filter(
-            Q(is_verified=True) | Exists(_memberships(user, OuterRef("pk")))
+            Q(is_verified=True) | Exists(_memberships(actor, OuterRef("pk")))
         )
     return Seller.objects.filter(is_verified=True)
 
 
-def _memberships(user, seller_ref):
-    return Seller.members.through.objects.filter(seller_id=seller_ref, user_id=user.pk)
+def visible_farms(actor: Actor) -> QuerySet[Farm]:
+    """Farms of the sellers the actor may see."""
+    return Farm.objects.filter(seller__in=visible_sellers(actor))
 
 
-def best_thumbnail(image, size, fmt):
+def visible_variants(actor: Actor) -> QuerySet[ProductVariant]:
+    return ProductVariant.objects.filter(product__in=visible_products(actor))
+
+
+def visible_images(actor: Actor) -> QuerySet[ProductImage]:
+    return ProductImage.objects.filter(product__in=visible_products(actor))
+
+
+def visible_categories(actor: Actor) -> QuerySet[Category]:
+    """The category tree is public."""
+    return Category.objects.all()
+
+
+def _memberships(actor: Actor, seller_ref: OuterRef) -> QuerySet:
+    return Seller.members.through.objects.filter(seller_id=seller_ref, user_id=actor.pk)  # type: ignore[misc]
+
+
+def best_thumbnail(image: ProductImage, size: int, fmt: str) -> ProductImageThumbnail | None:
     """The smallest thumbnail at least `size` wide in `fmt`, or None."""
     fitting = [t for t in thumbnails_of(image) if t.format == fmt and t.size >= size]
     return min(fitting, key=lambda t: t.size, default=None)
 
 
-def category_with_descendants(category):
+def category_with_descendants(category: Category) -> list[int]:
     """IDs of a category and all categories below it (one query)."""
-    children = {}
+    children: dict[int | None, list[int]] = {}
     for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
     found, stack = [], [category.pk]
@@ -68,7 +89,7 @@ def category_with_descendants(category):
     return found
 
 
-def division_prefix(code):
+def division_prefix(code: str) -> str:
     """The prefix that selects everything inside an administrative division.
 
     A 12-digit code ends in zeros below its level: 360000000000 is a province
@@ -83,7 +104,7 @@ def division_prefix(code):
     return code
 
 
-def with_min_price(queryset):
+def with_min_price(queryset: QuerySet[Product]) -> QuerySet[Product]:
     cheapest = (
         ProductVariant.objects.filter(product=OuterRef("pk"))
         .order_by()
@@ -101,16 +122,16 @@ def with_min_price(queryset):
 
 
 def filter_products(
-    queryset,
+    queryset: QuerySet[Product],
     *,
-    search=None,
-    categories=None,
-    seller=None,
-    region=None,
-    price_gte=None,
-    price_lte=None,
-    cold_chain=None,
-):
+    search: str | None = None,
+    categories: list[int] | None = None,
+    seller: Seller | None = None,
+    region: str | None = None,
+    price_gte: Decimal | None = None,
+    price_lte: Decimal | None = None,
+    cold_chain: bool | None = None,
+) -> QuerySet[Product]:
     from catalog.search import search_backend
 
     if search:
@@ -134,88 +155,15 @@ def filter_products(
     return queryset
 
 
-def _wants(selected, *paths):
-    """Whether `selected` (field paths below a product; None: all) asks for one of `paths`."""
-    return selected is None or any(
-        p == path or p.startswith(path + ".") for path in paths for p in selected
-    )
+def variants_of(product: Product) -> list[ProductVariant]:
+    """The product's variants in order, loaded for its whole page at once."""
+    return related_many(product, "variants")
 
 
-def prefetch_for_listing(queryset, selected=None):
-    """Join and prefetch what a product list shows of sellers, categories and farms.
-
-    `selected` holds the field paths asked for below each product (e.g.
-    "seller.farms"); None means everything a product page shows. Variants and
-    pictures come from attach_listing once the page's rows are fetched.
-    """
-    queryset = queryset.select_related(
-        *(relation for relation in ("seller", "category", "farm") if _wants(selected, relation))
-    )
-    if _wants(selected, "category.parent"):
-        queryset = queryset.select_related("category__parent")
-    if _wants(selected, "farm.seller"):
-        queryset = queryset.select_related("farm__seller")
-    if _wants(selected, "category.children"):
-        queryset = queryset.prefetch_related("category__children")
-    if _wants(selected, "seller.farms"):
-        queryset = queryset.prefetch_related("seller__farms")
-    return queryset
+def images_of(product: Product) -> list[ProductImage]:
+    """The product's pictures in order, loaded for its whole page at once."""
+    return related_many(product, "images")
 
 
-_BY_SORT_ORDER = attrgetter("sort_order", "id")  # Meta.ordering of variants and pictures
-
-
-def attach_listing(products, selected=None):
-    """Fetch the variants and pictures of `products`: one query per table, whatever their number.
-
-    They are kept as plain lists on each product (read them with variants_of,
-    images_of and thumbnails_of) rather than with prefetch_related, whose
-    queryset per product and relation cost more CPU than building the rows.
-    """
-    if _wants(selected, "variants", "priceRange"):
-        _attach(products, ProductVariant.product, "listed_variants", order=_BY_SORT_ORDER)
-    if _wants(selected, "images", "thumbnail"):
-        images = _attach(products, ProductImage.product, "listed_images", order=_BY_SORT_ORDER)
-        _attach(images, ProductImageThumbnail.image, "listed_thumbnails")
-    return products
-
-
-def _attach(parents, foreign_key, attribute, order=None):
-    """Set `attribute` of each parent to the list of rows whose `foreign_key` points to it.
-
-    One query for all parents; each row caches its parent. The rows are
-    sorted by `order` here, which costs less than compiling an ORDER BY.
-    Returns all rows.
-    """
-    field = foreign_key.field
-    by_id = {parent.pk: parent for parent in parents}
-    for parent in parents:
-        setattr(parent, attribute, [])
-    if not by_id:
-        return []
-    rows = list(field.model.objects.filter(**{f"{field.attname}__in": list(by_id)}).order_by())
-    if order is not None:
-        rows.sort(key=order)
-    for row in rows:
-        parent = by_id[getattr(row, field.attname)]
-        field.set_cached_value(row, parent)
-        getattr(parent, attribute).append(row)
-    return rows
-
-
-def variants_of(product):
-    """The product's variants in order: those attach_listing fetched, else a query."""
-    listed = getattr(product, "listed_variants", None)
-    return product.variants.all() if listed is None else listed
-
-
-def images_of(product):
-    """The product's pictures in order: those attach_listing fetched, else a query."""
-    listed = getattr(product, "listed_images", None)
-    return product.images.all() if listed is None else listed
-
-
-def thumbnails_of(image):
-    """The picture's thumbnails: those attach_listing fetched, else a query."""
-    listed = getattr(image, "listed_thumbnails", None)
-    return image.thumbnails.all() if listed is None else listed
+def thumbnails_of(image: ProductImage) -> list[ProductImageThumbnail]:
+    return related_many(image, "thumbnails")

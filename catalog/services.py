@@ -1,39 +1,55 @@
-"""Every write to the catalogue. Each function validates all input first,
-then writes inside one transaction, and raises DomainError (nothing written)
-for a user's mistake."""
+"""Every write to the catalogue.
+
+Each function takes the acting user (`actor=`) and enforces the catalogue's
+policies itself, so the API, the pages, the admin and tasks follow the same
+rules. It checks all input first and reports every mistake at once (one
+DomainError, snake_case field names, nothing written), writes inside one
+transaction, and after commit makes stale exactly the cached public content
+that can show what changed (`catalog.cache`).
+"""
 
 import secrets
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from catalog import cache
 from catalog.errors import CatalogErrorCode as Code
 from catalog.images import validate_upload
-from catalog.models import (
-    Category,
-    Farm,
-    Product,
-    ProductImage,
-    ProductVariant,
-    Seller,
+from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
+from catalog.policies import (
+    can_manage_categories,
+    can_manage_seller,
+    can_register_seller,
+    can_verify_sellers,
 )
-from catalog.validators import is_division_code, normalize_gtin
-from shop.api.public_cache import invalidate_public_responses
+from catalog.rules import (
+    MAX_STOCK,
+    at_least,
+    check_publishable,
+    clean_division_code,
+    clean_gtin,
+    clean_price,
+    clean_stock,
+    clean_text,
+)
+from shop.cache_tags import invalidate
 from shop.db import violated_constraint
-from shop.errors import DomainError
-from shop.money import CENT
+from shop.errors import Checks, DomainError
+from shop.permissions import Actor, require
 
-PRODUCT_FIELDS = ("name", "name_en", "description", "origin", "storage", "shelf_life_days")
-SELLER_TEXT_FIELDS = ("name", "name_en", "province", "city", "county", "township", "village")
-PRODUCT_TEXT_FIELDS = ("name", "name_en", "origin", "storage")
-VARIANT_TEXT_FIELDS = ("sku", "name")
+OPTIONAL_PRODUCT_TEXTS = ("name_en", "description", "origin", "storage")
 
 
-def save_with_unique_slug(instance, *names):
+def _require_manager(actor: Actor, seller: Seller) -> None:
+    require(actor, can_manage_seller(actor, seller), _("You do not manage this seller."))
+
+
+def save_with_unique_slug(instance: Any, *names: str) -> Any:
     """Save a new row with a slug made from the first usable name.
 
     A slug already taken, even by a request that saved a moment ago, gets a
@@ -55,311 +71,334 @@ def save_with_unique_slug(instance, *names):
     raise IntegrityError(f"no free slug for {base!r}")
 
 
-def _api_name(field):
-    head, *rest = field.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _check_lengths(model, data, fields):
-    """Strip the texts in `data`, then refuse any longer than its column: the length
-    checked is the length stored (PostgreSQL would fail with a DataError)."""
-    for field in fields:
-        value = data.get(field)
-        if not isinstance(value, str):
-            continue
-        data[field] = value = value.strip()
-        limit = model._meta.get_field(field).max_length
-        if len(value) > limit:
-            raise DomainError(Code.INVALID, _("At most %d characters.") % limit, _api_name(field))
-
-
-def _require_text(data, field, api_field=None):
-    value = (data.get(field) or "").strip()
-    if not value:
-        raise DomainError(Code.REQUIRED, _("This field is required."), api_field or field)
-    return value
-
-
-def create_seller(user, data):
-    """Register a seller with `user` as its first member; an operator verifies it later."""
-    name = _require_text(data, "name")
-    _check_lengths(Seller, data, SELLER_TEXT_FIELDS)
-    division_code = (data.get("division_code") or "").strip()
-    if not is_division_code(division_code):
-        raise DomainError(
-            Code.INVALID_DIVISION_CODE,
-            _("The administrative division code has 12 digits."),
-            "divisionCode",
+def create_seller(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    province: str,
+    city: str,
+    county: str,
+    division_code: str,
+    name_en: str | None = None,
+    township: str | None = None,
+    village: str | None = None,
+    story: str | None = None,
+    is_poverty_household: bool | None = False,
+    linked_poverty_households: int | None = 0,
+) -> Seller:
+    """Register a seller with `actor` as its first member; an operator verifies it later."""
+    require(actor, can_register_seller(actor), "")
+    checks = Checks()
+    texts = {
+        field: checks.run(clean_text, Seller, field, value, required=required)
+        for field, value, required in (
+            ("name", name, True),
+            ("name_en", name_en, False),
+            ("province", province, True),
+            ("city", city, True),
+            ("county", county, True),
+            ("township", township, False),
+            ("village", village, False),
         )
-    kind = data.get("kind")
+    }
+    code = checks.run(clean_division_code, division_code)
     if kind not in Seller.Kind.values:
-        raise DomainError(Code.INVALID, _("Unknown seller kind."), "kind")
-    linked = data.get("linked_poverty_households") or 0
-    if linked < 0:
-        raise DomainError(
-            Code.INVALID, _("This number cannot be negative."), "linkedPovertyHouseholds"
-        )
+        checks.add(Code.INVALID, _("Unknown seller kind."), "kind")
+    checks.run(
+        at_least,
+        linked_poverty_households,
+        0,
+        "linked_poverty_households",
+        _("This number cannot be negative."),
+    )
+    checks.done()
+    seller = Seller(
+        **texts,
+        kind=kind,
+        division_code=code,
+        story=(story or "").strip(),
+        is_poverty_household=bool(is_poverty_household),
+        linked_poverty_households=linked_poverty_households or 0,
+    )
     with transaction.atomic():
-        seller = Seller(
-            name=name,
-            name_en=(data.get("name_en") or "").strip(),
-            kind=kind,
-            is_poverty_household=bool(data.get("is_poverty_household")),
-            linked_poverty_households=linked,
-            province=_require_text(data, "province"),
-            city=_require_text(data, "city"),
-            county=_require_text(data, "county"),
-            township=(data.get("township") or "").strip(),
-            village=(data.get("village") or "").strip(),
-            division_code=division_code,
-            story=(data.get("story") or "").strip(),
-        )
-        save_with_unique_slug(seller, seller.name_en, name)
-        seller.members.add(user)
+        save_with_unique_slug(seller, seller.name_en, seller.name)
+        seller.members.add(actor)  # type: ignore[arg-type]
     return seller
 
 
-def verify_seller(operator, seller):
+def verify_seller(*, actor: Actor, seller: Seller) -> Seller:
+    """An operator confirms the seller's identity: its published products go public."""
+    require(actor, can_verify_sellers(actor), _("Only platform operators may do this."))
     with transaction.atomic():
         seller = Seller.objects.select_for_update().get(pk=seller.pk)
         if seller.is_verified:
             raise DomainError(Code.ALREADY_VERIFIED, _("This seller is already verified."))
         seller.is_verified = True
         seller.verified_at = timezone.now()
-        seller.verified_by = operator
+        seller.verified_by = actor  # type: ignore[assignment]
         seller.save(update_fields=["is_verified", "verified_at", "verified_by"])
+        invalidate(*cache.seller_changed(seller.pk))
     return seller
 
 
-def check_publishable(seller, data):
-    """Only a verified seller's products may be published (API, pages and admin alike)."""
-    if data.get("is_published") and not seller.is_verified:
-        raise DomainError(
-            Code.SELLER_NOT_VERIFIED,
-            _("An operator must verify the seller before its products can be published."),
-            "isPublished",
+def create_farm(*, actor: Actor, seller: Seller, **fields: Any) -> Farm:
+    _require_manager(actor, seller)
+    with transaction.atomic():
+        farm = Farm.objects.create(seller=seller, **fields)
+        invalidate(*cache.seller_changed(seller.pk))
+    return farm
+
+
+def create_category(
+    *, actor: Actor, name: str, name_en: str = "", parent: Category | None = None
+) -> Category:
+    require(actor, can_manage_categories(actor), _("Only platform operators may do this."))
+    checks = Checks()
+    name = checks.run(clean_text, Category, "name", name, required=True)
+    name_en = checks.run(clean_text, Category, "name_en", name_en)
+    checks.done()
+    with transaction.atomic():
+        category = save_with_unique_slug(
+            Category(name=name, name_en=name_en, parent=parent), name_en, name
         )
+        invalidate(*cache.categories_changed())
+    return category
 
 
-def _check_shelf_life(data):
-    value = data.get("shelf_life_days")
-    if value is not None and value <= 0:
-        raise DomainError(Code.INVALID, _("Shelf life must be at least one day."), "shelfLifeDays")
-
-
-def _check_farm(seller, farm):
-    if farm is not None and farm.seller_id != seller.pk:
-        raise DomainError(Code.INVALID, _("The farm belongs to another seller."), "farm")
-
-
-def create_product(seller, *, category, farm=None, **data):
-    name = _require_text(data, "name")
-    _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
-    _check_shelf_life(data)
-    check_publishable(seller, data)
-    _check_farm(seller, farm)
-    fields = {f: data[f] for f in PRODUCT_FIELDS if data.get(f) is not None}
-    fields["name"] = name
-    product = Product(
-        seller=seller,
-        category=category,
-        farm=farm,
-        is_published=bool(data.get("is_published")),
-        **fields,
+def _check_product_fields(checks: Checks, seller: Seller, fields: dict[str, Any]) -> None:
+    """Check the product fields given, cleaning them in place."""
+    for field in ("name", *OPTIONAL_PRODUCT_TEXTS):
+        if field in fields:
+            fields[field] = checks.run(
+                clean_text, Product, field, fields[field], required=field == "name"
+            )
+    if "category" in fields and fields["category"] is None:
+        checks.add(Code.REQUIRED, _("This field is required."), "category")
+    checks.run(
+        at_least,
+        fields.get("shelf_life_days"),
+        1,
+        "shelf_life_days",
+        _("Shelf life must be at least one day."),
     )
-    return save_with_unique_slug(product, data.get("name_en") or "", name)
+    farm = fields.get("farm")
+    if farm is not None and farm.seller_id != seller.pk:
+        checks.add(Code.INVALID, _("The farm belongs to another seller."), "farm")
+    checks.run(check_publishable, seller, fields.get("is_published"))
 
 
-def update_product(product, **data):
-    """Apply the fields given in `data`; None clears the optional ones."""
-    if "name" in data:
-        data["name"] = _require_text(data, "name")
-    if "category" in data and data["category"] is None:
-        raise DomainError(Code.REQUIRED, _("This field is required."), "category")
-    if data.get("is_published") is None:
-        data["is_published"] = product.is_published
-    _check_lengths(Product, data, PRODUCT_TEXT_FIELDS)
-    _check_shelf_life(data)
-    check_publishable(product.seller, data)
-    _check_farm(product.seller, data.get("farm"))
-    for field in (*PRODUCT_FIELDS, "category", "farm", "is_published"):
-        if field in data:
-            value = data[field]
-            if value is None and field in ("name_en", "description", "origin", "storage"):
-                value = ""
-            setattr(product, field, value)
-    product.save()
+def create_product(
+    *,
+    actor: Actor,
+    seller: Seller,
+    category: Category,
+    name: str,
+    farm: Farm | None = None,
+    **optional: Any,
+) -> Product:
+    """A new product of `seller`; `optional` holds name_en, description, origin,
+    storage, shelf_life_days and is_published (None: the default)."""
+    _require_manager(actor, seller)
+    fields = {k: v for k, v in optional.items() if v is not None}
+    fields.update(name=name, category=category, farm=farm)
+    checks = Checks()
+    _check_product_fields(checks, seller, fields)
+    checks.done()
+    with transaction.atomic():
+        product = save_with_unique_slug(
+            Product(seller=seller, **fields), fields.get("name_en", ""), fields["name"]
+        )
+        invalidate(cache.PRODUCT_LIST)
     return product
 
 
-def delete_product(product):
-    product.delete()
+def update_product(*, actor: Actor, product: Product, **changes: Any) -> Product:
+    """Apply `changes`; None clears the optional ones and leaves `is_published` as it is."""
+    _require_manager(actor, product.seller)
+    if changes.get("is_published", False) is None:
+        del changes["is_published"]
+    for field in OPTIONAL_PRODUCT_TEXTS:
+        if field in changes and changes[field] is None:
+            changes[field] = ""
+    checks = Checks()
+    _check_product_fields(checks, product.seller, changes)
+    checks.done()
+    for field, value in changes.items():
+        setattr(product, field, value)
+    with transaction.atomic():
+        product.save()
+        invalidate(*cache.product_changed(product.pk))
+    return product
 
 
-def clean_price(value):
-    """A positive price in CNY with at most two decimals, stored to the fen."""
-    try:
-        price = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise DomainError(Code.INVALID_PRICE, _("Enter a valid price."), "price") from exc
-    if not price.is_finite() or price <= 0 or price.as_tuple().exponent < -2:
-        raise DomainError(
-            Code.INVALID_PRICE,
-            _("The price must be positive with at most two decimal places."),
-            "price",
-        )
-    if price >= Decimal("100000000"):
-        raise DomainError(Code.INVALID_PRICE, _("The price is too high."), "price")
-    return price.quantize(CENT)
-
-
-def clean_gtin(value):
-    """A GTIN-8/12/13/14 with a right check digit, padded to 14 digits; None for none."""
-    if not value:
-        return None
-    gtin = normalize_gtin(value)
-    if gtin is None:
-        raise DomainError(
-            Code.INVALID_GTIN,
-            _("This is not a valid GTIN: check its length and its check digit."),
-            "gtin",
-        )
-    return gtin
-
-
-MAX_STOCK = 1_000_000_000
-
-
-def _clean_stock(value, field="stockQuantity"):
-    if value is None or value < 0:
-        raise DomainError(Code.INVALID_STOCK, _("Stock cannot be negative."), field)
-    if value > MAX_STOCK:
-        raise DomainError(Code.INVALID_STOCK, _("Stock is too large."), field)
-    return value
-
-
-def _clean_sort_order(value):
-    if value is not None and value < 0:
-        raise DomainError(Code.INVALID, _("The sort order cannot be negative."), "sortOrder")
-    return value or 0
-
-
-def _clean_weight(value):
-    if value is None or value <= 0:
-        raise DomainError(Code.INVALID, _("Net weight must be positive."), "netWeightGrams")
-    return value
+def delete_product(*, actor: Actor, product: Product) -> None:
+    _require_manager(actor, product.seller)
+    with transaction.atomic():
+        invalidate(*cache.product_changed(product.pk))
+        product.delete()
 
 
 VARIANT_UNIQUE_FIELDS = {"variant_sku_unique_per_seller": "sku", "variant_gtin_unique": "gtin"}
 
 
-def _save_variant(variant):
+def _check_variant_fields(checks: Checks, fields: dict[str, Any]) -> None:
+    """Check the variant fields given, cleaning them in place."""
+    for field in ("sku", "name"):
+        if field in fields:
+            fields[field] = checks.run(
+                clean_text, ProductVariant, field, fields[field], required=True
+            )
+    cleaners: dict[str, Callable[[Any], Any]] = {
+        "price": clean_price,
+        "gtin": clean_gtin,
+        "stock_quantity": clean_stock,
+    }
+    for field, clean in cleaners.items():
+        if field in fields:
+            fields[field] = checks.run(clean, fields[field])
+    if "net_weight_grams" in fields:
+        weight = fields["net_weight_grams"]
+        if weight is None or weight <= 0:
+            checks.add(Code.INVALID, _("Net weight must be positive."), "net_weight_grams")
+    checks.run(
+        at_least,
+        fields.get("sort_order"),
+        0,
+        "sort_order",
+        _("The sort order cannot be negative."),
+    )
+
+
+def _check_unique_variant(checks: Checks, variant: ProductVariant) -> None:
+    """Uniqueness needs other rows: SKU per seller, GTIN everywhere."""
+    siblings = ProductVariant.objects.exclude(pk=variant.pk)
+    if siblings.filter(seller_id=variant.seller_id, sku=variant.sku).exists():
+        checks.add(Code.UNIQUE, _("This seller already has a variant with this SKU."), "sku")
+    if variant.gtin and siblings.filter(gtin=variant.gtin).exists():
+        checks.add(Code.UNIQUE, _("Another variant already has this GTIN."), "gtin")
+
+
+def _save_variant(variant: ProductVariant) -> ProductVariant:
     """Save, turning a lost race on SKU or GTIN uniqueness into a coded error."""
     try:
         with transaction.atomic():
             variant.save()
+            invalidate(*cache.product_changed(variant.product_id))
     except IntegrityError as exc:
-        field = VARIANT_UNIQUE_FIELDS.get(violated_constraint(exc, ProductVariant))
+        field = VARIANT_UNIQUE_FIELDS.get(violated_constraint(exc, ProductVariant) or "")
         if field is None:
             raise
         raise DomainError(Code.UNIQUE, _("This value is already used."), field) from exc
     return variant
 
 
-def _check_unique_variant(seller, sku, gtin, exclude_pk=None):
-    siblings = ProductVariant.objects.exclude(pk=exclude_pk)
-    if siblings.filter(seller=seller, sku=sku).exists():
-        raise DomainError(Code.UNIQUE, _("This seller already has a variant with this SKU."), "sku")
-    if gtin and siblings.filter(gtin=gtin).exists():
-        raise DomainError(Code.UNIQUE, _("Another variant already has this GTIN."), "gtin")
-
-
-def create_variant(product, **data):
-    sku = _require_text(data, "sku")
-    name = _require_text(data, "name")
-    price = clean_price(data.get("price"))
-    gtin = clean_gtin(data.get("gtin"))
-    stock = _clean_stock(data.get("stock_quantity", 0))
-    weight = _clean_weight(data.get("net_weight_grams"))
-    sort_order = _clean_sort_order(data.get("sort_order"))
-    _check_lengths(ProductVariant, data, VARIANT_TEXT_FIELDS)
-    _check_unique_variant(product.seller, sku, gtin)
-    return _save_variant(
-        ProductVariant(
-            product=product,
-            seller_id=product.seller_id,
-            sku=sku,
-            name=name,
-            price=price,
-            gtin=gtin,
-            stock_quantity=stock,
-            net_weight_grams=weight,
-            cold_chain=bool(data.get("cold_chain")),
-            sort_order=sort_order,
-        )
+def create_variant(
+    *,
+    actor: Actor,
+    product: Product,
+    sku: str,
+    name: str,
+    price: Any,
+    net_weight_grams: int | None,
+    **optional: Any,
+) -> ProductVariant:
+    """A new variant of `product`; `optional` holds gtin, stock_quantity,
+    cold_chain and sort_order."""
+    _require_manager(actor, product.seller)
+    fields = {"stock_quantity": 0, **optional}
+    fields.update(sku=sku, name=name, price=price, net_weight_grams=net_weight_grams)
+    fields.update(
+        cold_chain=bool(fields.get("cold_chain")), sort_order=fields.get("sort_order") or 0
     )
-
-
-def update_variant(variant, **data):
-    _check_lengths(ProductVariant, data, VARIANT_TEXT_FIELDS)
-    _clean_sort_order(data.get("sort_order"))
-    if "sku" in data:
-        variant.sku = _require_text(data, "sku")
-    if "name" in data:
-        variant.name = _require_text(data, "name")
-    if "price" in data:
-        variant.price = clean_price(data["price"])
-    if "gtin" in data:
-        variant.gtin = clean_gtin(data["gtin"])
-    if "net_weight_grams" in data:
-        variant.net_weight_grams = _clean_weight(data["net_weight_grams"])
-    for field in ("cold_chain", "sort_order"):
-        if data.get(field) is not None:
-            setattr(variant, field, data[field])
-    _check_unique_variant(variant.seller_id, variant.sku, variant.gtin, exclude_pk=variant.pk)
+    checks = Checks()
+    _check_variant_fields(checks, fields)
+    checks.done()
+    variant = ProductVariant(product=product, seller_id=product.seller_id, **fields)
+    _check_unique_variant(checks, variant)
+    checks.done()
     return _save_variant(variant)
 
 
-def delete_variant(variant):
-    variant.delete()
+def update_variant(*, actor: Actor, variant: ProductVariant, **changes: Any) -> ProductVariant:
+    """Apply `changes` (None clears the GTIN and leaves cold_chain and sort_order as
+    they are). Stock changes go through update_stock."""
+    _require_manager(actor, variant.seller)
+    changes = {
+        k: v for k, v in changes.items() if v is not None or k not in ("cold_chain", "sort_order")
+    }
+    changes.pop("stock_quantity", None)
+    checks = Checks()
+    _check_variant_fields(checks, changes)
+    checks.done()
+    for field, value in changes.items():
+        setattr(variant, field, value)
+    _check_unique_variant(checks, variant)
+    checks.done()
+    return _save_variant(variant)
 
 
-def update_stock(variant, *, quantity=None, delta=None):
-    """Set stock to `quantity`, or add `delta` atomically; stock never goes below zero."""
+def delete_variant(*, actor: Actor, variant: ProductVariant) -> None:
+    _require_manager(actor, variant.seller)
+    with transaction.atomic():
+        invalidate(*cache.product_changed(variant.product_id))
+        variant.delete()
+
+
+def update_stock(
+    *,
+    actor: Actor,
+    variant: ProductVariant,
+    quantity: int | None = None,
+    delta: int | None = None,
+) -> ProductVariant:
+    """Set stock to `quantity`, or add `delta`, under a row lock: stock never goes
+    below zero, whatever runs at the same time.
+
+    Cached public responses are made stale only when the variant sells out or
+    comes back: other changes show within PUBLIC_CACHE_SECONDS, and whoever
+    buys goes through this function, which sees the true stock.
+    """
+    _require_manager(actor, variant.seller)
     if (quantity is None) == (delta is None):
         raise DomainError(Code.INVALID, _("Give either a quantity or a delta."), "quantity")
     if quantity is not None:
-        _clean_stock(quantity, "quantity")
-        ProductVariant.objects.filter(pk=variant.pk).update(stock_quantity=quantity)
-    else:
-        updated = ProductVariant.objects.filter(
-            pk=variant.pk, stock_quantity__gte=-delta, stock_quantity__lte=MAX_STOCK - delta
-        ).update(stock_quantity=F("stock_quantity") + delta)
-        if not updated:
+        clean_stock(quantity, "quantity")
+    with transaction.atomic():
+        locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
+        before = locked.stock_quantity
+        after = quantity if quantity is not None else before + delta  # type: ignore[operator]
+        if not 0 <= after <= MAX_STOCK:
             raise DomainError(
                 Code.INSUFFICIENT_STOCK,
                 _("Not enough stock for this change, or the result is too large."),
                 "delta",
             )
-    invalidate_public_responses()
-    variant.refresh_from_db(fields=["stock_quantity"])
+        locked.stock_quantity = after
+        locked.save(update_fields=["stock_quantity"])
+        if (before > 0) != (after > 0):
+            invalidate(*cache.product_changed(locked.product_id))
+    variant.stock_quantity = after
     return variant
 
 
-def add_product_image(product, upload, alt=""):
+def add_product_image(
+    *, actor: Actor, product: Product, upload: Any, alt: str | None = ""
+) -> ProductImage:
     """Store a verified image; thumbnails follow from a Celery task after commit."""
     from catalog.tasks import make_thumbnails
 
-    texts = {"alt": alt or ""}
-    _check_lengths(ProductImage, texts, ("alt",))
+    _require_manager(actor, product.seller)
+    alt = clean_text(ProductImage, "alt", alt)
     width, height = validate_upload(upload)
-    image = ProductImage(product=product, alt=texts["alt"], width=width, height=height)
+    image = ProductImage(product=product, alt=alt, width=width, height=height)
     try:
         with transaction.atomic():
             last = product.images.order_by("-sort_order").values_list("sort_order", flat=True)
             image.sort_order = (last.first() or 0) + 1
             image.image.save(upload.name, upload, save=False)
             image.save()
+            invalidate(*cache.product_changed(product.pk))
             transaction.on_commit(lambda: make_thumbnails.delay(image.pk))
     except Exception:
         if image.image:
@@ -369,10 +408,76 @@ def add_product_image(product, upload, alt=""):
     return image
 
 
-def create_category(name, name_en="", parent=None):
-    category = Category(name=name, name_en=name_en, parent=parent)
-    return save_with_unique_slug(category, name_en, name)
+def thumbnails_made(image: ProductImage) -> None:
+    """The thumbnail task (acting for the platform) added sizes a response may show."""
+    invalidate(*cache.product_changed(image.product_id))
 
 
-def create_farm(seller, **data):
-    return Farm.objects.create(seller=seller, **data)
+def update_product_image(*, actor: Actor, image: ProductImage, **changes: Any) -> ProductImage:
+    """Change a picture's alt text or position."""
+    _require_manager(actor, image.product.seller)
+    if "alt" in changes:
+        changes["alt"] = clean_text(ProductImage, "alt", changes["alt"])
+    checks = Checks()
+    checks.run(
+        at_least,
+        changes.get("sort_order"),
+        0,
+        "sort_order",
+        _("The sort order cannot be negative."),
+    )
+    checks.done()
+    for field, value in changes.items():
+        setattr(image, field, value)
+    with transaction.atomic():
+        image.save(update_fields=list(changes))
+        invalidate(*cache.product_changed(image.product_id))
+    return image
+
+
+def delete_product_image(*, actor: Actor, image: ProductImage) -> None:
+    _require_manager(actor, image.product.seller)
+    with transaction.atomic():
+        invalidate(*cache.product_changed(image.product_id))
+        image.delete()
+
+
+def update_seller(*, actor: Actor, seller: Seller, **changes: Any) -> Seller:
+    """Correct a seller's details (names, region, story, households); verification
+    goes through verify_seller."""
+    _require_manager(actor, seller)
+    checks = Checks()
+    for field in ("name", "name_en", "province", "city", "county", "township", "village"):
+        if field in changes:
+            required = field in ("name", "province", "city", "county")
+            changes[field] = checks.run(
+                clean_text, Seller, field, changes[field], required=required
+            )
+    if "division_code" in changes:
+        changes["division_code"] = checks.run(clean_division_code, changes["division_code"])
+    if "kind" in changes and changes["kind"] not in Seller.Kind.values:
+        checks.add(Code.INVALID, _("Unknown seller kind."), "kind")
+    checks.done()
+    for field, value in changes.items():
+        setattr(seller, field, value)
+    with transaction.atomic():
+        seller.save()
+        invalidate(*cache.seller_changed(seller.pk))
+    return seller
+
+
+def update_category(*, actor: Actor, category: Category, **changes: Any) -> Category:
+    require(actor, can_manage_categories(actor), _("Only platform operators may do this."))
+    checks = Checks()
+    for field in ("name", "name_en"):
+        if field in changes:
+            changes[field] = checks.run(
+                clean_text, Category, field, changes[field], required=field == "name"
+            )
+    checks.done()
+    for field, value in changes.items():
+        setattr(category, field, value)
+    with transaction.atomic():
+        category.save()
+        invalidate(*cache.categories_changed())
+    return category

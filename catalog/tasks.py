@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from catalog import services
 from catalog.images import make_thumbnail_files
 from catalog.models import ProductImage
 
@@ -15,4 +16,7 @@ def make_thumbnails(image_id):
     image = ProductImage.objects.filter(pk=image_id).first()
     if image is None:
         return 0
-    return make_thumbnail_files(image)
+    made = make_thumbnail_files(image)
+    if made:
+        services.thumbnails_made(image)
+    return made

@@ -1,9 +1,12 @@
 """Database facts shared by the apps' services."""
 
+from typing import cast
+
 from django.db import IntegrityError
+from django.db.models import Field, Model
 
 
-def violated_constraint(error: IntegrityError, model) -> str | None:
+def violated_constraint(error: IntegrityError, model: type[Model]) -> str | None:
     """The name of the constraint of `model` that an IntegrityError reports, or None.
 
     PostgreSQL names it (psycopg's `diag.constraint_name`); SQLite names a
@@ -21,6 +24,6 @@ def violated_constraint(error: IntegrityError, model) -> str | None:
         columns = {column.strip().rpartition(".")[2] for column in detail.split(",")}
         for constraint in model._meta.constraints:
             fields = getattr(constraint, "fields", ())
-            if fields and {model._meta.get_field(f).column for f in fields} == columns:
+            if fields and {cast(Field, model._meta.get_field(f)).column for f in fields} == columns:
                 return constraint.name
     return None

@@ -1,23 +1,86 @@
-"""The two error types: DomainError in a mutation's payload, RequestError outside it,
-and the one list of codes an error outside a payload can carry."""
+"""The error types: DomainError in a mutation's payload, NotAllowed and
+RequestError outside it, and the one list of codes an error outside a payload
+can carry."""
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
 from graphql import GraphQLError
+
+Message = str | Promise
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One broken rule: `code` is a member of an app's error-code enum, `field`
+    the snake_case name of the input at fault (None for the whole request)."""
+
+    code: Enum
+    message: Message
+    field: str | None = None
 
 
 class DomainError(Exception):
-    """A rule was broken; nothing was written.
+    """One or more rules were broken; nothing was written.
 
-    `code` is a member of an app's error-code enum, `field` names the input
-    at fault (camelCase as in the API) or is None for the whole request.
+    Services know nothing of GraphQL: field names are the services' own
+    snake_case names, which the API turns into its camelCase once.
     """
 
-    def __init__(self, code: Enum, message, field: str | None = None):
+    def __init__(self, code: Enum, message: Message, field: str | None = None) -> None:
+        self.errors: tuple[FieldError, ...] = (FieldError(code, message, field),)
         super().__init__(str(message))
-        self.code = code
-        self.message = message
-        self.field = field
+
+    @classmethod
+    def of(cls, errors: Iterable[FieldError]) -> "DomainError":
+        errors = tuple(errors)
+        if not errors:
+            raise ValueError("a DomainError needs at least one error")
+        error = cls(errors[0].code, errors[0].message, errors[0].field)
+        error.errors = errors
+        return error
+
+    @property
+    def code(self) -> Enum:
+        return self.errors[0].code
+
+    @property
+    def message(self) -> Message:
+        return self.errors[0].message
+
+    @property
+    def field(self) -> str | None:
+        return self.errors[0].field
+
+
+class Checks:
+    """Runs several checks and reports every one that fails, not only the first.
+
+    `value = checks.run(clean_price, data["price"])` returns what the check
+    returns, or None after recording its errors; `checks.done()` raises them
+    together as one DomainError, so values are used only after it.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def run(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except DomainError as error:
+            self.errors.extend(error.errors)
+            return None
+
+    def add(self, code: Enum, message: Message, field: str | None = None) -> None:
+        self.errors.append(FieldError(code, message, field))
+
+    def done(self) -> None:
+        if self.errors:
+            raise DomainError.of(self.errors)
 
 
 class RequestErrorCode(StrEnum):
@@ -39,7 +102,7 @@ class RequestErrorCode(StrEnum):
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
     @property
-    def description(self):
+    def description(self) -> str:
         return REQUEST_ERROR_DESCRIPTIONS[self]
 
 
@@ -67,5 +130,18 @@ class RequestError(GraphQLError):
     """Raised outside a payload, with `extensions.code`: a malformed argument, an
     unknown object, not signed in, or not allowed."""
 
-    def __init__(self, code: RequestErrorCode, message):
+    def __init__(self, code: RequestErrorCode, message: Message) -> None:
         super().__init__(str(message), extensions={"code": RequestErrorCode(code)})
+
+
+class NotAllowed(PermissionDenied):
+    """A policy refused the actor: UNAUTHENTICATED when nobody is signed in, else
+    PERMISSION_DENIED. Pages answer 403 (it is Django's PermissionDenied); the
+    API answers with the code outside the payload."""
+
+    def __init__(self, message: Message, *, signed_in: bool) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = (
+            RequestErrorCode.PERMISSION_DENIED if signed_in else RequestErrorCode.UNAUTHENTICATED
+        )

@@ -4,9 +4,10 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 
 
-def _ip(text):
+def _ip(text: str) -> str | None:
     """The canonical text of an IP address, or None when `text` is not one.
 
     An IPv4 client seen through a dual-stack socket (`::ffff:192.0.2.1`) is
@@ -20,7 +21,7 @@ def _ip(text):
     return str(mapped or address)
 
 
-def client_address(request):
+def client_address(request: HttpRequest) -> str:
     """The address of the client that sent `request`.
 
     With `TRUSTED_PROXY_HOPS = 0` (the default) this is `REMOTE_ADDR`: any

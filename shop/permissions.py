@@ -1,15 +1,22 @@
-"""Who may do what: the one place where roles are decided.
+"""Who the actor is: the roles, and the one way a policy refuses.
 
 Roles: anonymous, customer (any signed-in user), seller member, station
-staff and operator (staff users). Resolvers call these once per request.
+staff and operator (staff users). Each app's `policies` module builds its
+named rules (`can_manage_seller(actor, seller)`, …) on these; services call
+`require(...)` with them, so the API, the pages, the admin and tasks enforce
+the same rules.
 """
 
 from enum import Enum
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
-from shop.errors import RequestError
-from shop.errors import RequestErrorCode as Code
+from shop.errors import Message, NotAllowed
+
+Actor = AbstractBaseUser | AnonymousUser
 
 
 class Role(Enum):
@@ -19,47 +26,41 @@ class Role(Enum):
     OPERATOR = "operator"
 
 
-def is_operator(user):
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
+def is_signed_in(actor: Actor) -> bool:
+    return bool(actor.is_authenticated and actor.is_active)
 
 
-def roles_of(user):
-    if not user.is_authenticated:
+def is_operator(actor: Actor) -> bool:
+    return bool(is_signed_in(actor) and getattr(actor, "is_staff", False))
+
+
+def roles_of(actor: Actor) -> list[Role]:
+    if not is_signed_in(actor):
         return []
+    user: Any = actor  # the apps' memberships are reverse relations of the user model
     roles = [Role.CUSTOMER]
     if user.sellers.exists():
         roles.append(Role.SELLER)
     if user.pickup_points.exists():
         roles.append(Role.STATION_STAFF)
-    if is_operator(user):
+    if is_operator(actor):
         roles.append(Role.OPERATOR)
     return roles
 
 
-def require_login(user):
-    if not user.is_authenticated:
-        raise RequestError(Code.UNAUTHENTICATED, _("You need to sign in to do this."))
-    return user
+def require(actor: Actor, allowed: bool, message: Message) -> None:
+    """Refuse unless `allowed`: UNAUTHENTICATED for nobody signed in, else PERMISSION_DENIED."""
+    if not is_signed_in(actor):
+        raise NotAllowed(_("You need to sign in to do this."), signed_in=False)
+    if not allowed:
+        raise NotAllowed(message, signed_in=True)
 
 
-def require_operator(user):
-    require_login(user)
-    if not is_operator(user):
-        raise RequestError(Code.PERMISSION_DENIED, _("Only platform operators may do this."))
-    return user
+def require_login(actor: Actor) -> Actor:
+    require(actor, True, "")
+    return actor
 
 
-def can_manage_seller(user, seller):
-    """Seller members manage their own seller; operators manage every seller."""
-    if not user.is_authenticated:
-        return False
-    if is_operator(user):
-        return True
-    return seller.members.filter(pk=user.pk).exists()
-
-
-def require_seller_manager(user, seller):
-    require_login(user)
-    if not can_manage_seller(user, seller):
-        raise RequestError(Code.PERMISSION_DENIED, _("You do not manage this seller."))
-    return user
+def require_operator(actor: Actor) -> Actor:
+    require(actor, is_operator(actor), _("Only platform operators may do this."))
+    return actor

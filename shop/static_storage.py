@@ -3,7 +3,7 @@
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-def _pattern_text(pattern):
+def _pattern_text(pattern: str | tuple[str, str]) -> str:
     return pattern if isinstance(pattern, str) else pattern[0]
 
 

@@ -18,9 +18,11 @@ Django's own Redis backend, which counts atomically all the same.
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
 from django_ratelimit import ALL
 from django_ratelimit.core import _get_window, _make_cache_key, get_usage
 
@@ -36,10 +38,10 @@ class Limit:
     seconds: int
 
     @property
-    def rate(self):
+    def rate(self) -> tuple[int, int]:
         return (self.count, self.seconds)
 
-    def _usage(self, subject, *, increment):
+    def _usage(self, subject: str, *, increment: bool) -> dict[str, Any] | None:
         # The request is only handed to the key function, which ignores it.
         return get_usage(
             None,
@@ -49,7 +51,7 @@ class Limit:
             increment=increment,
         )
 
-    def reached(self, subject):
+    def reached(self, subject: str) -> bool:
         """Whether `subject` has used up its attempts in the current window.
 
         When the cache cannot answer, django-ratelimit says "limited" (it fails
@@ -60,12 +62,12 @@ class Limit:
             return False
         return usage["should_limit"] or usage["count"] >= usage["limit"]
 
-    def hit(self, subject):
+    def hit(self, subject: str) -> int:
         """Count one attempt of `subject`; return how many it made in this window."""
         usage = self._usage(subject, increment=True)
         return 0 if usage is None else usage["count"]
 
-    def reset(self, subject):
+    def reset(self, subject: str) -> None:
         """Forget the attempts of `subject` in the current window."""
         # django-ratelimit has no public call for this; these helpers name the
         # counter exactly as get_usage does (a test fails if they stop agreeing).
@@ -74,7 +76,7 @@ class Limit:
         caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")].delete(key)
 
 
-def client_network(request):
+def client_network(request: HttpRequest) -> str:
     """The client's address as limits count it, like django-ratelimit's `ip` key.
 
     An IPv4 client is its address; an IPv6 client is its /64 network, since

@@ -16,7 +16,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 application = get_wsgi_application()
 
 
-def check_static_manifest():
+def check_static_manifest() -> None:
     """Raise ImproperlyConfigured unless every static file is in the manifest."""
     from django.apps import apps
     from django.contrib.staticfiles import finders

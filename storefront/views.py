@@ -1,23 +1,17 @@
 from django.shortcuts import render
 
 from catalog.models import ProductImageThumbnail
-from catalog.selectors import (
-    attach_listing,
-    best_thumbnail,
-    images_of,
-    prefetch_for_listing,
-    variants_of,
-    visible_products,
-)
+from catalog.selectors import best_thumbnail, images_of, variants_of, visible_products
+from shop.loading import load_together
 
 LISTING_THUMBNAIL = (768, ProductImageThumbnail.Format.WEBP)
 
 
 def home(request):
     """The newest published products, with mobile-sized pictures."""
-    products = prefetch_for_listing(visible_products(request.user)).order_by("-created_at", "-id")
+    products = visible_products(request.user).order_by("-created_at", "-id")
     cards = []
-    for product in attach_listing(list(products[:24])):
+    for product in load_together(list(products[:24])):
         images = images_of(product)
         picture = None
         if images:

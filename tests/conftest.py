@@ -145,8 +145,8 @@ def operator(db):
 
 @pytest.fixture
 def seller(seller_user, operator):
-    seller = catalog_services.create_seller(seller_user, SELLER_DATA)
-    return catalog_services.verify_seller(operator, seller)
+    seller = catalog_services.create_seller(actor=seller_user, **SELLER_DATA)
+    return catalog_services.verify_seller(actor=operator, seller=seller)
 
 
 @pytest.fixture
@@ -158,26 +158,28 @@ def other_seller(other_seller_user, operator):
         "kind": "enterprise",
     }
     data["division_code"] = "510824000000"
-    seller = catalog_services.create_seller(other_seller_user, data)
-    return catalog_services.verify_seller(operator, seller)
+    seller = catalog_services.create_seller(actor=other_seller_user, **data)
+    return catalog_services.verify_seller(actor=operator, seller=seller)
 
 
 @pytest.fixture
-def category(db):
-    return catalog_services.create_category("大米", "Rice")
+def category(operator):
+    return catalog_services.create_category(actor=operator, name="大米", name_en="Rice")
 
 
 @pytest.fixture
-def product(seller, category):
+def product(seller, seller_user, category):
     product = catalog_services.create_product(
-        seller,
+        actor=seller_user,
+        seller=seller,
         category=category,
         name="武功山紫米",
         name_en="Wugong purple rice",
         is_published=True,
     )
     catalog_services.create_variant(
-        product,
+        actor=seller_user,
+        product=product,
         sku="ZM-5KG",
         name="5 kg bag",
         net_weight_grams=5000,

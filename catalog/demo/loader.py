@@ -39,7 +39,7 @@ def load_demo():
             is_staff=True,
             is_superuser=True,
         )
-        categories = _categories(created)
+        categories = _categories(created, operator)
         members, products = [], {}
         for record in data.SELLERS:
             member = _user(
@@ -50,12 +50,14 @@ def load_demo():
             )
             seller = _seller(created, operator, member, record["seller"])
             members.append((member, seller))
-            farms = {f["name"]: _farm(created, seller, f) for f in record["farms"]}
+            farms = {f["name"]: _farm(created, member, seller, f) for f in record["farms"]}
             origin = "".join(
                 record["seller"][k] for k in ("province", "city", "county", "township", "village")
             )
             for item in record["products"]:
-                products[item["name"]] = _product(created, seller, item, categories, farms, origin)
+                products[item["name"]] = _product(
+                    created, member, seller, item, categories, farms, origin
+                )
     return Demo(operator, members, products, created)
 
 
@@ -67,12 +69,14 @@ def _user(created, key, password, **fields):
     return user
 
 
-def _categories(created):
+def _categories(created, operator):
     found = {}
     for name, name_en, parent in data.CATEGORIES:
         category = Category.objects.filter(slug=slugify(name_en, allow_unicode=True)).first()
         if category is None:
-            category = services.create_category(name, name_en, parent=found.get(parent))
+            category = services.create_category(
+                actor=operator, name=name, name_en=name_en, parent=found.get(parent)
+            )
             created["categories"] += 1
         found[name_en] = category
     return found
@@ -81,26 +85,27 @@ def _categories(created):
 def _seller(created, operator, member, fields):
     seller = member.sellers.filter(name=fields["name"]).first()
     if seller is None:
-        seller = services.create_seller(member, fields)
+        seller = services.create_seller(actor=member, **fields)
         created["sellers"] += 1
     if not seller.is_verified:
-        seller = services.verify_seller(operator, seller)
+        seller = services.verify_seller(actor=operator, seller=seller)
     return seller
 
 
-def _farm(created, seller, fields):
+def _farm(created, member, seller, fields):
     farm = seller.farms.filter(name=fields["name"]).first()
     if farm is None:
-        farm = services.create_farm(seller, **fields)
+        farm = services.create_farm(actor=member, seller=seller, **fields)
         created["farms"] += 1
     return farm
 
 
-def _product(created, seller, item, categories, farms, origin):
+def _product(created, member, seller, item, categories, farms, origin):
     product = Product.objects.filter(seller=seller, name=item["name"]).first()
     if product is None:
         product = services.create_product(
-            seller,
+            actor=member,
+            seller=seller,
             category=categories[item["category"]],
             farm=farms[item["farm"]],
             name=item["name"],
@@ -114,12 +119,14 @@ def _product(created, seller, item, categories, farms, origin):
         created["products"] += 1
     for position, fields in enumerate(item["variants"]):
         if not ProductVariant.objects.filter(seller=seller, sku=fields["sku"]).exists():
-            services.create_variant(product, sort_order=position, **fields)
+            services.create_variant(actor=member, product=product, sort_order=position, **fields)
             created["variants"] += 1
     if not product.images.exists():
         upload = SimpleUploadedFile(
             f"{product.slug}.jpg", product_picture(product.name_en, item["motif"]), "image/jpeg"
         )
-        services.add_product_image(product, upload, alt=f"{product.name} ({product.name_en})")
+        services.add_product_image(
+            actor=member, product=product, upload=upload, alt=f"{product.name} ({product.name_en})"
+        )
         created["pictures"] += 1
     return product

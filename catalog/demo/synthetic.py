@@ -14,8 +14,9 @@ from typing import NamedTuple
 from django.db import transaction
 from tqdm import tqdm
 
+from catalog.cache import PRODUCT_LIST
 from catalog.models import Product, ProductVariant
-from shop.api.public_cache import invalidate_public_responses
+from shop.cache_tags import invalidate
 
 BATCH_SIZE = 2000
 
@@ -73,8 +74,7 @@ def add_synthetic_products(demo_products, count, *, progress=True):
                     batch_size=BATCH_SIZE * len(PACKS),
                 )
             bar.update(len(rows))
-    # bulk_create sends no signals: tell cached public responses ourselves.
-    invalidate_public_responses()
+    invalidate(PRODUCT_LIST)
 
 
 def _product(n, run, template):

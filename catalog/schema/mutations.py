@@ -1,4 +1,5 @@
-"""Catalogue mutations: check permissions, call catalog.services, map errors."""
+"""Catalogue mutations: find the objects named, call catalog.services as the
+signed-in user (the services enforce the policies), return the payload."""
 
 import graphene
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,7 @@ from shop.api.core import (
     node_from_global_id,
 )
 from shop.errors import DomainError, RequestError
-from shop.permissions import require_login, require_operator, require_seller_manager
+from shop.permissions import require_login
 
 
 def referenced(global_id, type_name, model, field):
@@ -37,12 +38,13 @@ def referenced(global_id, type_name, model, field):
         ) from exc
 
 
-def _managed(info, global_id, type_name, model, seller_of):
-    """Fetch the target of a mutation and check the user manages its seller."""
+def _target(info, global_id, type_name, model):
+    """The object a mutation changes; the service decides whether the user may.
+
+    Nobody signed in learns nothing, not even whether an ID exists.
+    """
     require_login(info.context.user)
-    target = node_from_global_id(global_id, type_name, model)
-    require_seller_manager(info.context.user, seller_of(target))
-    return target
+    return node_from_global_id(global_id, type_name, model)
 
 
 class SellerCreateInput(graphene.InputObjectType):
@@ -71,10 +73,9 @@ class SellerCreate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, input):
-        user = require_login(info.context.user)
         data = dict(input)
         data["kind"] = getattr(data["kind"], "value", data["kind"])
-        return cls(seller=services.create_seller(user, data), errors=[])
+        return cls(seller=services.create_seller(actor=info.context.user, **data), errors=[])
 
 
 class SellerVerify(DomainMutation):
@@ -88,9 +89,8 @@ class SellerVerify(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id):
-        operator = require_operator(info.context.user)
-        seller = node_from_global_id(id, "Seller", models.Seller)
-        return cls(seller=services.verify_seller(operator, seller), errors=[])
+        seller = _target(info, id, "Seller", models.Seller)
+        return cls(seller=services.verify_seller(actor=info.context.user, seller=seller), errors=[])
 
 
 class ProductFields:
@@ -132,8 +132,10 @@ class ProductCreate(DomainMutation):
     @classmethod
     def perform(cls, root, info, input):
         data = dict(input)
-        seller = _managed(info, data.pop("seller"), "Seller", models.Seller, lambda s: s)
-        product = services.create_product(seller, **_product_data(data))
+        seller = _target(info, data.pop("seller"), "Seller", models.Seller)
+        product = services.create_product(
+            actor=info.context.user, seller=seller, **_product_data(data)
+        )
         return cls(product=product, errors=[])
 
 
@@ -147,8 +149,10 @@ class ProductUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        product = _managed(info, id, "Product", models.Product, lambda p: p.seller)
-        product = services.update_product(product, **_product_data(dict(input)))
+        product = _target(info, id, "Product", models.Product)
+        product = services.update_product(
+            actor=info.context.user, product=product, **_product_data(dict(input))
+        )
         return cls(product=product, errors=[])
 
 
@@ -161,8 +165,8 @@ class ProductDelete(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id):
-        product = _managed(info, id, "Product", models.Product, lambda p: p.seller)
-        services.delete_product(product)
+        product = _target(info, id, "Product", models.Product)
+        services.delete_product(actor=info.context.user, product=product)
         return cls(deleted_id=id, errors=[])
 
 
@@ -201,8 +205,9 @@ class ProductVariantCreate(DomainMutation):
     @classmethod
     def perform(cls, root, info, input):
         data = dict(input)
-        product = _managed(info, data.pop("product"), "Product", models.Product, lambda p: p.seller)
-        return cls(variant=services.create_variant(product, **data), errors=[])
+        product = _target(info, data.pop("product"), "Product", models.Product)
+        variant = services.create_variant(actor=info.context.user, product=product, **data)
+        return cls(variant=variant, errors=[])
 
 
 class ProductVariantUpdate(DomainMutation):
@@ -215,8 +220,9 @@ class ProductVariantUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        variant = _managed(info, id, "ProductVariant", models.ProductVariant, lambda v: v.seller)
-        return cls(variant=services.update_variant(variant, **dict(input)), errors=[])
+        variant = _target(info, id, "ProductVariant", models.ProductVariant)
+        variant = services.update_variant(actor=info.context.user, variant=variant, **dict(input))
+        return cls(variant=variant, errors=[])
 
 
 class ProductVariantDelete(DomainMutation):
@@ -228,8 +234,8 @@ class ProductVariantDelete(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id):
-        variant = _managed(info, id, "ProductVariant", models.ProductVariant, lambda v: v.seller)
-        services.delete_variant(variant)
+        variant = _target(info, id, "ProductVariant", models.ProductVariant)
+        services.delete_variant(actor=info.context.user, variant=variant)
         return cls(deleted_id=id, errors=[])
 
 
@@ -246,10 +252,11 @@ class StockUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, variant, quantity=None, delta=None):
-        target = _managed(
-            info, variant, "ProductVariant", models.ProductVariant, lambda v: v.seller
+        target = _target(info, variant, "ProductVariant", models.ProductVariant)
+        target = services.update_stock(
+            actor=info.context.user, variant=target, quantity=quantity, delta=delta
         )
-        return cls(variant=services.update_stock(target, quantity=quantity, delta=delta), errors=[])
+        return cls(variant=target, errors=[])
 
 
 class ProductImageCreate(DomainMutation):
@@ -265,8 +272,11 @@ class ProductImageCreate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, product, image, alt=""):
-        target = _managed(info, product, "Product", models.Product, lambda p: p.seller)
-        return cls(image=services.add_product_image(target, image, alt or ""), errors=[])
+        target = _target(info, product, "Product", models.Product)
+        image = services.add_product_image(
+            actor=info.context.user, product=target, upload=image, alt=alt
+        )
+        return cls(image=image, errors=[])
 
 
 class CatalogMutations(graphene.ObjectType):

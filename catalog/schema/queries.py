@@ -1,7 +1,7 @@
 import graphene
 from django.utils.translation import gettext_lazy as _
 
-from catalog import models
+from catalog import cache, models
 from catalog.schema.types import (
     CategoryConnection,
     Product,
@@ -10,18 +10,17 @@ from catalog.schema.types import (
     SellerConnection,
 )
 from catalog.selectors import (
-    attach_listing,
     category_with_descendants,
     division_prefix,
     filter_products,
-    prefetch_for_listing,
+    visible_categories,
     visible_products,
     visible_sellers,
     with_min_price,
 )
-from shop.api.core import Decimal, node_from_global_id
+from shop.api import public_cache
+from shop.api.core import Decimal, node_from_global_id, pk_from_global_id
 from shop.api.pagination import KeysetConnectionField, keyset_page
-from shop.api.selection import selected_paths
 from shop.errors import RequestError
 from shop.errors import RequestErrorCode as Code
 
@@ -138,39 +137,32 @@ class CatalogQueries(graphene.ObjectType):
         field, descending = _sort_order(sort_by)
         if field == "min_price":
             queryset = with_min_price(queryset)
-        selected = selected_paths(info, ("edges", "node"))
+        public_cache.tag(info.context, cache.PRODUCT_LIST)
         return keyset_page(
             ProductConnection,
-            prefetch_for_listing(queryset, selected),
+            queryset,
             keys=[field, "id"],
             first=first,
             after=after,
             descending=descending,
-            prepare=lambda rows: attach_listing(rows, selected),
         )
 
     @staticmethod
     def resolve_product(root, info, id=None, slug=None):
         if bool(id) == bool(slug):
             raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a slug."))
-        selected = selected_paths(info)
-        queryset = prefetch_for_listing(visible_products(info.context.user), selected)
+        queryset = visible_products(info.context.user)
         if id:
-            try:
-                product = node_from_global_id(id, "Product", models.Product, queryset)
-            except RequestError as error:
-                if error.extensions["code"] == Code.NOT_FOUND:
-                    return None
-                raise
+            product = queryset.filter(pk=pk_from_global_id(id, "Product")).first()
         else:
             product = queryset.filter(slug=slug).first()
-        if product is not None:
-            attach_listing([product], selected)
+        _tag_shown(info, Product, [product])
         return product
 
     @staticmethod
     def resolve_categories(root, info, first=None, after=None, top_level=False, **_):
-        queryset = models.Category.objects.select_related("parent").prefetch_related("children")
+        public_cache.tag(info.context, cache.CATEGORIES)
+        queryset = visible_categories(info.context.user)
         if top_level:
             queryset = queryset.filter(parent__isnull=True)
         return keyset_page(
@@ -179,7 +171,8 @@ class CatalogQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_sellers(root, info, first=None, after=None, filter=None, sort_by=None, **_):
-        queryset = visible_sellers(info.context.user).prefetch_related("farms")
+        public_cache.tag(info.context, cache.SELLER_LIST)
+        queryset = visible_sellers(info.context.user)
         filter = filter or {}
         if filter.get("region"):
             prefix = division_prefix(_region(filter["region"]))
@@ -202,14 +195,14 @@ class CatalogQueries(graphene.ObjectType):
             raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a slug."))
         queryset = visible_sellers(info.context.user)
         if id:
-            return queryset.filter(pk=_pk_or_none(id, "Seller")).first()
-        return queryset.filter(slug=slug).first()
+            seller = queryset.filter(pk=pk_from_global_id(id, "Seller")).first()
+        else:
+            seller = queryset.filter(slug=slug).first()
+        _tag_shown(info, Seller, [seller])
+        return seller
 
 
-def _pk_or_none(global_id, type_name):
-    try:
-        return node_from_global_id(global_id, type_name, models.Seller).pk
-    except RequestError as error:
-        if error.extensions["code"] == Code.NOT_FOUND:
-            return None
-        raise
+def _tag_shown(info, node_type, found):
+    """Tag the public response with what `found` (objects, or None for a miss) shows."""
+    for item in found:
+        public_cache.tag(info.context, *node_type.cache_tags(item))

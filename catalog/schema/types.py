@@ -1,20 +1,14 @@
 import graphene
 from django.conf import settings
 from graphene import relay
-from graphene_django import DjangoObjectType
 
-from catalog import models
+from catalog import cache, models, selectors
 from catalog.errors import CatalogErrorCode
 from catalog.images import THUMBNAIL_SIZES
-from catalog.selectors import (
-    best_thumbnail,
-    images_of,
-    variants_of,
-    visible_products,
-    visible_sellers,
-)
-from shop.api.core import Money, MoneyRange, money
+from catalog.selectors import best_thumbnail, images_of, variants_of
+from shop.api.core import Money, MoneyRange, VisibleNode, money
 from shop.api.pagination import CountableConnection
+from shop.loading import related_many, related_one
 
 CatalogErrorCodeEnum = graphene.Enum.from_enum(CatalogErrorCode, name="CatalogErrorCode")
 SellerKindEnum = graphene.Enum.from_enum(models.Seller.Kind, name="SellerKind")
@@ -40,7 +34,7 @@ class Region(graphene.ObjectType):
     division_code = graphene.String(required=True)
 
 
-class Seller(DjangoObjectType):
+class Seller(VisibleNode):
     kind = SellerKindEnum(required=True)
     region = graphene.Field(Region, required=True)
     farms = graphene.List(graphene.NonNull(lambda: Farm), required=True)
@@ -60,9 +54,11 @@ class Seller(DjangoObjectType):
             "story",
         )
 
-    @classmethod
-    def get_queryset(cls, queryset, info):
-        return queryset.all() & visible_sellers(info.context.user)
+    visible_to = staticmethod(selectors.visible_sellers)
+
+    @staticmethod
+    def cache_tags(found):
+        return (cache.seller_tag(found.pk),) if found else (cache.SELLER_LIST,)
 
     @staticmethod
     def resolve_region(root, info):
@@ -70,7 +66,7 @@ class Seller(DjangoObjectType):
 
     @staticmethod
     def resolve_farms(root, info):
-        return root.farms.all()
+        return related_many(root, "farms")
 
 
 class SellerConnection(CountableConnection):
@@ -78,7 +74,7 @@ class SellerConnection(CountableConnection):
         node = Seller
 
 
-class Farm(DjangoObjectType):
+class Farm(VisibleNode):
     latitude = graphene.Float(required=True)
     longitude = graphene.Float(required=True)
     area_mu = graphene.Float(required=True)
@@ -89,14 +85,18 @@ class Farm(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("id", "name", "name_en", "village", "produce")
 
-    @classmethod
-    def get_node(cls, info, id):
-        """node(id): only farms of sellers the user may see."""
-        user = info.context.user
-        return models.Farm.objects.filter(pk=id, seller__in=visible_sellers(user)).first()
+    visible_to = staticmethod(selectors.visible_farms)
+
+    @staticmethod
+    def cache_tags(found):
+        return (cache.seller_tag(found.seller_id),) if found else (cache.SELLER_LIST,)
+
+    @staticmethod
+    def resolve_seller(root, info):
+        return related_one(root, "seller")
 
 
-class Category(DjangoObjectType):
+class Category(VisibleNode):
     parent = graphene.Field(lambda: Category)
     children = graphene.List(graphene.NonNull(lambda: Category), required=True)
 
@@ -105,9 +105,19 @@ class Category(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("id", "name", "name_en", "slug")
 
+    visible_to = staticmethod(selectors.visible_categories)
+
+    @staticmethod
+    def cache_tags(found):
+        return (cache.CATEGORIES,)
+
+    @staticmethod
+    def resolve_parent(root, info):
+        return related_one(root, "parent")
+
     @staticmethod
     def resolve_children(root, info):
-        return root.children.all()
+        return related_many(root, "children")
 
 
 class CategoryConnection(CountableConnection):
@@ -115,7 +125,7 @@ class CategoryConnection(CountableConnection):
         node = Category
 
 
-class ProductVariant(DjangoObjectType):
+class ProductVariant(VisibleNode):
     price = graphene.Field(Money, required=True)
     name = graphene.String(required=True, description='The unit sold, e.g. "5 kg bag".')
     stock_quantity = graphene.Int(required=True)
@@ -126,15 +136,21 @@ class ProductVariant(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("id", "sku", "gtin", "name", "net_weight_grams", "cold_chain")
 
-    @classmethod
-    def get_node(cls, info, id):
-        """node(id): only variants of products the user may see."""
-        visible = visible_products(info.context.user)
-        return models.ProductVariant.objects.filter(pk=id, product__in=visible).first()
+    visible_to = staticmethod(selectors.visible_variants)
+
+    @staticmethod
+    def cache_tags(found):
+        if found is None:
+            return (cache.PRODUCT_LIST,)
+        return cache.shown_with_product(found.product_id, found.seller_id)
 
     @staticmethod
     def resolve_price(root, info):
         return money(root.price)
+
+    @staticmethod
+    def resolve_product(root, info):
+        return related_one(root, "product")
 
 
 class Image(graphene.ObjectType):
@@ -144,7 +160,7 @@ class Image(graphene.ObjectType):
     height = graphene.Int()
 
 
-class ProductImage(DjangoObjectType):
+class ProductImage(VisibleNode):
     url = graphene.String(required=True)
     thumbnail = graphene.Field(
         Image,
@@ -160,11 +176,11 @@ class ProductImage(DjangoObjectType):
         interfaces = (relay.Node,)
         fields = ("id", "alt", "width", "height", "sort_order")
 
-    @classmethod
-    def get_node(cls, info, id):
-        """node(id): only pictures of products the user may see."""
-        visible = visible_products(info.context.user)
-        return models.ProductImage.objects.filter(pk=id, product__in=visible).first()
+    visible_to = staticmethod(selectors.visible_images)
+
+    @staticmethod
+    def cache_tags(found):
+        return (cache.product_tag(found.product_id),) if found else (cache.PRODUCT_LIST,)
 
     @staticmethod
     def resolve_url(root, info):
@@ -184,7 +200,7 @@ def thumbnail_of(image, size, fmt):
     )
 
 
-class Product(DjangoObjectType):
+class Product(VisibleNode):
     variants = graphene.List(graphene.NonNull(ProductVariant), required=True)
     images = graphene.List(graphene.NonNull(ProductImage), required=True)
     thumbnail = graphene.Field(
@@ -217,9 +233,25 @@ class Product(DjangoObjectType):
             "updated_at",
         )
 
-    @classmethod
-    def get_queryset(cls, queryset, info):
-        return queryset.all() & visible_products(info.context.user)
+    visible_to = staticmethod(selectors.visible_products)
+
+    @staticmethod
+    def cache_tags(found):
+        if found is None:
+            return (cache.PRODUCT_LIST,)
+        return cache.shown_with_product(found.pk, found.seller_id)
+
+    @staticmethod
+    def resolve_seller(root, info):
+        return related_one(root, "seller")
+
+    @staticmethod
+    def resolve_category(root, info):
+        return related_one(root, "category")
+
+    @staticmethod
+    def resolve_farm(root, info):
+        return related_one(root, "farm")
 
     @staticmethod
     def resolve_variants(root, info):

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 
 from shop.accounts.models import User
 from shop.accounts.selectors import normalise_login, user_for_login
@@ -15,7 +18,13 @@ class PhoneOrEmailBackend(ModelBackend):
     API show as such.
     """
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         login = username if username is not None else kwargs.get(User.USERNAME_FIELD)
         if not login or password is None:
             return None

@@ -5,7 +5,7 @@ from graphene_django import DjangoObjectType
 from shop.accounts import models, services
 from shop.accounts.errors import AccountErrorCode
 from shop.api.core import DomainMutation, error_type, errors_field
-from shop.permissions import Role, require_login, roles_of
+from shop.permissions import Role, roles_of
 
 AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
 RoleEnum = graphene.Enum.from_enum(Role, name="Role")
@@ -93,7 +93,7 @@ class TokenRefresh(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, refresh_token):
-        user, access = services.refresh_access_token(refresh_token)
+        user, access = services.refresh_access_token(refresh_token=refresh_token)
         return cls(token=access, user=user, errors=[])
 
 
@@ -105,7 +105,7 @@ class TokensRevoke(DomainMutation):
 
     @classmethod
     def perform(cls, root, info):
-        services.revoke_tokens(require_login(info.context.user))
+        services.revoke_tokens(actor=info.context.user)
         return cls(errors=[])
 
 

@@ -8,7 +8,7 @@ from shop.accounts.models import User
 MAX_LOGIN_LENGTH = 254
 
 
-def parse_mainland_mobile(value):
+def parse_mainland_mobile(value: object) -> str | None:
     """Return the E.164 form of a mainland China mobile number, or None."""
     try:
         number = phonenumbers.parse(str(value), "CN")
@@ -24,7 +24,7 @@ def parse_mainland_mobile(value):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def canonical_email(value):
+def canonical_email(value: str) -> str:
     """The one spelling of an email address that is stored and looked up.
 
     NFKC (full-width letters, ligatures and compatibility forms such as `ſ`
@@ -36,7 +36,7 @@ def canonical_email(value):
     return unicodedata.normalize("NFKC", text.upper().casefold())
 
 
-def is_unicode_text(text):
+def is_unicode_text(text: str) -> bool:
     """False for text with lone surrogates (JSON allows "\\ud800"), which no
     database column or cache key can hold."""
     try:
@@ -46,7 +46,7 @@ def is_unicode_text(text):
     return True
 
 
-def normalise_login(login):
+def normalise_login(login: object) -> str | None:
     """The one form of a login that accounts are found and sign-ins counted by.
 
     A mainland mobile number, however written (spaces, dashes, +86,
@@ -69,7 +69,7 @@ def normalise_login(login):
     return folded if len(folded) <= MAX_LOGIN_LENGTH else None
 
 
-def user_for_login(normalised):
+def user_for_login(normalised: str | None) -> User | None:
     """The user whose phone or email is exactly `normalised` (see normalise_login), or None."""
     if not normalised:
         return None
@@ -80,6 +80,6 @@ def user_for_login(normalised):
     return None
 
 
-def find_user_by_login(login):
+def find_user_by_login(login: object) -> User | None:
     """Find a user by email or by mainland mobile number, however either is written."""
     return user_for_login(normalise_login(login))

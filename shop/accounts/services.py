@@ -1,8 +1,11 @@
+from typing import cast
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from shop.accounts import tokens
@@ -15,9 +18,12 @@ from shop.accounts.selectors import (
     parse_mainland_mobile,
 )
 from shop.errors import DomainError
+from shop.permissions import Actor, require_login
 
 
-def register_account(*, password, phone=None, email=None, name=""):
+def register_account(
+    *, password: str, phone: str | None = None, email: str | None = None, name: str = ""
+) -> User:
     """Create a customer account identified by a mobile number and/or an email."""
     phone = (phone or "").strip() or None
     email = canonical_email(email or "") or None
@@ -50,7 +56,7 @@ def register_account(*, password, phone=None, email=None, name=""):
                 AccountErrorCode.UNIQUE, _("This email is already registered."), "email"
             )
     name = name.strip()
-    if len(name) > User._meta.get_field("name").max_length:
+    if len(name) > cast(int, User._meta.get_field("name").max_length):
         raise DomainError(
             AccountErrorCode.INVALID,
             _("At most %d characters.") % User._meta.get_field("name").max_length,
@@ -74,7 +80,9 @@ def register_account(*, password, phone=None, email=None, name=""):
     return candidate
 
 
-def create_tokens(*, login, password, request=None):
+def create_tokens(
+    *, login: str, password: str, request: HttpRequest | None = None
+) -> tuple[User, str, str]:
     """Check credentials; return (user, access token, refresh token).
 
     The authentication backend applies the sign-in throttle: a refused attempt
@@ -90,13 +98,15 @@ def create_tokens(*, login, password, request=None):
     return user, tokens.create_access_token(user), tokens.create_refresh_token(user)
 
 
-def revoke_tokens(user):
-    """Sign `user` out of every API client: no token issued so far works any more."""
+def revoke_tokens(*, actor: Actor) -> User:
+    """Sign the actor out of every API client: no token issued so far works any more."""
+    require_login(actor)
+    user = cast(User, actor)
     user.rotate_token_key()
     return user
 
 
-def refresh_access_token(refresh_token):
+def refresh_access_token(*, refresh_token: str) -> tuple[User, str]:
     user = tokens.user_from_token(refresh_token, tokens.REFRESH)
     if user is None:
         raise DomainError(

@@ -20,9 +20,12 @@ unknown and real accounts behave alike.
 """
 
 from datetime import timedelta
+from typing import cast
 
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shop.accounts.errors import AccountErrorCode
@@ -43,11 +46,11 @@ PER_ACCOUNT_AT_KNOWN_ADDRESS = Limit("sign-in:account-at-address", MAX_FAILURES,
 class SignInThrottled(DomainError):
     """Signing in was refused without looking at the password."""
 
-    def __init__(self, message):
+    def __init__(self, message: str | Promise) -> None:
         super().__init__(AccountErrorCode.TOO_MANY_ATTEMPTS, message, "login")
 
 
-def address_hash(user, network):
+def address_hash(user: User, network: str) -> str:
     """A keyed hash of (user, network): the network is not stored, nor guessable
     from the hash without SECRET_KEY."""
     value = f"{user.pk}:{network}"
@@ -63,16 +66,16 @@ class SignInAttempt:
     limit applies, with no known address.
     """
 
-    def __init__(self, request, login, user):
+    def __init__(self, request: HttpRequest | None, login: str, user: User | None) -> None:
         self.user = user
         self.account = f"user:{user.pk}" if user is not None else f"login:{login}"
         self.network = client_network(request) if request is not None else None
 
     @property
-    def _account_at_network(self):
+    def _account_at_network(self) -> str:
         return f"{self.account}|{self.network}"
 
-    def _from_known_address(self):
+    def _from_known_address(self) -> bool:
         user = self.user
         if user is None or self.network is None or not user.last_sign_in_address_hash:
             return False
@@ -83,7 +86,7 @@ class SignInAttempt:
             address_hash(user, self.network), user.last_sign_in_address_hash
         )
 
-    def check(self):
+    def check(self) -> None:
         """Raise SignInThrottled if this attempt is refused."""
         if self.network is not None and PER_ADDRESS.reached(self.network):
             raise SignInThrottled(
@@ -98,13 +101,13 @@ class SignInAttempt:
                 _("Too many failed attempts to sign in to this account; try again in 15 minutes.")
             )
 
-    def failed(self):
+    def failed(self) -> None:
         PER_ACCOUNT.hit(self.account)
         if self.network is not None:
             PER_ADDRESS.hit(self.network)
             PER_ACCOUNT_AT_KNOWN_ADDRESS.hit(self._account_at_network)
 
-    def succeeded(self):
+    def succeeded(self) -> None:
         """Remember where the owner signed in from; forget their mistakes from there.
 
         The per-account and per-network counts stay: a correct password for one
@@ -113,7 +116,7 @@ class SignInAttempt:
         if self.network is None:
             return
         PER_ACCOUNT_AT_KNOWN_ADDRESS.reset(self._account_at_network)
-        user = self.user
+        user = cast(User, self.user)  # the password was right, so there is an account
         user.last_sign_in_address_hash = address_hash(user, self.network)
         user.last_sign_in_at = timezone.now()
         User.objects.filter(pk=user.pk).update(

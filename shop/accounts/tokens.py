@@ -4,7 +4,7 @@ Each token carries the user's `token_key`; rotating it revokes every token
 issued before, without keeping a list of tokens on the server.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from django.conf import settings
@@ -16,7 +16,7 @@ ACCESS = "access"
 REFRESH = "refresh"
 
 
-def _encode(user, kind, ttl):
+def _encode(user: User, kind: str, ttl: timedelta) -> str:
     now = datetime.now(UTC)
     payload = {
         "sub": str(user.pk),
@@ -28,15 +28,15 @@ def _encode(user, kind, ttl):
     return jwt.encode(payload, settings.SECRET_KEY, algorithm=ALGORITHM)
 
 
-def create_access_token(user):
+def create_access_token(user: User) -> str:
     return _encode(user, ACCESS, settings.JWT_ACCESS_TTL)
 
 
-def create_refresh_token(user):
+def create_refresh_token(user: User) -> str:
     return _encode(user, REFRESH, settings.JWT_REFRESH_TTL)
 
 
-def user_from_token(token, kind):
+def user_from_token(token: str, kind: str) -> User | None:
     """Return the active user a valid token of `kind` belongs to, or None."""
     try:
         payload = jwt.decode(

@@ -3,21 +3,49 @@
 import re
 from decimal import Decimal as DecimalNumber
 from decimal import InvalidOperation
+from enum import Enum as PythonEnum
 
 import graphene
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
+from graphene.utils.str_converters import to_camel_case
+from graphene_django import DjangoObjectType
 from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined
 from graphql_relay import from_global_id
 
+from shop.api import public_cache
 from shop.errors import DomainError, RequestError
 from shop.errors import RequestErrorCode as Code
 from shop.money import CURRENCY
 
 
-def error_type(name, code_enum):
-    """A payload error type: which input is at fault, a message and a code."""
+def error_codes(name, *code_enums):
+    """The GraphQL enum of the codes a mutation can report: those of every
+    service it calls.
+
+    One app's GraphQL enum is used as it is. To report another app's codes
+    too (checkout reporting stock's), give the apps' Python enums: they are
+    merged into one enum called `name`, where a name shared by two enums must
+    mean the same code.
+    """
+    if len(code_enums) == 1 and issubclass(code_enums[0], graphene.Enum):
+        return code_enums[0]
+    members = {}
+    for enum in code_enums:
+        for member in enum._meta.enum if issubclass(enum, graphene.Enum) else enum:
+            if members.setdefault(member.name, member.value) != member.value:
+                raise TypeError(f"{name}: {member.name} means two different codes")
+    return graphene.Enum.from_enum(PythonEnum(name, members))
+
+
+def error_type(name, *code_enums):
+    """A payload error type: which input is at fault, a message and a code.
+
+    `code_enums` are the GraphQL or Python enums of the services the
+    mutation calls (see `error_codes`).
+    """
+    codes = error_codes(f"{name}Code", *code_enums)
     return type(
         name,
         (graphene.ObjectType,),
@@ -25,7 +53,8 @@ def error_type(name, code_enum):
             "__doc__": f"An error returned by the {name.removesuffix('Error')} mutation.",
             "field": graphene.String(description="The input field at fault, or null."),
             "message": graphene.String(required=True),
-            "code": graphene.Field(code_enum, required=True),
+            "code": graphene.Field(codes, required=True),
+            "code_enum": codes._meta.enum,
         },
     )
 
@@ -34,7 +63,10 @@ class DomainMutation(graphene.Mutation):
     """Runs `perform`; a DomainError becomes the payload's `errors` list.
 
     Subclasses declare `errors = errors_field(SomeError)` and implement
-    `perform(cls, root, info, **arguments)` returning the payload.
+    `perform(cls, root, info, **arguments)` returning the payload. The
+    services' snake_case field names become the API's camelCase here, and
+    each code becomes the member of the same name in the mutation's enum (a
+    code the mutation does not declare is a bug, and fails loudly).
     """
 
     class Meta:
@@ -45,13 +77,51 @@ class DomainMutation(graphene.Mutation):
         try:
             return cls.perform(root, info, **arguments)
         except DomainError as error:
+            codes = cls._meta.fields["errors"].type.of_type.of_type.of_type.code_enum
             return cls(
-                errors=[{"field": error.field, "message": str(error.message), "code": error.code}]
+                errors=[
+                    {
+                        "field": to_camel_case(e.field) if e.field else None,
+                        "message": str(e.message),
+                        "code": codes[e.code.name],
+                    }
+                    for e in error.errors
+                ]
             )
 
 
 def errors_field(error_cls):
     return graphene.List(graphene.NonNull(error_cls), required=True)
+
+
+class VisibleNode(DjangoObjectType):
+    """A Relay node whose `node(id)` finds only what the viewer may see.
+
+    Subclasses set `visible_to` to their model's visibility selector (the
+    same one lists and pages use) and `cache_tags` to the public-cache tags
+    of a found object, or of a miss (None) that a later write may fill.
+    """
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def visible_to(actor):
+        raise NotImplementedError
+
+    @staticmethod
+    def cache_tags(found):
+        raise NotImplementedError
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return queryset.all() & cls.visible_to(info.context.user)
+
+    @classmethod
+    def get_node(cls, info, id):
+        found = super().get_node(info, id)
+        public_cache.tag(info.context, *cls.cache_tags(found))
+        return found
 
 
 DECIMAL_MAX_DIGITS = 30
@@ -135,14 +205,20 @@ def decode_global_id(global_id):
     return kind, int(pk)
 
 
-def node_from_global_id(global_id, type_name, model, queryset=None):
-    """Resolve a Relay ID of the given type, or raise a coded error."""
+def pk_from_global_id(global_id, type_name):
+    """The primary key in a Relay ID of the given type, or a coded error."""
     decoded = decode_global_id(global_id)
     if decoded is None:
         raise RequestError(Code.INVALID_ID, _("This is not a valid ID."))
     kind, pk = decoded
     if kind != type_name:
         raise RequestError(Code.INVALID_ID, _("This ID does not belong to a %s.") % type_name)
+    return pk
+
+
+def node_from_global_id(global_id, type_name, model, queryset=None):
+    """Resolve a Relay ID of the given type, or raise a coded error."""
+    pk = pk_from_global_id(global_id, type_name)
     found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
     if found is None:
         raise RequestError(Code.NOT_FOUND, _("No %s has this ID.") % type_name)

@@ -15,7 +15,18 @@ import threading
 from collections import OrderedDict
 
 from django.conf import settings
-from graphql import GraphQLError, StringValueNode, Visitor, parse, specified_rules, validate, visit
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    StringValueNode,
+    Visitor,
+    VisitorAction,
+    parse,
+    specified_rules,
+    validate,
+    visit,
+)
 
 from shop.api.limits import check_document
 from shop.api.requests import is_unstorable, unstorable_text_error
@@ -29,15 +40,15 @@ MAX_COMMENTS = 1_000
 class DocumentCache:
     """A least-recently-used map of query text to document, bounded in count and text size."""
 
-    def __init__(self, max_entries, max_chars):
+    def __init__(self, max_entries: int, max_chars: int) -> None:
         self.max_entries = max_entries
         self.max_chars = max_chars
-        self._entries = OrderedDict()
+        self._entries: OrderedDict[tuple[GraphQLSchema, str], DocumentNode] = OrderedDict()
         self._chars = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, schema, query):
+    def get(self, schema: GraphQLSchema, query: str) -> DocumentNode | None:
         with self._lock:
             document = self._entries.get((schema, query))
             if document is None:
@@ -47,7 +58,7 @@ class DocumentCache:
             self._entries.move_to_end((schema, query))
             return document
 
-    def put(self, schema, query, document):
+    def put(self, schema: GraphQLSchema, query: str, document: DocumentNode) -> None:
         if len(query) > self.max_chars:
             return
         with self._lock:
@@ -59,24 +70,24 @@ class DocumentCache:
                 (_schema, evicted), _document = self._entries.popitem(last=False)
                 self._chars -= len(evicted)
 
-    def clear(self):
+    def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._chars = 0
             self.hits = self.misses = 0
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._entries)
 
     @property
-    def chars(self):
+    def chars(self) -> int:
         return self._chars
 
 
 cache = DocumentCache(DOCUMENT_CACHE_SIZE, DOCUMENT_CACHE_MAX_CHARS)
 
 
-def _coded_syntax_error(error):
+def _coded_syntax_error(error: GraphQLError) -> GraphQLError:
     """graphql-core tells its parser's limits apart only by their messages."""
     if "Document contains more than" in error.message:
         error.extensions = {"code": Code.QUERY_TOO_LARGE}
@@ -88,24 +99,26 @@ def _coded_syntax_error(error):
 class _UnstorableTextFinder(Visitor):
     found = False
 
-    def enter_string_value(self, node: StringValueNode, *_):
+    def enter_string_value(self, node: StringValueNode, *_: object) -> VisitorAction:
         if is_unstorable(node.value):
             self.found = True
             return self.BREAK
         return None
 
 
-def _unstorable_literals(document):
+def _unstorable_literals(document: DocumentNode) -> list[GraphQLError]:
     finder = _UnstorableTextFinder()
     visit(document, finder)
     return [unstorable_text_error()] if finder.found else []
 
 
-def _error(message, code):
+def _error(message: str, code: Code) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code})
 
 
-def parse_and_validate(schema, query):
+def parse_and_validate(
+    schema: GraphQLSchema, query: str
+) -> tuple[DocumentNode | None, list[GraphQLError]]:
     """(document, []) for a good query text, else (None or the document, [errors])."""
     document = cache.get(schema, query)
     if document is not None:

@@ -17,23 +17,32 @@ when `first` is a variable).
 """
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.conf import settings
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    Node,
     NullValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SchemaMetaFieldDef,
+    SelectionSetNode,
     TypeMetaFieldDef,
+    ValueNode,
     get_named_type,
 )
 
@@ -61,12 +70,15 @@ class Measure:
     # Fields at this level itself (the root fields, for an operation).
     fields: int = 0
     # "Type.field" -> how often it is selected at this level.
-    counted: Counter = field(default_factory=Counter)
+    counted: Counter[str] = field(default_factory=Counter)
 
 
 def declare_costs(
-    schema: GraphQLSchema, costs: dict[str, int], once_per_request=(), argument_costs=None
-):
+    schema: GraphQLSchema,
+    costs: dict[str, int],
+    once_per_request: Iterable[str] = (),
+    argument_costs: Mapping[str, Mapping[str, int]] | None = None,
+) -> None:
     """Give fields a cost (`{"Type.field": cost}`), mark those allowed once per request,
     and add a cost when an input is given (`{"Type.field": {"filter.search": cost}}`).
 
@@ -80,20 +92,24 @@ def declare_costs(
             fields["totalCount"].extensions["cost"] = COUNT_COST
     for path, cost in costs.items():
         type_name, field_name = path.split(".")
-        schema.type_map[type_name].fields[field_name].extensions["cost"] = cost
+        object_type = cast(GraphQLObjectType, schema.type_map[type_name])
+        object_type.fields[field_name].extensions["cost"] = cost
     for path in once_per_request:
         type_name, field_name = path.split(".")
-        schema.type_map[type_name].fields[field_name].extensions["once_per_request"] = True
+        object_type = cast(GraphQLObjectType, schema.type_map[type_name])
+        object_type.fields[field_name].extensions["once_per_request"] = True
     for path, inputs in (argument_costs or {}).items():
         type_name, field_name = path.split(".")
-        schema.type_map[type_name].fields[field_name].extensions["argument_costs"] = inputs
+        object_type = cast(GraphQLObjectType, schema.type_map[type_name])
+        object_type.fields[field_name].extensions["argument_costs"] = inputs
 
 
-def _may_be_given(node, path):
+def _may_be_given(node: FieldNode, path: str) -> bool:
     """Whether the input at `path` ("filter.search") is, or may be through a variable, set."""
-    value = node
+    value: FieldNode | ValueNode | None = node
     for name in path.split("."):
-        fields = value.arguments if value is node else value.fields
+        # `value` is `node`, then (past the checks below) an ObjectValueNode.
+        fields = node.arguments if value is node else cast(ObjectValueNode, value).fields
         value = next((f.value for f in fields or () if f.name.value == name), None)
         if value is None or isinstance(value, NullValueNode):
             return False
@@ -102,11 +118,11 @@ def _may_be_given(node, path):
     return True
 
 
-def _error(message, code, node=None):
+def _error(message: str, code: Code, node: Node | None = None) -> GraphQLError:
     return GraphQLError(message, node, extensions={"code": code})
 
 
-def _spreads(selection_set):
+def _spreads(selection_set: SelectionSetNode | None) -> list[str]:
     """Names of the fragments spread anywhere inside a selection set."""
     found, pending = [], [selection_set]
     while pending:
@@ -115,11 +131,13 @@ def _spreads(selection_set):
             if isinstance(selection, FragmentSpreadNode):
                 found.append(selection.name.value)
             else:
-                pending.append(selection.selection_set)
+                pending.append(cast("FieldNode | InlineFragmentNode", selection).selection_set)
     return found
 
 
-def _dependency_order(fragments):
+def _dependency_order(
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> tuple[list[str], None] | tuple[None, list[str]]:
     """Fragments ordered so each comes after those it spreads, or the cycle found."""
     order, state = [], {}  # state: 1 while being visited, 2 when done
     for start in fragments:
@@ -144,16 +162,16 @@ def _dependency_order(fragments):
 
 
 class _Measurer:
-    def __init__(self, schema, page_size_max, saturation):
+    def __init__(self, schema: GraphQLSchema, page_size_max: int, saturation: int) -> None:
         self.schema = schema
         self.page_size_max = page_size_max
         self.saturation = saturation
         self.fragments: dict[str, Measure] = {}
 
-    def _cap(self, value):
+    def _cap(self, value: int) -> int:
         return min(value, self.saturation)
 
-    def _multiplier(self, node):
+    def _multiplier(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
             if argument.name.value == "first":
                 if isinstance(argument.value, IntValueNode):
@@ -161,7 +179,7 @@ class _Measurer:
                 return self.page_size_max
         return 1
 
-    def _field_definition(self, parent, name):
+    def _field_definition(self, parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
         if name == "__schema":
             return SchemaMetaFieldDef
         if name == "__type":
@@ -169,7 +187,9 @@ class _Measurer:
         fields = getattr(parent, "fields", None)
         return fields.get(name) if isinstance(fields, dict) else None
 
-    def measure(self, selection_set, parent) -> Measure:
+    def measure(
+        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None
+    ) -> Measure:
         total = Measure()
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
@@ -179,7 +199,7 @@ class _Measurer:
                 inner = self.schema.get_type(condition.name.value) if condition else parent
                 part = self.measure(selection.selection_set, inner)
             else:
-                part = self.fragments.get(selection.name.value, Measure())
+                part = self.fragments.get(cast(FragmentSpreadNode, selection).name.value, Measure())
             total.depth = max(total.depth, part.depth)
             total.breadth = max(total.breadth, part.breadth)
             total.introspection_lists = max(total.introspection_lists, part.introspection_lists)
@@ -189,7 +209,7 @@ class _Measurer:
                 total.counted[path] = self._cap(total.counted[path] + count)
         return total
 
-    def _field(self, node, parent):
+    def _field(self, node: FieldNode, parent: GraphQLNamedType | None) -> Measure:
         name = node.name.value
         definition = self._field_definition(parent, name)
         extensions = definition.extensions if definition is not None else {}
@@ -217,7 +237,7 @@ class _Measurer:
         return measure
 
 
-def check_document(schema: GraphQLSchema, document) -> list[GraphQLError]:
+def check_document(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
     """The first limit the document passes, as a one-error list; empty when it is fine."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -234,7 +254,7 @@ def check_document(schema: GraphQLSchema, document) -> list[GraphQLError]:
     max_depth, max_cost = settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_COST
     saturation = max(max_cost, settings.GRAPHQL_MAX_SELECTIONS, max_depth) + 1
     measurer = _Measurer(schema, settings.GRAPHQL_PAGE_SIZE_MAX, saturation)
-    for name in order:
+    for name in cast(list[str], order):  # a list when there is no cycle
         definition = fragments[name]
         on = schema.get_type(definition.type_condition.name.value)
         measurer.fragments[name] = measurer.measure(definition.selection_set, on)
@@ -246,7 +266,9 @@ def check_document(schema: GraphQLSchema, document) -> list[GraphQLError]:
     return []
 
 
-def _check_operation(schema, measurer, operation):
+def _check_operation(
+    schema: GraphQLSchema, measurer: _Measurer, operation: OperationDefinitionNode
+) -> GraphQLError | None:
     is_mutation = operation.operation == OperationType.MUTATION
     found = measurer.measure(operation.selection_set, schema.get_root_type(operation.operation))
     repeated = next((path for path, count in found.counted.items() if count > 1), None)
@@ -298,5 +320,5 @@ def _check_operation(schema, measurer, operation):
     return None
 
 
-def _figure(value, measurer):
+def _figure(value: int, measurer: _Measurer) -> str:
     return f"more than {measurer.saturation - 1}" if value >= measurer.saturation else str(value)

@@ -21,6 +21,7 @@ from graphene import relay
 from shop.api.core import page_size
 from shop.errors import RequestError
 from shop.errors import RequestErrorCode as Code
+from shop.loading import load_together
 
 
 class CountableConnection(relay.Connection):
@@ -96,13 +97,10 @@ def _after(keys, values, descending):
     return condition
 
 
-def keyset_page(
-    connection_cls, queryset, *, keys, first, after=None, descending=False, prepare=None
-):
+def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending=False):
     """One page of `queryset` ordered by `keys` (the last must be unique).
 
-    `prepare`, when given, is called with the page's rows, e.g. to fetch their
-    relations in bulk.
+    The page's rows load their relations together (`shop.loading`).
     """
     first = page_size(first)
     ordered = queryset.order_by(*[f"-{k}" if descending else k for k in keys])
@@ -116,9 +114,7 @@ def keyset_page(
             raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid.")) from exc
     rows = list(page_qs[: first + 1])
     has_next = len(rows) > first
-    rows = rows[:first]
-    if prepare is not None:
-        prepare(rows)
+    rows = load_together(rows[:first])
     edges = [
         connection_cls.Edge(node=row, cursor=_encode([_key_value(row, k) for k in keys]))
         for row in rows

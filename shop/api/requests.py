@@ -8,10 +8,12 @@ text that no column can store (a NUL character, a lone UTF-16 surrogate).
 
 import json
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from graphene_django.views import HttpError
 
@@ -25,12 +27,14 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 class RequestRefused(HttpError):
     """An HTTP error answered as `{"errors": [{message, extensions: {code}}]}`."""
 
-    def __init__(self, message, code=Code.BAD_REQUEST, status=400):
+    def __init__(
+        self, message: str | Promise, code: Code = Code.BAD_REQUEST, status: int = 400
+    ) -> None:
         super().__init__(HttpResponse(status=status), str(message))
         self.code = code
 
 
-def read_json(text):
+def read_json(text: str | bytes) -> Any:
     """json.loads that refuses what would need unbounded recursion to read."""
     try:
         return json.loads(text)
@@ -40,7 +44,7 @@ def read_json(text):
         raise RequestRefused(_("The body is not valid JSON.")) from exc
 
 
-def check_body_size(request):
+def check_body_size(request: HttpRequest) -> None:
     length = request.META.get("CONTENT_LENGTH") or "0"
     if length.isascii() and length.isdigit() and int(length) > settings.GRAPHQL_MAX_BODY_BYTES:
         raise RequestRefused(
@@ -50,7 +54,7 @@ def check_body_size(request):
         )
 
 
-def decoded_body(request):
+def decoded_body(request: HttpRequest) -> str:
     check_body_size(request)
     try:
         return request.body.decode("utf-8")
@@ -65,14 +69,14 @@ def decoded_body(request):
         ) from exc
 
 
-def parse_json_body(request):
+def parse_json_body(request: HttpRequest) -> dict[str, Any]:
     data = read_json(decoded_body(request))
     if not isinstance(data, dict):
         raise RequestRefused(_("The body must be a JSON object with a `query`."))
     return data
 
 
-def check_graphql_params(query, variables, operation_name):
+def check_graphql_params(query: object, variables: object, operation_name: object) -> None:
     if query is not None and not isinstance(query, str):
         raise RequestRefused(_("`query` must be a string."))
     if variables is not None and not isinstance(variables, dict):
@@ -81,11 +85,11 @@ def check_graphql_params(query, variables, operation_name):
         raise RequestRefused(_("`operationName` must be a string."))
 
 
-def is_unstorable(text):
+def is_unstorable(text: str) -> bool:
     return UNSTORABLE.search(text) is not None
 
 
-def has_unstorable_text(value):
+def has_unstorable_text(value: object) -> bool:
     """Whether a NUL or a lone surrogate hides in any string of a JSON value, keys included."""
     pending = [value]
     while pending:
@@ -101,7 +105,7 @@ def has_unstorable_text(value):
     return False
 
 
-def unstorable_text_error():
+def unstorable_text_error() -> RequestError:
     return RequestError(
         Code.INVALID_ARGUMENT,
         _("Text may not contain NUL characters (U+0000) or lone surrogates."),

@@ -35,6 +35,7 @@ from shop.api.requests import (
     unstorable_text_error,
 )
 from shop.api.uploads import check_upload_allowed, check_upload_complete
+from shop.errors import NotAllowed
 from shop.errors import RequestErrorCode as Code
 
 logger = logging.getLogger("shop.graphql")
@@ -83,9 +84,10 @@ class ShopGraphQLView(GraphQLView):
             cached = public_cache.get(key)
             if cached is not None:
                 return cached, 200
+            public_cache.start(request)
         body, status = super().get_response(request, data, show_graphiql)
         if key is not None and status == 200 and not getattr(request, "graphql_errors", True):
-            public_cache.put(key, body)
+            public_cache.put(key, request, body)
         return body, status
 
     def _public_cache_key(self, request, data, show_graphiql):
@@ -194,6 +196,11 @@ class ShopGraphQLView(GraphQLView):
             syntax = isinstance(error, GraphQLSyntaxError)
             default = Code.GRAPHQL_PARSE_FAILED if syntax else Code.GRAPHQL_VALIDATION_FAILED
             formatted["extensions"] = {"code": default, **(source.extensions or {})}
+            return formatted
+        if isinstance(original, NotAllowed):
+            formatted = error.formatted
+            formatted["message"] = str(original.message)
+            formatted["extensions"] = {"code": original.code}
             return formatted
         if isinstance(error, HttpError):
             code = getattr(error, "code", Code.BAD_REQUEST)

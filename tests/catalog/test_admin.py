@@ -118,3 +118,54 @@ def test_the_admin_checks_a_gtins_check_digit_and_pads_it(admin_client, product,
         assert response.status_code == 200
         assert "GTIN 无效：请检查位数和校验位。" in response.content.decode()
         assert variant.gtin is None
+
+
+def test_stock_edited_in_the_admin_goes_through_the_stock_service(
+    admin_client, product, django_capture_on_commit_callbacks
+):
+    from tests.conftest import GraphQLClient, gid
+
+    query = "query ($id: ID!) { product(id: $id) { variants { stockQuantity } } }"
+    anonymous = GraphQLClient()
+    assert anonymous.execute(query, {"id": gid(product)})["product"]["variants"] == [
+        {"stockQuantity": 10}
+    ]
+    form = _change_form(product, "")
+    form["images-TOTAL_FORMS"] = "0"
+    form["variants-0-stock_quantity"] = "-1"
+    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", form)
+    assert response.status_code == 200
+    assert "库存不能为负数" in response.content.decode()
+    assert product.variants.get().stock_quantity == 10
+
+    form["variants-0-stock_quantity"] = "0"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", form)
+    assert response.status_code == 302
+    # Sold out in the admin: anonymous readers see it at once, as after the API.
+    assert anonymous.execute(query, {"id": gid(product)})["product"]["variants"] == [
+        {"stockQuantity": 0}
+    ]
+
+
+def test_a_product_added_in_the_admin_is_created_by_the_service(admin_client, product):
+    from catalog.models import Product
+
+    form = _change_form(product, "")
+    form.update(
+        {
+            "name": "武功山红米",
+            "name_en": "Wugong red rice",
+            "images-TOTAL_FORMS": "0",
+            "variants-INITIAL_FORMS": "0",
+            "variants-0-id": "",
+            "variants-0-product": "",
+            "variants-0-sku": "HM-5KG",
+        }
+    )
+    response = admin_client.post("/admin/catalog/product/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    added = Product.objects.get(name="武功山红米")
+    assert added.slug == "wugong-red-rice"
+    variant = added.variants.get()
+    assert (variant.sku, variant.seller_id) == ("HM-5KG", product.seller_id)

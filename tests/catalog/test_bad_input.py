@@ -86,16 +86,25 @@ def test_a_duplicate_sku_within_a_seller_is_refused(seller_client, product):
     assert counts() == before
 
 
-def test_the_same_sku_at_another_seller_is_fine(client_as, product, other_seller, category):
-    other = services.create_product(other_seller, category=category, name="苍溪猕猴桃")
+def test_the_same_sku_at_another_seller_is_fine(
+    client_as, product, other_seller, other_seller_user, category
+):
+    other = services.create_product(
+        actor=other_seller_user, seller=other_seller, category=category, name="苍溪猕猴桃"
+    )
     result = payload(client_as("other_seller"), VARIANT_CREATE, variant_input(other, sku="ZM-5KG"))
     assert result["errors"] == []
     assert ProductVariant.objects.filter(sku="ZM-5KG").count() == 2
 
 
-def test_renaming_a_sku_to_a_taken_one_is_refused(seller_client, product, variant):
+def test_renaming_a_sku_to_a_taken_one_is_refused(seller_client, seller_user, product, variant):
     second = services.create_variant(
-        product, sku="ZM-1KG", name="1 kg", net_weight_grams=1000, price="19.90"
+        actor=seller_user,
+        product=product,
+        sku="ZM-1KG",
+        name="1 kg",
+        net_weight_grams=1000,
+        price="19.90",
     )
     result = payload(seller_client, VARIANT_UPDATE, {"id": gid(second), "input": {"sku": "ZM-5KG"}})
     assert codes(result) == [("sku", "UNIQUE")]
@@ -143,10 +152,12 @@ def test_a_valid_gtin_is_stored_padded_to_14_digits(seller_client, product, gtin
 
 @pytest.mark.parametrize("second_form", [GTIN13, "0" + GTIN13])
 def test_a_duplicate_gtin_is_refused_even_at_another_seller(
-    client_as, product, variant, other_seller, category, second_form
+    client_as, product, variant, seller_user, other_seller, other_seller_user, category, second_form
 ):
-    services.update_variant(variant, gtin=GTIN13)
-    other = services.create_product(other_seller, category=category, name="苍溪猕猴桃")
+    services.update_variant(actor=seller_user, variant=variant, gtin=GTIN13)
+    other = services.create_product(
+        actor=other_seller_user, seller=other_seller, category=category, name="苍溪猕猴桃"
+    )
     before = counts()
     result = payload(
         client_as("other_seller"), VARIANT_CREATE, variant_input(other, gtin=second_form)
@@ -155,10 +166,15 @@ def test_a_duplicate_gtin_is_refused_even_at_another_seller(
     assert counts() == before
 
 
-def test_setting_a_taken_gtin_on_update_is_refused(seller_client, product, variant):
-    services.update_variant(variant, gtin=GTIN13)
+def test_setting_a_taken_gtin_on_update_is_refused(seller_client, seller_user, product, variant):
+    services.update_variant(actor=seller_user, variant=variant, gtin=GTIN13)
     second = services.create_variant(
-        product, sku="ZM-1KG", name="1 kg", net_weight_grams=1000, price="19.90"
+        actor=seller_user,
+        product=product,
+        sku="ZM-1KG",
+        name="1 kg",
+        net_weight_grams=1000,
+        price="19.90",
     )
     result = payload(seller_client, VARIANT_UPDATE, {"id": gid(second), "input": {"gtin": GTIN13}})
     assert codes(result) == [("gtin", "UNIQUE")]
@@ -299,12 +315,12 @@ def test_moving_a_product_to_an_unknown_category_is_not_found(seller_client, pro
 
 
 @pytest.fixture
-def unverified(db):
+def unverified(operator):
     """A seller nobody has verified yet, its member's client and one draft product."""
     user = make_user(phone="13800138005", name="新农户")
-    seller = services.create_seller(user, {**SELLER_DATA, "name": "新农户"})
-    category = services.create_category("茶叶", "Tea")
-    draft = services.create_product(seller, category=category, name="野生红茶")
+    seller = services.create_seller(actor=user, **{**SELLER_DATA, "name": "新农户"})
+    category = services.create_category(actor=operator, name="茶叶", name_en="Tea")
+    draft = services.create_product(actor=user, seller=seller, category=category, name="野生红茶")
     return seller, GraphQLClient(user), category, draft
 
 
@@ -358,9 +374,12 @@ def test_a_seller_editing_another_sellers_product_is_permission_denied(
     assert (product.name, str(variant.price), variant.stock_quantity) == ("武功山紫米", "88.00", 10)
 
 
-def test_a_farm_of_another_seller_is_refused(seller_client, seller, other_seller, category):
+def test_a_farm_of_another_seller_is_refused(
+    seller_client, seller, other_seller, other_seller_user, category
+):
     farm = services.create_farm(
-        other_seller,
+        actor=other_seller_user,
+        seller=other_seller,
         name="苍溪果园",
         village="元坝村",
         latitude=31.7,
@@ -483,7 +502,7 @@ def test_verifying_an_unknown_seller_is_a_top_level_error(client_as, seller_id, 
 
 
 def test_stock_beyond_the_limit_is_refused_and_never_overflows(seller_client, variant):
-    from catalog.services import MAX_STOCK
+    from catalog.rules import MAX_STOCK
 
     too_much = payload(
         seller_client, STOCK_UPDATE, {"variant": gid(variant), "quantity": MAX_STOCK + 1}

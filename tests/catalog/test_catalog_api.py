@@ -44,12 +44,20 @@ def names(client, **variables):
 
 
 def _product(seller, category, name, prices, *, published=True, cold_chain=False, **extra):
+    """A product with one variant per price, made by the seller's (only) member."""
+    member = seller.members.get()
     product = services.create_product(
-        seller, category=category, name=name, is_published=published, **extra
+        actor=member,
+        seller=seller,
+        category=category,
+        name=name,
+        is_published=published,
+        **extra,
     )
     for position, price in enumerate(prices):
         services.create_variant(
-            product,
+            actor=member,
+            product=product,
             sku=f"{name}-{position}",
             name=f"unit {position}",
             net_weight_grams=500,
@@ -62,16 +70,20 @@ def _product(seller, category, name, prices, *, published=True, cold_chain=False
 @pytest.fixture
 def shelf(seller, other_seller, seller_user, operator):
     """A small catalogue in two provinces, with hidden products of two kinds."""
-    grain = services.create_category("粮油", "Grain and oil")
-    rice = services.create_category("大米", "Rice", parent=grain)
-    purple = services.create_category("紫米", "Purple rice", parent=rice)
-    tea = services.create_category("茶叶", "Tea")
-    fruit = services.create_category("水果", "Fruit")
-    eggs = services.create_category("禽蛋", "Eggs")
+
+    def new_category(name, name_en, parent=None):
+        return services.create_category(actor=operator, name=name, name_en=name_en, parent=parent)
+
+    grain = new_category("粮油", "Grain and oil")
+    rice = new_category("大米", "Rice", parent=grain)
+    purple = new_category("紫米", "Purple rice", parent=rice)
+    tea = new_category("茶叶", "Tea")
+    fruit = new_category("水果", "Fruit")
+    eggs = new_category("禽蛋", "Eggs")
     egg_farmer = make_user(phone="13800138004", name="养鸡户")
     unverified = services.create_seller(
-        egg_farmer,
-        {
+        actor=egg_farmer,
+        **{
             **SELLER_DATA,
             "name": "莲花土鸡蛋",
             "name_en": "Lianhua Eggs",
@@ -79,7 +91,8 @@ def shelf(seller, other_seller, seller_user, operator):
         },
     )
     farm = services.create_farm(
-        unverified,
+        actor=egg_farmer,
+        seller=unverified,
         name="山坡鸡场",
         village="坊楼村",
         latitude=27.1,
@@ -537,7 +550,7 @@ def test_an_anonymous_error_response_is_not_cached(shelf, client_as, monkeypatch
 def test_sellers_sort_and_page_without_gaps(client_as, operator, sort_by, field, reverse):
     for i in range(7):
         data = {**SELLER_DATA, "name": f"合作社{i % 3}", "name_en": f"Coop {i}"}
-        seller = services.create_seller(operator, data)
+        seller = services.create_seller(actor=operator, **data)
         Seller.objects.filter(pk=seller.pk).update(
             created_at=timezone.now() - timedelta(hours=i % 2)
         )

@@ -192,9 +192,12 @@ def test_negative_product_count_is_refused():
     assert not Product.objects.exists()
 
 
-def test_synthetic_products_reach_anonymous_readers_of_cached_pages():
+def test_synthetic_products_reach_anonymous_readers_of_cached_pages(
+    django_capture_on_commit_callbacks,
+):
     load()
     before = GraphQLClient().execute(SEARCH, {"q": "紫米"})["products"]["totalCount"]
-    load("--products", "10")
+    with django_capture_on_commit_callbacks(execute=True):
+        load("--products", "10")
     after = GraphQLClient().execute(SEARCH, {"q": "紫米"})["products"]["totalCount"]
     assert after == before + 1

@@ -95,10 +95,12 @@ def test_a_cursor_with_malformed_values_is_invalid_cursor(anonymous, product, so
     assert anonymous.error_code(query, {"after": after}) == "INVALID_CURSOR"
 
 
-def test_a_cursor_the_api_wrote_still_pages_on(anonymous, product, seller, category):
+def test_a_cursor_the_api_wrote_still_pages_on(anonymous, product, seller, seller_user, category):
     from catalog import services
 
-    services.create_product(seller, category=category, name="茶叶", is_published=True)
+    services.create_product(
+        actor=seller_user, seller=seller, category=category, name="茶叶", is_published=True
+    )
     query = "query($after: String) { products(first: 1, after: $after) { edges { node { name } } pageInfo { endCursor } } }"
     first = anonymous.execute(query)["products"]
     second = anonymous.execute(query, {"after": first["pageInfo"]["endCursor"]})["products"]

@@ -16,7 +16,7 @@ from tests.conftest import ROLES, SELLER_DATA, gid
 def world(seller, seller_user, product):
     """The right seller's product and variant, and a second seller of theirs awaiting checks."""
     waiting = services.create_seller(
-        seller_user, {**SELLER_DATA, "name": "万龙山茶场", "name_en": "Wanlong Tea Farm"}
+        actor=seller_user, **{**SELLER_DATA, "name": "万龙山茶场", "name_en": "Wanlong Tea Farm"}
     )
     return SimpleNamespace(
         seller=seller,

@@ -215,15 +215,18 @@ def _png():
 
 
 @pytest.fixture
-def big_catalogue(seller, other_seller):
+def big_catalogue(seller, other_seller, operator):
     """110 products of two sellers with farms, nested categories, variants and images."""
     picture = default_storage.save("products/purple-rice.png", _png())
     thumb = default_storage.save("thumbnails/purple-rice-256.webp", _png())
-    grain = services.create_category("粮油", "Grain and oil")
-    rice = services.create_category("紫米", "Purple rice", parent=grain)
+    grain = services.create_category(actor=operator, name="粮油", name_en="Grain and oil")
+    rice = services.create_category(
+        actor=operator, name="紫米", name_en="Purple rice", parent=grain
+    )
     farms = [
         services.create_farm(
-            owner,
+            actor=owner.members.get(),
+            seller=owner,
             name=f"{owner.name}基地",
             village="王龙潭村",
             latitude=Decimal("27.5"),
@@ -291,8 +294,9 @@ def test_a_page_of_100_products_costs_as_many_queries_as_a_page_of_5(
     assert node["seller"]["name"] and node["category"]["name"]
     assert sum(1 for e in large["products"]["edges"] if e["node"]["farm"]) == 80
     assert few == many
-    # products + count + variants + images + thumbnails, plus the bearer token's user.
-    assert many == 5 + (role != "anonymous")
+    # products + count + seller + farm + category + variants + images + thumbnails,
+    # plus the bearer token's user.
+    assert many == 8 + (role != "anonymous")
 
 
 @pytest.mark.parametrize(

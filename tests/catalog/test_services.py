@@ -65,12 +65,15 @@ def test_division_prefix_stops_at_the_level_of_the_code(code, prefix):
     assert division_prefix(code) == prefix
 
 
-def test_category_with_descendants_walks_the_tree_in_one_query(db, django_assert_num_queries):
-    grain = services.create_category("粮油", "Grain")
-    rice = services.create_category("大米", "Rice", parent=grain)
-    purple = services.create_category("紫米", "Purple rice", parent=rice)
-    oil = services.create_category("茶油", "Camellia oil", parent=grain)
-    tea = services.create_category("茶叶", "Tea")
+def test_category_with_descendants_walks_the_tree_in_one_query(operator, django_assert_num_queries):
+    def create(name, name_en, parent=None):
+        return services.create_category(actor=operator, name=name, name_en=name_en, parent=parent)
+
+    grain = create("粮油", "Grain")
+    rice = create("大米", "Rice", parent=grain)
+    purple = create("紫米", "Purple rice", parent=rice)
+    oil = create("茶油", "Camellia oil", parent=grain)
+    tea = create("茶叶", "Tea")
     with django_assert_num_queries(1):
         found = category_with_descendants(grain)
     assert sorted(found) == sorted([grain.pk, rice.pk, purple.pk, oil.pk])
@@ -81,24 +84,36 @@ def test_category_with_descendants_walks_the_tree_in_one_query(db, django_assert
 # --- services -----------------------------------------------------------------
 
 
-def test_create_variant_stores_the_products_seller(product, seller):
+def test_create_variant_stores_the_products_seller(product, seller, seller_user):
     created = services.create_variant(
-        product, sku="ZM-1KG", name="1 kg", net_weight_grams=1000, price="19.90"
+        actor=seller_user,
+        product=product,
+        sku="ZM-1KG",
+        name="1 kg",
+        net_weight_grams=1000,
+        price="19.90",
     )
     assert created.seller_id == seller.pk == product.seller_id
 
 
-def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(product, variant, monkeypatch):
+def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(
+    product, variant, seller_user, monkeypatch
+):
     """The check before saving can pass while another request saves the same key."""
-    services.update_variant(variant, gtin="4006381333931")
+    services.update_variant(actor=seller_user, variant=variant, gtin="4006381333931")
     monkeypatch.setattr(services, "_check_unique_variant", lambda *args, **kwargs: None)
-    data = {"name": "1 kg", "net_weight_grams": 1000, "price": "19.90"}
-    refused(Code.UNIQUE, "sku", services.create_variant, product, sku="ZM-5KG", **data)
+    data = {
+        "actor": seller_user,
+        "product": product,
+        "name": "1 kg",
+        "net_weight_grams": 1000,
+        "price": "19.90",
+    }
+    refused(Code.UNIQUE, "sku", services.create_variant, sku="ZM-5KG", **data)
     refused(
         Code.UNIQUE,
         "gtin",
         services.create_variant,
-        product,
         sku="NEW",
         gtin="4006381333931",
         **data,
@@ -106,22 +121,25 @@ def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(product, variant, monk
     assert ProductVariant.objects.count() == 1
 
 
-def test_update_stock_sets_or_changes_and_never_goes_below_zero(variant):
-    assert services.update_stock(variant, quantity=3).stock_quantity == 3
-    assert services.update_stock(variant, delta=4).stock_quantity == 7
-    assert services.update_stock(variant, delta=-7).stock_quantity == 0
-    refused(Code.INSUFFICIENT_STOCK, "delta", services.update_stock, variant, delta=-1)
-    refused(Code.INVALID_STOCK, "quantity", services.update_stock, variant, quantity=-1)
-    refused(Code.INVALID, "quantity", services.update_stock, variant)
-    refused(Code.INVALID, "quantity", services.update_stock, variant, quantity=1, delta=1)
+def test_update_stock_sets_or_changes_and_never_goes_below_zero(variant, seller_user):
+    def update(**change):
+        return services.update_stock(actor=seller_user, variant=variant, **change)
+
+    assert update(quantity=3).stock_quantity == 3
+    assert update(delta=4).stock_quantity == 7
+    assert update(delta=-7).stock_quantity == 0
+    refused(Code.INSUFFICIENT_STOCK, "delta", update, delta=-1)
+    refused(Code.INVALID_STOCK, "quantity", update, quantity=-1)
+    refused(Code.INVALID, "quantity", update)
+    refused(Code.INVALID, "quantity", update, quantity=1, delta=1)
     variant.refresh_from_db()
     assert variant.stock_quantity == 0
 
 
-def test_update_stock_refreshes_a_stale_object(variant):
+def test_update_stock_refreshes_a_stale_object(variant, seller_user):
     stale = ProductVariant.objects.get(pk=variant.pk)
-    services.update_stock(variant, delta=-4)
-    assert services.update_stock(stale, delta=-1).stock_quantity == 5
+    services.update_stock(actor=seller_user, variant=variant, delta=-4)
+    assert services.update_stock(actor=seller_user, variant=stale, delta=-1).stock_quantity == 5
 
 
 def test_create_seller_writes_nothing_when_a_later_field_is_bad(customer):
@@ -133,7 +151,7 @@ def test_create_seller_writes_nothing_when_a_later_field_is_bad(customer):
         "county": " ",
         "division_code": "360323203201",
     }
-    refused(Code.REQUIRED, "county", services.create_seller, customer, data)
+    refused(Code.REQUIRED, "county", services.create_seller, actor=customer, **data)
     assert not Seller.objects.exists()
     assert not customer.sellers.exists()
 
@@ -147,18 +165,18 @@ def test_verify_seller_records_who_and_when(operator, customer):
         "county": "芦溪县",
         "division_code": "360323203201",
     }
-    created = services.create_seller(customer, data)
+    created = services.create_seller(actor=customer, **data)
     assert (created.is_verified, created.verified_at) == (False, None)
-    verified = services.verify_seller(operator, created)
+    verified = services.verify_seller(actor=operator, seller=created)
     assert verified.is_verified and verified.verified_at and verified.verified_by == operator
-    refused(Code.ALREADY_VERIFIED, None, services.verify_seller, operator, created)
+    refused(Code.ALREADY_VERIFIED, None, services.verify_seller, actor=operator, seller=created)
 
 
-def test_update_product_keeps_what_is_not_given(product, category):
-    services.update_product(product, origin="江西萍乡")
+def test_update_product_keeps_what_is_not_given(product, category, seller_user):
+    services.update_product(actor=seller_user, product=product, origin="江西萍乡")
     product.refresh_from_db()
     assert (product.name, product.origin, product.is_published) == ("武功山紫米", "江西萍乡", True)
-    services.update_product(product, origin=None, is_published=False)
+    services.update_product(actor=seller_user, product=product, origin=None, is_published=False)
     product.refresh_from_db()
     assert (product.origin, product.is_published) == ("", False)
 
@@ -211,7 +229,7 @@ STOCK_DELTA = """mutation($variant: ID!) {
 def test_concurrent_stock_deltas_cannot_oversell(transactional_db, seller_user, product):
     require_postgresql()
     variant = product.variants.get()
-    services.update_stock(variant, quantity=5)
+    services.update_stock(actor=seller_user, variant=variant, quantity=5)
     variables = {"variant": to_global_id("ProductVariant", variant.pk)}
     client = GraphQLClient(seller_user)
     results = run_at_once(lambda: client.execute(STOCK_DELTA, variables)["stockUpdate"], 10)
@@ -224,13 +242,13 @@ def test_concurrent_stock_deltas_cannot_oversell(transactional_db, seller_user, 
 
 
 def test_products_named_alike_at_the_same_moment_all_get_their_own_slug(
-    transactional_db, seller, category
+    transactional_db, seller, seller_user, category
 ):
     require_postgresql()
 
     def create():
         product = services.create_product(
-            seller, category=category, name="紫米", name_en="Purple rice"
+            actor=seller_user, seller=seller, category=category, name="紫米", name_en="Purple rice"
         )
         return product.slug
 
@@ -240,10 +258,13 @@ def test_products_named_alike_at_the_same_moment_all_get_their_own_slug(
     assert all(slug.startswith("purple-rice") for slug in slugs)
 
 
-def test_a_taken_slug_gets_a_random_suffix(seller, category):
-    first = services.create_product(seller, category=category, name="紫米", name_en="Purple rice")
-    second = services.create_product(seller, category=category, name="紫米", name_en="Purple rice")
-    chinese = services.create_product(seller, category=category, name="高山 云雾茶")
+def test_a_taken_slug_gets_a_random_suffix(seller, seller_user, category):
+    def create(**names):
+        return services.create_product(actor=seller_user, seller=seller, category=category, **names)
+
+    first = create(name="紫米", name_en="Purple rice")
+    second = create(name="紫米", name_en="Purple rice")
+    chinese = create(name="高山 云雾茶")
     assert first.slug == "purple-rice"
     assert second.slug.startswith("purple-rice-") and len(second.slug) == len("purple-rice-") + 6
     assert chinese.slug == "高山-云雾茶"

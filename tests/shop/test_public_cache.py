@@ -26,20 +26,24 @@ def test_a_repeated_anonymous_query_costs_no_sql(product):
     assert again == first
 
 
-def test_product_and_stock_changes_reach_anonymous_readers_at_once(product):
+def test_product_changes_and_selling_out_reach_anonymous_readers_at_once(
+    product, seller_user, django_capture_on_commit_callbacks
+):
     anonymous = GraphQLClient()
     anonymous.execute(LIST)
-    services.update_product(product, name="武功山有机紫米")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_product(actor=seller_user, product=product, name="武功山有机紫米")
     renamed = anonymous.execute(LIST)["products"]["edges"][0]["node"]
     assert renamed["name"] == "武功山有机紫米"
 
-    services.update_stock(product.variants.get(), delta=-3)
-    restocked = anonymous.execute(LIST)["products"]["edges"][0]["node"]
-    assert restocked["variants"] == [{"stockQuantity": 7}]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_stock(actor=seller_user, variant=product.variants.get(), delta=-10)
+    sold_out = anonymous.execute(LIST)["products"]["edges"][0]["node"]
+    assert sold_out["variants"] == [{"stockQuantity": 0}]
 
 
 def test_signed_in_users_bypass_the_cache(product, seller_user):
-    services.update_product(product, is_published=False)
+    services.update_product(actor=seller_user, product=product, is_published=False)
     anonymous = GraphQLClient()
     member = GraphQLClient(seller_user)
     assert anonymous.execute(LIST)["products"]["edges"] == []

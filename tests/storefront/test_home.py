@@ -16,8 +16,8 @@ def test_home_lists_published_products_with_prices(product):
     assert "¥88.00" in page
 
 
-def test_home_hides_unpublished_products(product):
-    services.update_product(product, is_published=False)
+def test_home_hides_unpublished_products(product, seller_user):
+    services.update_product(actor=seller_user, product=product, is_published=False)
     page = Client(HTTP_HOST="127.0.0.1").get("/").content.decode()
     assert "武功山紫米" not in page
 
@@ -49,11 +49,13 @@ def test_a_wrong_password_shows_the_form_again(customer):
     assert "_auth_user_id" not in browser.session
 
 
-def test_home_shows_the_mobile_sized_webp_thumbnail(product, django_capture_on_commit_callbacks):
+def test_home_shows_the_mobile_sized_webp_thumbnail(
+    product, seller_user, django_capture_on_commit_callbacks
+):
     picture = io.BytesIO()
     Image.new("RGB", (1600, 1200), (120, 40, 160)).save(picture, "JPEG")
     upload = SimpleUploadedFile("rice.jpg", picture.getvalue(), content_type="image/jpeg")
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_product_image(product, upload, alt="紫米")
+        services.add_product_image(actor=seller_user, product=product, upload=upload, alt="紫米")
     page = Client(HTTP_HOST="127.0.0.1").get("/").content.decode()
     assert re.search(r'<img src="/media/thumbnails/[^"]*rice-768\.webp" alt="紫米"', page)

@@ -4,10 +4,13 @@ import graphene
 from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
-from shop.accounts.schema import AccountMutations, AccountQueries
-from shop.api.core import NodeField
+from catalog.schema.types import UserSellers
+from shop.accounts.schema import AccountMutations, AccountQueries, User
+from shop.api.core import NodeField, extend_type
 from shop.api.limits import declare_costs
 from shop.errors import RequestErrorCode
+
+extend_type(User, UserSellers)
 
 
 class Query(AccountQueries, CatalogQueries, graphene.ObjectType):

@@ -7,10 +7,12 @@
 3. An app's GraphQL layer (`<app>.schema`) is imported only by that app and by
    the root schema; the pages (`storefront`) only by the root URL conf.
 
-Every `import` and `from … import` counts, at module level or inside functions.
+Every `import` and `from … import` counts, at module level or inside functions,
+and so does a string naming a project module (graphene's lazy type references).
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,9 @@ DOMAIN_ORDER = (
     "logistics",
 )
 INTERFACES = ("storefront",)
+DOTTED_PATH = re.compile(r"[a-z_]+(\.[A-Za-z_]+)+")
 # The root of the interfaces: they put every app's schema and pages together.
-ROOTS = ("shop.schema", "shop.urls")
+ROOTS = ("shop.schema", "shop.urls", "shop.settings")  # settings name every app
 
 
 def module_name(path):
@@ -61,6 +64,9 @@ def imports_of(module, path):
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             names = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # A lazy reference such as graphene's "catalog.schema.types.Seller".
+            names = [node.value] if DOTTED_PATH.fullmatch(node.value) else []
         else:
             continue
         yield from (name for name in names if name.split(".")[0] in PACKAGES)

@@ -274,6 +274,17 @@ class Product(VisibleNode):
         return MoneyRange(start=money(min(prices)), stop=money(max(prices)))
 
 
+class UserSellers:
+    """The sellers a user is a member of: added to accounts' User type by the root
+    schema (`shop.api.core.extend_type`), as accounts knows nothing of sellers."""
+
+    sellers = graphene.List(graphene.NonNull(Seller), required=True)
+
+    @staticmethod
+    def resolve_sellers(root, info):
+        return root.sellers.all()
+
+
 class ProductConnection(CountableConnection):
     class Meta:
         node = Product

@@ -14,7 +14,6 @@ RoleEnum = graphene.Enum.from_enum(Role, name="Role")
 class User(DjangoObjectType):
     phone = graphene.String(description="E.164, e.g. +8613800138000.")
     roles = graphene.List(graphene.NonNull(RoleEnum), required=True)
-    sellers = graphene.List(graphene.NonNull("catalog.schema.types.Seller"), required=True)
 
     class Meta:
         model = models.User
@@ -33,10 +32,6 @@ class User(DjangoObjectType):
     @staticmethod
     def resolve_roles(root, info):
         return roles_of(root)
-
-    @staticmethod
-    def resolve_sellers(root, info):
-        return root.sellers.all()
 
 
 class AccountRegisterInput(graphene.InputObjectType):

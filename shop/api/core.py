@@ -9,6 +9,7 @@ import graphene
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
+from graphene.types.unmountedtype import UnmountedType
 from graphene.utils.str_converters import to_camel_case
 from graphene_django import DjangoObjectType
 from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined
@@ -92,6 +93,18 @@ class DomainMutation(graphene.Mutation):
 
 def errors_field(error_cls):
     return graphene.List(graphene.NonNull(error_cls), required=True)
+
+
+def extend_type(graphene_type, fields_mixin):
+    """Add the fields (and their `resolve_*`) of a plain class to a type defined in
+    a lower app, so that the root schema, not that app, joins the two apps."""
+    for name, value in vars(fields_mixin).items():
+        if isinstance(value, UnmountedType):
+            graphene_type._meta.fields[name] = value.mount_as(graphene.Field)
+        elif isinstance(value, graphene.Field):
+            graphene_type._meta.fields[name] = value
+        elif name.startswith("resolve_"):
+            setattr(graphene_type, name, value)
 
 
 class VisibleNode(DjangoObjectType):

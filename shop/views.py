@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
 
-def _database_ok():
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -15,7 +15,7 @@ def _database_ok():
         return False
 
 
-def _broker_ok():
+def _broker_ok() -> bool:
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
@@ -26,7 +26,7 @@ def _broker_ok():
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and readiness: the database always, the broker when configured."""
     checks = {"database": "ok" if _database_ok() else "down"}
     if settings.CELERY_BROKER_URL:
@@ -39,6 +39,6 @@ def healthz(request):
     )
 
 
-def ping(request):
+def ping(request: HttpRequest) -> JsonResponse:
     """Touches nothing: the floor a benchmark compares the API against."""
     return JsonResponse({"pong": True})

@@ -8,13 +8,17 @@ exception's text.
 """
 
 import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSyntaxError,
@@ -42,30 +46,46 @@ logger = logging.getLogger("shop.graphql")
 
 INTERNAL_MESSAGE = "Internal server error."
 
+if TYPE_CHECKING:
 
-def _never_awaitable(value):
+    class _GraphQLRequest(HttpRequest):
+        """A request as the middleware and this view leave it."""
+
+        bearer_token: str | None
+        LANGUAGE_CODE: str
+        graphql_parsed: tuple[str, DocumentNode | None, list[GraphQLError]]
+        graphql_errors: bool
+
+
+def _never_awaitable(value: object) -> bool:
     """Every resolver here is synchronous: spare graphql-core checking each value."""
     return False
 
 
 @csrf_exempt
-def _noop(request):
+def _noop(request: HttpRequest) -> None:
     return None
 
 
 class ShopGraphQLView(GraphQLView):
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: "_GraphQLRequest", *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and self._cookie_authenticated(request):
-            rejected = CsrfViewMiddleware(_noop).process_view(request, None, (), {})
+            # process_view never calls get_response, and only looks for `csrf_exempt`
+            # on the callback: neither has to be a real view here.
+            middleware = CsrfViewMiddleware(
+                cast("Callable[[HttpRequest], HttpResponseBase]", _noop)
+            )
+            callback = cast("Callable[..., HttpResponseBase]", None)
+            rejected = middleware.process_view(request, callback, (), {})
             if rejected is not None:
                 return rejected
         return super().dispatch(request, *args, **kwargs)
 
     @staticmethod
-    def _cookie_authenticated(request):
+    def _cookie_authenticated(request: "_GraphQLRequest") -> bool:
         return not getattr(request, "bearer_token", None) and request.user.is_authenticated
 
-    def render_graphiql(self, request, **data):
+    def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
         """GraphiQL from this server's static files, its settings as JSON data
         (shop/templates/graphene/graphiql.html): nothing inline, nothing from a CDN."""
         settings_ = {
@@ -77,7 +97,9 @@ class ShopGraphQLView(GraphQLView):
             settings_["subscriptionPath"] = data["subscription_path"]
         return super().render_graphiql(request, graphene_settings=settings_)
 
-    def get_response(self, request, data, show_graphiql=False):
+    def get_response(
+        self, request: "_GraphQLRequest", data: dict[str, Any], show_graphiql: bool = False
+    ) -> tuple[str | None, int]:
         """Serve anonymous queries from the public response cache when possible."""
         key = self._public_cache_key(request, data, show_graphiql)
         if key is not None:
@@ -90,7 +112,9 @@ class ShopGraphQLView(GraphQLView):
             public_cache.put(key, request, body)
         return body, status
 
-    def _public_cache_key(self, request, data, show_graphiql):
+    def _public_cache_key(
+        self, request: "_GraphQLRequest", data: dict[str, Any], show_graphiql: bool
+    ) -> str | None:
         if (
             show_graphiql
             or request.GET.get("pretty")
@@ -102,12 +126,17 @@ class ShopGraphQLView(GraphQLView):
         if not query or request.content_type == "multipart/form-data":
             return None
         document, errors = self._parsed(request, query)
-        operation = None if errors else get_operation_ast(document, operation_name)
+        # No errors means parse_and_validate gave a document.
+        operation = (
+            None if errors else get_operation_ast(cast(DocumentNode, document), operation_name)
+        )
         if operation is None or operation.operation != OperationType.QUERY:
             return None
         return public_cache.cache_key(query, variables, operation_name, request.LANGUAGE_CODE)
 
-    def _parsed(self, request, query):
+    def _parsed(
+        self, request: "_GraphQLRequest", query: str
+    ) -> tuple[DocumentNode | None, list[GraphQLError]]:
         """parse_and_validate, once per request: a refused document is not cached,
         and both the public cache and the execution need it."""
         memo = getattr(request, "graphql_parsed", None)
@@ -116,7 +145,7 @@ class ShopGraphQLView(GraphQLView):
             request.graphql_parsed = memo
         return memo[1], memo[2]
 
-    def parse_body(self, request):
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         content_type = self.get_content_type(request)
         if content_type == "application/json":
             return parse_json_body(request)
@@ -131,13 +160,13 @@ class ShopGraphQLView(GraphQLView):
         return super().parse_body(request)
 
     @staticmethod
-    def get_graphql_params(request, data):
+    def get_graphql_params(request: HttpRequest, data: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
         params = GraphQLView.get_graphql_params(request, data)
         check_graphql_params(*params[:3])
         return params
 
     @staticmethod
-    def _multipart_operations(request):
+    def _multipart_operations(request: HttpRequest) -> dict[str, Any]:
         """Put uploaded files where the `map` field says (GraphQL multipart request spec)."""
         operations = read_json(request.POST["operations"])
         file_map = read_json(request.POST.get("map", "{}"))
@@ -156,8 +185,14 @@ class ShopGraphQLView(GraphQLView):
         return operations
 
     def execute_graphql_request(
-        self, request, data, query, variables, operation_name, show_graphiql=False
-    ):
+        self,
+        request: "_GraphQLRequest",
+        data: dict[str, Any],
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        show_graphiql: bool = False,
+    ) -> ExecutionResult | None:
         if not query:
             if show_graphiql:
                 return None
@@ -167,26 +202,32 @@ class ShopGraphQLView(GraphQLView):
         document, errors = self._parsed(request, query)
         if errors:
             return ExecutionResult(data=None, errors=errors)
+        # No errors means parse_and_validate gave a document.
+        document = cast(DocumentNode, document)
         operation = get_operation_ast(document, operation_name)
         if request.method == "GET" and operation and operation.operation != OperationType.QUERY:
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseBadRequest("Only queries can be sent with GET."))
-        result = execute(
-            self.schema.graphql_schema,
-            document,
-            root_value=self.get_root_value(request),
-            context_value=request,
-            variable_values=variables,
-            operation_name=operation_name,
-            middleware=self.get_middleware(request),
-            is_awaitable=_never_awaitable,
+        # Synchronous: with _never_awaitable, execute never returns an awaitable.
+        result = cast(
+            ExecutionResult,
+            execute(
+                self.schema.graphql_schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=request,
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                is_awaitable=_never_awaitable,
+            ),
         )
         request.graphql_errors = bool(result.errors)
         return result
 
     @staticmethod
-    def format_error(error):
+    def format_error(error: Exception) -> Mapping[str, Any]:
         original = getattr(error, "original_error", None)
         if isinstance(error, GraphQLError) and (
             original is None or isinstance(original, GraphQLError)
@@ -198,7 +239,8 @@ class ShopGraphQLView(GraphQLView):
             formatted["extensions"] = {"code": default, **(source.extensions or {})}
             return formatted
         if isinstance(original, NotAllowed):
-            formatted = error.formatted
+            # Only a GraphQLError carries an original_error.
+            formatted = cast(GraphQLError, error).formatted
             formatted["message"] = str(original.message)
             formatted["extensions"] = {"code": original.code}
             return formatted
@@ -209,11 +251,11 @@ class ShopGraphQLView(GraphQLView):
             "Unhandled error in a GraphQL resolver",
             exc_info=(type(original), original, original.__traceback__) if original else error,
         )
-        formatted = {
+        internal: dict[str, Any] = {
             "message": INTERNAL_MESSAGE,
             "extensions": {"code": Code.INTERNAL_SERVER_ERROR},
         }
         if isinstance(error, GraphQLError):
-            formatted["locations"] = error.formatted.get("locations")
-            formatted["path"] = error.path
-        return formatted
+            internal["locations"] = error.formatted.get("locations")
+            internal["path"] = error.path
+        return internal

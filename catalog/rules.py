@@ -95,3 +95,11 @@ def check_publishable(seller: Seller, is_published: bool | None) -> None:
             _("An operator must verify the seller before its products can be published."),
             "is_published",
         )
+
+
+def decimal_from_float(value: Any, places: int) -> Any:
+    """A float (a GPS reading, a JSON number) as a Decimal rounded to the column's
+    places; anything else unchanged, for the model's own validation to judge."""
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
+    return value

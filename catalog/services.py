@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -36,10 +37,11 @@ from catalog.rules import (
     clean_price,
     clean_stock,
     clean_text,
+    decimal_from_float,
 )
 from shop.cache_tags import invalidate
 from shop.db import violated_constraint
-from shop.errors import Checks, DomainError
+from shop.errors import Checks, DomainError, from_validation_error
 from shop.permissions import Actor, require
 
 OPTIONAL_PRODUCT_TEXTS = ("name_en", "description", "origin", "storage")
@@ -71,6 +73,45 @@ def save_with_unique_slug(instance: Any, *names: str) -> Any:
     raise IntegrityError(f"no free slug for {base!r}")
 
 
+SELLER_TEXTS = {  # field: required
+    "name": True,
+    "name_en": False,
+    "province": True,
+    "city": True,
+    "county": True,
+    "township": False,
+    "village": False,
+}
+
+
+def _check_seller_fields(checks: Checks, fields: dict[str, Any]) -> None:
+    """Check the seller fields given, cleaning them in place."""
+    for field, required in SELLER_TEXTS.items():
+        if field in fields:
+            fields[field] = checks.run(clean_text, Seller, field, fields[field], required=required)
+    if "division_code" in fields:
+        fields["division_code"] = checks.run(clean_division_code, fields["division_code"])
+    if "kind" in fields and fields["kind"] not in Seller.Kind.values:
+        checks.add(Code.INVALID, _("Unknown seller kind."), "kind")
+    checks.run(
+        at_least,
+        fields.get("linked_poverty_households"),
+        0,
+        "linked_poverty_households",
+        _("This number cannot be negative."),
+    )
+
+
+def _save_changes(instance: Any, changes: dict[str, Any], tags: tuple[str, ...]) -> Any:
+    """Apply checked `changes`, save, and make `tags` stale after commit."""
+    for field, value in changes.items():
+        setattr(instance, field, value)
+    with transaction.atomic():
+        instance.save()
+        invalidate(*tags)
+    return instance
+
+
 def create_seller(
     *,
     actor: Actor,
@@ -89,37 +130,25 @@ def create_seller(
 ) -> Seller:
     """Register a seller with `actor` as its first member; an operator verifies it later."""
     require(actor, can_register_seller(actor), "")
-    checks = Checks()
-    texts = {
-        field: checks.run(clean_text, Seller, field, value, required=required)
-        for field, value, required in (
-            ("name", name, True),
-            ("name_en", name_en, False),
-            ("province", province, True),
-            ("city", city, True),
-            ("county", county, True),
-            ("township", township, False),
-            ("village", village, False),
-        )
+    fields = {
+        "name": name,
+        "name_en": name_en,
+        "province": province,
+        "city": city,
+        "county": county,
+        "township": township,
+        "village": village,
+        "division_code": division_code,
+        "kind": kind,
+        "linked_poverty_households": linked_poverty_households or 0,
     }
-    code = checks.run(clean_division_code, division_code)
-    if kind not in Seller.Kind.values:
-        checks.add(Code.INVALID, _("Unknown seller kind."), "kind")
-    checks.run(
-        at_least,
-        linked_poverty_households,
-        0,
-        "linked_poverty_households",
-        _("This number cannot be negative."),
-    )
+    checks = Checks()
+    _check_seller_fields(checks, fields)
     checks.done()
     seller = Seller(
-        **texts,
-        kind=kind,
-        division_code=code,
+        **fields,
         story=(story or "").strip(),
         is_poverty_household=bool(is_poverty_household),
-        linked_poverty_households=linked_poverty_households or 0,
     )
     with transaction.atomic():
         save_with_unique_slug(seller, seller.name_en, seller.name)
@@ -143,9 +172,20 @@ def verify_seller(*, actor: Actor, seller: Seller) -> Seller:
 
 
 def create_farm(*, actor: Actor, seller: Seller, **fields: Any) -> Farm:
+    """A farm of `seller`; its fields follow the model's own rules (a point on
+    Earth, an area not negative, lengths)."""
     _require_manager(actor, seller)
+    for field in ("latitude", "longitude", "area_mu"):
+        if field in fields:
+            places = Farm._meta.get_field(field).decimal_places  # type: ignore[union-attr]
+            fields[field] = decimal_from_float(fields[field], places)
+    farm = Farm(seller=seller, **fields)
+    try:
+        farm.full_clean()
+    except ValidationError as exc:
+        raise from_validation_error(exc, Code) from exc
     with transaction.atomic():
-        farm = Farm.objects.create(seller=seller, **fields)
+        farm.save()
         invalidate(*cache.seller_changed(seller.pk))
     return farm
 
@@ -224,12 +264,7 @@ def update_product(*, actor: Actor, product: Product, **changes: Any) -> Product
     checks = Checks()
     _check_product_fields(checks, product.seller, changes)
     checks.done()
-    for field, value in changes.items():
-        setattr(product, field, value)
-    with transaction.atomic():
-        product.save()
-        invalidate(*cache.product_changed(product.pk))
-    return product
+    return _save_changes(product, changes, cache.product_changed(product.pk))
 
 
 def delete_product(*, actor: Actor, product: Product) -> None:
@@ -416,9 +451,9 @@ def thumbnails_made(image: ProductImage) -> None:
 def update_product_image(*, actor: Actor, image: ProductImage, **changes: Any) -> ProductImage:
     """Change a picture's alt text or position."""
     _require_manager(actor, image.product.seller)
-    if "alt" in changes:
-        changes["alt"] = clean_text(ProductImage, "alt", changes["alt"])
     checks = Checks()
+    if "alt" in changes:
+        changes["alt"] = checks.run(clean_text, ProductImage, "alt", changes["alt"])
     checks.run(
         at_least,
         changes.get("sort_order"),
@@ -427,12 +462,7 @@ def update_product_image(*, actor: Actor, image: ProductImage, **changes: Any) -
         _("The sort order cannot be negative."),
     )
     checks.done()
-    for field, value in changes.items():
-        setattr(image, field, value)
-    with transaction.atomic():
-        image.save(update_fields=list(changes))
-        invalidate(*cache.product_changed(image.product_id))
-    return image
+    return _save_changes(image, changes, cache.product_changed(image.product_id))
 
 
 def delete_product_image(*, actor: Actor, image: ProductImage) -> None:
@@ -447,23 +477,9 @@ def update_seller(*, actor: Actor, seller: Seller, **changes: Any) -> Seller:
     goes through verify_seller."""
     _require_manager(actor, seller)
     checks = Checks()
-    for field in ("name", "name_en", "province", "city", "county", "township", "village"):
-        if field in changes:
-            required = field in ("name", "province", "city", "county")
-            changes[field] = checks.run(
-                clean_text, Seller, field, changes[field], required=required
-            )
-    if "division_code" in changes:
-        changes["division_code"] = checks.run(clean_division_code, changes["division_code"])
-    if "kind" in changes and changes["kind"] not in Seller.Kind.values:
-        checks.add(Code.INVALID, _("Unknown seller kind."), "kind")
+    _check_seller_fields(checks, changes)
     checks.done()
-    for field, value in changes.items():
-        setattr(seller, field, value)
-    with transaction.atomic():
-        seller.save()
-        invalidate(*cache.seller_changed(seller.pk))
-    return seller
+    return _save_changes(seller, changes, cache.seller_changed(seller.pk))
 
 
 def update_category(*, actor: Actor, category: Category, **changes: Any) -> Category:
@@ -475,9 +491,4 @@ def update_category(*, actor: Actor, category: Category, **changes: Any) -> Cate
                 clean_text, Category, field, changes[field], required=field == "name"
             )
     checks.done()
-    for field, value in changes.items():
-        setattr(category, field, value)
-    with transaction.atomic():
-        category.save()
-        invalidate(*cache.categories_changed())
-    return category
+    return _save_changes(category, changes, cache.categories_changed())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.functional import Promise
 from graphql import GraphQLError
 
@@ -55,6 +55,21 @@ class DomainError(Exception):
     @property
     def field(self) -> str | None:
         return self.errors[0].field
+
+
+MISSING_CODES = ("required", "blank", "null")
+
+
+def from_validation_error(error: ValidationError, codes: type[Enum]) -> DomainError:
+    """A model's own validation (`full_clean`) as a DomainError in the app's codes:
+    REQUIRED for a missing value, INVALID for any other broken field rule."""
+    found = []
+    for field, errors in error.error_dict.items():
+        for each in errors:
+            code = codes["REQUIRED"] if each.code in MISSING_CODES else codes["INVALID"]
+            message = each.message % each.params if each.params else each.message
+            found.append(FieldError(code, message, None if field == NON_FIELD_ERRORS else field))
+    return DomainError.of(found)
 
 
 class Checks:

@@ -156,7 +156,7 @@ class CatalogQueries(graphene.ObjectType):
             product = queryset.filter(pk=pk_from_global_id(id, "Product")).first()
         else:
             product = queryset.filter(slug=slug).first()
-        _tag_shown(info, Product, [product])
+        _tag_shown(info, Product, product)
         return product
 
     @staticmethod
@@ -198,11 +198,10 @@ class CatalogQueries(graphene.ObjectType):
             seller = queryset.filter(pk=pk_from_global_id(id, "Seller")).first()
         else:
             seller = queryset.filter(slug=slug).first()
-        _tag_shown(info, Seller, [seller])
+        _tag_shown(info, Seller, seller)
         return seller
 
 
 def _tag_shown(info, node_type, found):
-    """Tag the public response with what `found` (objects, or None for a miss) shows."""
-    for item in found:
-        public_cache.tag(info.context, *node_type.cache_tags(item))
+    """Tag the public response with what `found` (or a miss, None) shows."""
+    public_cache.tag(info.context, *node_type.cache_tags(found))

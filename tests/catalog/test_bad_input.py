@@ -8,6 +8,7 @@ from graphql_relay import to_global_id
 from catalog import services
 from catalog.models import Product, ProductVariant, Seller
 from catalog.validators import gs1_check_digit
+from shop.errors import DomainError
 from tests.conftest import SELLER_DATA, GraphQLClient, gid, make_user
 
 SELLER_CREATE = """mutation($input: SellerCreateInput!) {
@@ -530,3 +531,26 @@ def test_a_null_is_published_leaves_the_product_published(seller_client, product
 def test_a_malformed_region_filter_is_invalid_argument(product, listing, region):
     query = "query($r: String) { " + listing + "(first: 5, filter: {region: $r}) { totalCount } }"
     assert GraphQLClient().error_code(query, {"r": region}) == "INVALID_ARGUMENT"
+
+
+def test_a_farm_off_the_earth_or_without_a_name_is_refused_and_not_written(seller, seller_user):
+    from catalog.models import Farm
+
+    with pytest.raises(DomainError) as refused:
+        services.create_farm(
+            actor=seller_user,
+            seller=seller,
+            name="",
+            village="王龙潭村",
+            latitude="91",
+            longitude="114.1",
+            area_mu="-1",
+            produce="紫米",
+        )
+    assert sorted((e.field, e.code.name) for e in refused.value.errors) == [
+        ("area_mu", "INVALID"),
+        ("latitude", "INVALID"),
+        ("name", "REQUIRED"),
+    ]
+    assert all(str(e.message) for e in refused.value.errors)
+    assert not Farm.objects.exists()

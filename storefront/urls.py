@@ -1,16 +1,15 @@
-from django.contrib.auth import views as auth_views
+"""The pages: each area of the site lists its own URLs in its views module."""
+
 from django.urls import path
 
-from storefront import views
-from storefront.forms import LoginForm
+from storefront.views import accounts, catalogue, operator, site, workbench
 
 app_name = "storefront"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, next_page="storefront:home"),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(next_page="storefront:home"), name="logout"),
+    path("lang/<str:code>/", site.switch_language, name="language"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    *catalogue.urlpatterns,
+    *accounts.urlpatterns,
+    *workbench.urlpatterns,
+    *operator.urlpatterns,
 ]

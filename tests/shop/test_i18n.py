@@ -97,7 +97,7 @@ def get_page(path, **headers):
 @pytest.mark.django_db
 def test_storefront_home_is_chinese_by_default():
     page = get_page("/")
-    assert '<html lang="zh-hans">' in page
+    assert '<html lang="zh-Hans">' in page
     assert "<title>山村集市</title>" in page
     assert "来自山村的特色食品，源头可追溯至基地。" in page
     assert "暂无商品。" in page
@@ -123,7 +123,7 @@ def test_storefront_home_in_english():
 )
 def test_sign_in_page_follows_the_request_language(headers, title, label):
     page = get_page("/login/", **headers)
-    assert f"<title>{title}</title>" in page
+    assert f"<title>{title} · " in page
     assert f'<label for="id_username">{label}' in page
 
 

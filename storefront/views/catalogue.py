@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.urls import path
 
 from catalog.models import ProductImageThumbnail
 from catalog.selectors import best_thumbnail, images_of, variants_of, visible_products
@@ -22,3 +23,9 @@ def home(request):
             }
         cards.append({"product": product, "picture": picture, "variants": variants_of(product)})
     return render(request, "storefront/home.html", {"cards": cards})
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("search/", home, name="search"),
+]

@@ -36,6 +36,31 @@ def products_query(arguments):
     )
 
 
+# The demo's product with a farm, pictures and several variants (bench/database.py loads it).
+PRODUCT_SLUG = "wugong-mountain-purple-rice"
+
+# What the product page shows, asked of the API.
+PRODUCT_PAGE_QUERY = (
+    "query BenchProductPage {\n"
+    f'  product(slug: "{PRODUCT_SLUG}") {{\n'
+    """    id name nameEn slug description origin storage shelfLifeDays
+    category { name nameEn slug parent { name nameEn slug } }
+    seller { name nameEn slug isVerified region { province city county township village divisionCode } }
+    farm { name nameEn village areaMu produce }
+    variants { id name price { amount currency } stockQuantity coldChain }
+    images {
+      alt width height
+      webpSmall: thumbnail(size: 256, format: WEBP) { url }
+      webpLarge: thumbnail(size: 768, format: WEBP) { url }
+      jpegSmall: thumbnail(size: 256, format: JPEG) { url }
+      jpegLarge: thumbnail(size: 768, format: JPEG) { url }
+    }
+  }
+}
+"""
+)
+
+
 def doubling_fragments(levels):
     """Fragment i spreads fragment i-1 twice: 2**levels fields once expanded (took 21 s at 22)."""
     fragments = ["fragment F0 on Query { __typename }"]
@@ -69,23 +94,38 @@ class Case:
     min_rps: float | None = None
     max_p99_ms: float | None = None
     refused_with: str | None = None  # a hostile document: the error code it must get
+    page_marker: str | None = None  # an HTML page: what expect_* count in it
+    min_floor_ratio_cached: float | None = None  # cache on: at least this share of (a)'s req/s
+    as_fast_as: str | None = None  # cache off: at least the req/s of this case, same run
 
-    @property
-    def target(self):
+    def target(self, cache="off"):
         parts = []
         if self.min_rps is not None:
             parts.append(f">= {self.min_rps:g} req/s")
         if self.max_p99_ms is not None:
             parts.append(f"p99 <= {self.max_p99_ms:g} ms")
+        if cache == "on" and self.min_floor_ratio_cached is not None:
+            parts.append(f">= {self.min_floor_ratio_cached:g} x (a)")
+        if cache == "off" and self.as_fast_as is not None:
+            parts.append(f">= ({self.as_fast_as}) off")
         return ", ".join(parts) or "(floor)"
 
-    def verdict(self, rps, p99_ms):
-        if self.min_rps is None and self.max_p99_ms is None:
+    def verdict(self, row, rows):
+        """PASS or MISS against the targets for `row`'s cache mode ("-": none)."""
+        checks = []
+        if self.min_rps is not None:
+            checks.append(row["rps"] >= self.min_rps)
+        if self.max_p99_ms is not None:
+            checks.append(row["p99_ms"] <= self.max_p99_ms)
+        if row["cache"] == "on" and self.min_floor_ratio_cached is not None:
+            checks.append(row["ratio"] >= self.min_floor_ratio_cached)
+        if row["cache"] == "off" and self.as_fast_as is not None:
+            other = [r for r in rows if r["key"] == self.as_fast_as and r["cache"] == "off"]
+            if other:
+                checks.append(row["rps"] >= other[0]["rps"])
+        if not checks:
             return "-"
-        ok = (self.min_rps is None or rps >= self.min_rps) and (
-            self.max_p99_ms is None or p99_ms <= self.max_p99_ms
-        )
-        return "PASS" if ok else "MISS"
+        return "PASS" if all(checks) else "MISS"
 
 
 CASES = [
@@ -141,6 +181,35 @@ CASES = [
         min_rps=40,
         refused_with="QUERY_TOO_LARGE",
     ),
+    # The pages, anonymous; the GraphQL query (j) asks for what the product page shows.
+    Case(
+        "h",
+        "page /search/ (20 products)",
+        "/search/",
+        expect_exactly=20,
+        page_marker='class="card"',
+        min_floor_ratio_cached=0.5,
+        as_fast_as="b",
+    ),
+    Case(
+        "i",
+        f"page /p/{PRODUCT_SLUG}/",
+        f"/p/{PRODUCT_SLUG}/",
+        expect_at_least=1,
+        page_marker="<picture>",
+        min_floor_ratio_cached=0.5,
+        as_fast_as="j",
+    ),
+    Case(
+        "k",
+        "page /c/rice/ (20 products)",
+        "/c/rice/",
+        expect_exactly=20,
+        page_marker='class="card"',
+        min_floor_ratio_cached=0.5,
+        as_fast_as="b",
+    ),
+    Case("j", "product(slug) as on its page", "/graphql/", PRODUCT_PAGE_QUERY, expect_exactly=1),
 ]
 
 
@@ -171,6 +240,8 @@ def verify(case, base_url):
         return _verify_refusal(case, prefix, status, raw, elapsed_ms)
     if status != 200:
         raise SetupError(f"{prefix}: HTTP {status}: {raw[:500]!r}")
+    if case.page_marker is not None:
+        return _verify_page(case, prefix, raw, elapsed_ms)
     try:
         payload = json.loads(raw)
     except ValueError as error:
@@ -183,6 +254,8 @@ def verify(case, base_url):
         raise SetupError(
             f"{prefix}: errors: {json.dumps(payload['errors'], ensure_ascii=False)[:800]}"
         )
+    if "product" in (payload.get("data") or {}):
+        return _verify_product(case, prefix, payload["data"]["product"], raw, elapsed_ms)
     try:
         edges = payload["data"]["products"]["edges"]
     except (KeyError, TypeError) as error:
@@ -198,6 +271,32 @@ def verify(case, base_url):
     thumbnails = sum(1 for edge in edges if edge["node"]["thumbnail"])
     return (
         f"200, {count} products, {variants} variants, {thumbnails} thumbnails, "
+        f"{len(raw)} bytes, {elapsed_ms:.1f} ms"
+    )
+
+
+def _expect_count(case, prefix, count, what):
+    if case.expect_exactly is not None and count != case.expect_exactly:
+        raise SetupError(f"{prefix}: {count} {what}, expected {case.expect_exactly}")
+    if case.expect_at_least is not None and count < case.expect_at_least:
+        raise SetupError(f"{prefix}: {count} {what}, expected at least {case.expect_at_least}")
+
+
+def _verify_page(case, prefix, raw, elapsed_ms):
+    page = raw.decode()
+    if not page.startswith("<!doctype html>"):
+        raise SetupError(f"{prefix}: not an HTML page: {raw[:300]!r}")
+    count = page.count(case.page_marker)
+    _expect_count(case, prefix, count, repr(case.page_marker))
+    return f"200, {count} x {case.page_marker!r}, {len(raw)} bytes, {elapsed_ms:.1f} ms"
+
+
+def _verify_product(case, prefix, product, raw, elapsed_ms):
+    if not product:
+        raise SetupError(f"{prefix}: no product {PRODUCT_SLUG!r}: {raw[:300]!r}")
+    _expect_count(case, prefix, 1, "product")
+    return (
+        f"200, {len(product['variants'])} variants, {len(product['images'])} pictures, "
         f"{len(raw)} bytes, {elapsed_ms:.1f} ms"
     )
 

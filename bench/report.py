@@ -83,7 +83,7 @@ def score(rows):
     by_key = {c.key: c for c in CASES}
     for row in rows:
         row["ratio"] = row["rps"] / floor_rps if floor_rps else 0.0
-        row["verdict"] = by_key[row["key"]].verdict(row["rps"], row["p99_ms"])
+        row["verdict"] = by_key[row["key"]].verdict(row, rows)
 
 
 def report(args, summary, rows, started):

@@ -67,14 +67,17 @@ SELLER_FIELDS = (
     "story",
 )
 
+# Changed only by the verify and reject services (the queue at /operator/sellers/).
+SELLER_STATUS = ("is_verified", "verified_at", "verified_by", "rejected_at", "rejection_reason")
+
 
 @admin.register(models.Seller)
 class SellerAdmin(ServiceAdmin):
     list_display = ["name", "kind", "county", "is_verified", "is_poverty_household"]
     list_filter = ["kind", "is_verified", "is_poverty_household", "province"]
     search_fields = ["name", "name_en", "division_code"]
-    fields = [*SELLER_FIELDS, "slug", "members", "is_verified", "verified_at", "verified_by"]
-    readonly_fields = ["slug", "members", "is_verified", "verified_at", "verified_by"]
+    fields = [*SELLER_FIELDS, "slug", "members", *SELLER_STATUS]
+    readonly_fields = ["slug", "members", *SELLER_STATUS]
     inlines = [FarmInline]
     actions = ["verify"]
 

@@ -51,6 +51,10 @@ class Seller(models.Model):
         db_index=True,
     )
     story = models.TextField(_("story"), blank=True)
+    # Set by reject_seller, cleared when a member corrects the details (back in
+    # the queue) or an operator verifies; the reason stays as the last one given.
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -64,6 +68,10 @@ class Seller(models.Model):
             models.CheckConstraint(
                 condition=Q(is_verified=False) | Q(verified_at__isnull=False),
                 name="seller_verified_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_verified=False) | Q(rejected_at__isnull=True),
+                name="seller_verified_not_rejected",
             ),
         ]
 

@@ -1,8 +1,10 @@
 """Reads of the catalogue shared by the API and the storefront."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    Count,
     DecimalField,
     Exists,
     Min,
@@ -104,6 +106,91 @@ def division_prefix(code: str) -> str:
     return code
 
 
+# How many digits of a division code each level keeps: province, city, county,
+# township, village.
+DIVISION_LEVELS = (2, 4, 6, 9, 12)
+
+
+def divisions_of(seller: Seller) -> list[tuple[str, str]]:
+    """(12-digit code, name) of each division the seller is in, the province first."""
+    names = (seller.province, seller.city, seller.county, seller.township, seller.village)
+    code = seller.division_code
+    return [
+        (code[:digits].ljust(12, "0"), name)
+        for digits, name in zip(DIVISION_LEVELS, names, strict=True)
+        if name
+    ]
+
+
+def sellers_in_division(actor: Actor, code: str) -> QuerySet[Seller]:
+    """Visible sellers inside the division `code` (or prefix); ValueError for a bad code."""
+    return visible_sellers(actor).filter(division_code__startswith=division_prefix(code))
+
+
+def seller_villages(actor: Actor) -> QuerySet:
+    """The villages of the visible sellers, the most sellers first: dicts with the
+    village's division_code, its province, county, township and village names,
+    and `sellers`, how many are there."""
+    return (
+        visible_sellers(actor)
+        .exclude(village="")
+        .values("division_code", "province", "county", "township", "village")
+        .annotate(sellers=Count("pk"))
+        .order_by("-sellers", "division_code")
+    )
+
+
+def featured_products(actor: Actor) -> QuerySet[Product]:
+    """What the home page features, from what sellers already give: visible
+    products that have a picture, from verified sellers; registered
+    poverty-alleviation households first, then the sellers that employ or buy
+    from the most such households, then the newest."""
+    has_picture = Exists(ProductImage.objects.filter(product=OuterRef("pk")))
+    return (
+        visible_products(actor)
+        .filter(has_picture, seller__is_verified=True)
+        .order_by(
+            "-seller__is_poverty_household",
+            "-seller__linked_poverty_households",
+            "-created_at",
+            "-id",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CategoryFamily:
+    ancestors: list[Category]  # the top one first
+    children: list[Category]  # by name
+    ids: list[int]  # the category and every one below it, for filter_products
+
+
+def category_family(category: Category) -> CategoryFamily:
+    """A category's place in the tree, from one read of the whole tree (it is small)."""
+    tree = list(Category.objects.all())
+    by_pk = {c.pk: c for c in tree}
+    children: dict[int | None, list[Category]] = {}
+    for row in tree:
+        children.setdefault(row.parent_id, []).append(row)
+    ancestors: list[Category] = []
+    parent_id = category.parent_id
+    while parent_id in by_pk and len(ancestors) < len(tree):
+        ancestors.append(by_pk[parent_id])
+        parent_id = by_pk[parent_id].parent_id
+    ids: list[int] = []
+    stack = [category.pk]
+    while stack and len(ids) <= len(tree):
+        pk = stack.pop()
+        ids.append(pk)
+        stack.extend(child.pk for child in children.get(pk, ()))
+    return CategoryFamily(ancestors[::-1], children.get(category.pk, []), ids)
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    """The categories above `category`, the top one first (one query)."""
+    return category_family(category).ancestors
+
+
 def with_min_price(queryset: QuerySet[Product]) -> QuerySet[Product]:
     cheapest = (
         ProductVariant.objects.filter(product=OuterRef("pk"))
@@ -167,3 +254,12 @@ def images_of(product: Product) -> list[ProductImage]:
 
 def thumbnails_of(image: ProductImage) -> list[ProductImageThumbnail]:
     return related_many(image, "thumbnails")
+
+
+def sellers_awaiting_verification(actor: Actor) -> QuerySet[Seller]:
+    """The operators' verification queue: sellers neither verified nor currently
+    rejected (a corrected one is back); page it oldest first by (created_at, id).
+    Nobody else has a queue."""
+    if not is_operator(actor):
+        return Seller.objects.none()
+    return Seller.objects.filter(is_verified=False, rejected_at__isnull=True)

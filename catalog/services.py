@@ -103,11 +103,14 @@ def _check_seller_fields(checks: Checks, fields: dict[str, Any]) -> None:
 
 
 def _save_changes(instance: Any, changes: dict[str, Any], tags: tuple[str, ...]) -> Any:
-    """Apply checked `changes`, save, and make `tags` stale after commit."""
+    """Apply checked `changes`, save only those columns (a row loaded before a
+    verification cannot write back its old state), and make `tags` stale after
+    commit."""
     for field, value in changes.items():
         setattr(instance, field, value)
+    touched = {f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)}
     with transaction.atomic():
-        instance.save()
+        instance.save(update_fields=[*changes, *touched] if changes else [])
         invalidate(*tags)
     return instance
 
@@ -166,28 +169,82 @@ def verify_seller(*, actor: Actor, seller: Seller) -> Seller:
         seller.is_verified = True
         seller.verified_at = timezone.now()
         seller.verified_by = actor  # type: ignore[assignment]
-        seller.save(update_fields=["is_verified", "verified_at", "verified_by"])
+        seller.rejected_at = None
+        seller.rejection_reason = ""
+        seller.save(
+            update_fields=[
+                "is_verified",
+                "verified_at",
+                "verified_by",
+                "rejected_at",
+                "rejection_reason",
+            ]
+        )
         invalidate(*cache.seller_changed(seller.pk))
     return seller
 
 
-def create_farm(*, actor: Actor, seller: Seller, **fields: Any) -> Farm:
-    """A farm of `seller`; its fields follow the model's own rules (a point on
-    Earth, an area not negative, lengths)."""
-    _require_manager(actor, seller)
-    for field in ("latitude", "longitude", "area_mu"):
-        if field in fields:
+def reject_seller(*, actor: Actor, seller: Seller, reason: str) -> Seller:
+    """An operator turns a registration back with a reason its members see; the
+    seller leaves the verification queue until its details are corrected
+    (update_seller puts it back, keeping the reason as the last one given)."""
+    require(actor, can_verify_sellers(actor), _("Only platform operators may do this."))
+    reason = clean_text(Seller, "rejection_reason", reason, required=True)
+    with transaction.atomic():
+        seller = Seller.objects.select_for_update().get(pk=seller.pk)
+        if seller.is_verified:
+            raise DomainError(Code.ALREADY_VERIFIED, _("This seller is already verified."))
+        seller.rejected_at = timezone.now()
+        seller.rejection_reason = reason
+        seller.save(update_fields=["rejected_at", "rejection_reason"])
+        invalidate(*cache.seller_changed(seller.pk))
+    return seller
+
+
+FARM_FIELDS = ("name", "name_en", "village", "latitude", "longitude", "area_mu", "produce")
+FARM_DECIMALS = ("latitude", "longitude", "area_mu")
+
+
+def _checked_farm(farm: Farm, fields: dict[str, Any]) -> Farm:
+    """`farm` with `fields` applied, checked by the model's own rules (a point on
+    Earth, an area not negative, lengths): text stripped, None for no English
+    name, floats (GPS readings, JSON numbers) rounded to the column's places."""
+    unknown = set(fields) - set(FARM_FIELDS)
+    if unknown:
+        raise TypeError(f"not farm fields: {sorted(unknown)}")
+    for field, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        elif field in FARM_DECIMALS:
             places = Farm._meta.get_field(field).decimal_places  # type: ignore[union-attr]
-            fields[field] = decimal_from_float(fields[field], places)
-    farm = Farm(seller=seller, **fields)
+            value = decimal_from_float(value, places)
+        elif field == "name_en" and value is None:
+            value = ""
+        setattr(farm, field, value)
     try:
         farm.full_clean()
     except ValidationError as exc:
         raise from_validation_error(exc, Code) from exc
+    return farm
+
+
+def _save_farm(farm: Farm) -> Farm:
     with transaction.atomic():
         farm.save()
-        invalidate(*cache.seller_changed(seller.pk))
+        invalidate(*cache.seller_changed(farm.seller_id))
     return farm
+
+
+def create_farm(*, actor: Actor, seller: Seller, **fields: Any) -> Farm:
+    """A farm of `seller` (name, name_en, village, latitude, longitude, area_mu, produce)."""
+    _require_manager(actor, seller)
+    return _save_farm(_checked_farm(Farm(seller=seller), fields))
+
+
+def update_farm(*, actor: Actor, farm: Farm, **changes: Any) -> Farm:
+    """Correct a farm's details, by the same rules as create_farm."""
+    _require_manager(actor, farm.seller)
+    return _save_farm(_checked_farm(farm, changes))
 
 
 def create_category(
@@ -474,11 +531,14 @@ def delete_product_image(*, actor: Actor, image: ProductImage) -> None:
 
 def update_seller(*, actor: Actor, seller: Seller, **changes: Any) -> Seller:
     """Correct a seller's details (names, region, story, households); verification
-    goes through verify_seller."""
+    goes through verify_seller. Correcting a rejected seller puts it back in the
+    verification queue: its rejection is lifted, its reason kept for the operator."""
     _require_manager(actor, seller)
     checks = Checks()
     _check_seller_fields(checks, changes)
     checks.done()
+    if changes and seller.rejected_at is not None:
+        changes["rejected_at"] = None
     return _save_changes(seller, changes, cache.seller_changed(seller.pk))
 
 

@@ -36,12 +36,12 @@ class Page:
         return self.cursors[-1] if self.has_next and self.cursors else None
 
 
-def _encode(values):
+def _encode(values: list[Any]) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
 
 
-def _decode(cursor, count):
+def _decode(cursor: str, count: int) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError, RecursionError) as exc:
@@ -59,14 +59,14 @@ DECIMAL_RE = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 DATETIME_RE = re.compile(r"[0-9T:.+\- ]{10,40}")
 
 
-def _key_field(queryset, key):
+def _key_field(queryset: QuerySet, key: str) -> Any:
     try:
         return queryset.model._meta.get_field(key)
     except FieldDoesNotExist:
         return queryset.query.annotations[key].output_field
 
 
-def _well_formed(field, value):
+def _well_formed(field: Any, value: Any) -> bool:
     if not isinstance(value, str):
         return False
     if isinstance(field, models.CharField | models.TextField):
@@ -80,14 +80,14 @@ def _well_formed(field, value):
     return False
 
 
-def _cursor_values(queryset, keys, cursor):
+def _cursor_values(queryset: QuerySet, keys: list[str], cursor: str) -> list[Any]:
     values = _decode(cursor, len(keys))
     if not all(_well_formed(_key_field(queryset, k), v) for k, v in zip(keys, values, strict=True)):
         raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid."))
     return values
 
 
-def _after(keys, values, descending):
+def _after(keys: list[str], values: list[Any], descending: bool) -> Q:
     """Q for rows strictly after `values` in the order of `keys`."""
     lookup = "lt" if descending else "gt"
     condition = Q()
@@ -116,14 +116,13 @@ def page(
         except (ValueError, TypeError, ValidationError) as exc:
             # Decoded, but its values do not fit the sort keys (e.g. from another sort).
             raise RequestError(Code.INVALID_CURSOR, _("This cursor is not valid.")) from exc
-    rows = list(ordered[: first + 1])
-    has_next = len(rows) > first
-    rows = load_together(rows[:first])
+    fetched = list(ordered[: first + 1])
+    rows = list(load_together(fetched[:first]))
     cursors = [_encode([_key_value(row, k) for k in keys]) for row in rows]
-    return Page(rows=rows, cursors=cursors, has_next=has_next)
+    return Page(rows=rows, cursors=cursors, has_next=len(fetched) > first)
 
 
-def _key_value(row, key):
+def _key_value(row: Any, key: str) -> Any:
     value = row
     for part in key.split("__"):
         value = getattr(value, part)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from storefront.views import accounts, catalogue, operator, site, workbench
+from storefront.views import accounts, catalogue, operator, site, workbench, workbench_products
 
 app_name = "storefront"
 urlpatterns = [
@@ -11,5 +11,6 @@ urlpatterns = [
     *catalogue.urlpatterns,
     *accounts.urlpatterns,
     *workbench.urlpatterns,
+    *workbench_products.urlpatterns,
     *operator.urlpatterns,
 ]

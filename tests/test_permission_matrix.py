@@ -14,6 +14,7 @@ PERMISSION_TESTS = {
     "tokensRevoke": "shop/test_accounts.py",
     "sellerCreate": "catalog/test_permissions.py",
     "sellerVerify": "catalog/test_permissions.py",
+    "sellerReject": "catalog/test_permissions.py",
     "productCreate": "catalog/test_permissions.py",
     "productUpdate": "catalog/test_permissions.py",
     "productDelete": "catalog/test_permissions.py",
@@ -22,6 +23,8 @@ PERMISSION_TESTS = {
     "productVariantDelete": "catalog/test_permissions.py",
     "stockUpdate": "catalog/test_permissions.py",
     "productImageCreate": "catalog/test_images.py",
+    "farmCreate": "catalog/test_farm_api.py",
+    "farmUpdate": "catalog/test_farm_api.py",
 }
 
 

@@ -123,7 +123,7 @@ def _product(created, member, seller, item, categories, farms, origin):
             created["variants"] += 1
     if not product.images.exists():
         upload = SimpleUploadedFile(
-            f"{product.slug}.jpg", product_picture(product.name_en, item["motif"]), "image/jpeg"
+            f"{product.slug}.jpg", product_picture(product.slug, item["motif"]), "image/jpeg"
         )
         services.add_product_image(
             actor=member, product=product, upload=upload, alt=f"{product.name} ({product.name_en})"

@@ -1,56 +1,96 @@
 """Product pictures drawn with Pillow, so the demo ships no image files.
 
-Only Latin text is drawn: a CJK font is not installed everywhere.
+They carry no text (the page shows the name, in the reader's language). Each is
+laid out from a seed, the product's slug: the sky's colours, the sun, the
+mountains and where and how the product's motif sits all differ from one
+product to the next, even between two teas.
 """
 
+import colorsys
+import hashlib
 import io
 import math
+import random
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 SIZE = 800
-SKY = ((250, 236, 208), (214, 232, 222))
-MOUNTAINS = ((150, 180, 160), (104, 146, 122))
 
 
-def product_picture(title, motif):
-    """A JPEG of a mountain landscape, the product's motif and its English name."""
+def product_picture(seed, motif):
+    """A JPEG of a mountain landscape and the product's motif, composed from `seed`."""
+    rng = random.Random(hashlib.sha256(seed.encode()).digest())
     image = Image.new("RGB", (SIZE, SIZE))
-    draw = ImageDraw.Draw(image)
-    _landscape(draw)
-    MOTIFS[motif](draw, SIZE // 2, SIZE // 2 + 20)
-    _caption(draw, title)
+    _landscape(ImageDraw.Draw(image), rng)
+    layer = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
+    plate = _cloth(ImageDraw.Draw(layer), rng)
+    MOTIFS[motif](ImageDraw.Draw(layer), SIZE // 2, SIZE // 2, plate)
+    layer, position = _placed(layer, rng)
+    image.paste(layer, position, layer)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
 
 
-def _landscape(draw):
-    top, bottom = SKY
+def _colour(hue, saturation, value):
+    return tuple(round(c * 255) for c in colorsys.hsv_to_rgb(hue % 1, saturation, value))
+
+
+def _landscape(draw, rng):
+    """A sky in the seed's colours, a sun or a moon, and two or three ridges."""
+    hue = rng.random()
+    top, bottom = _colour(hue, 0.28, 0.98), _colour(hue + 0.1, 0.16, 0.9)
     for y in range(SIZE):
         t = y / SIZE
         draw.line(
             [(0, y), (SIZE, y)],
             fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
         )
-    draw.ellipse((600, 70, 700, 170), fill=(248, 196, 92))
-    for colour, base, peaks in zip(
-        MOUNTAINS,
-        (560, 640),
-        ([(0, 360), (230, 250), (430, 380)], [(250, 420), (560, 300), (800, 410)]),
-        strict=True,
-    ):
-        draw.polygon([(0, base), *peaks, (SIZE, base), (SIZE, SIZE), (0, SIZE)], fill=colour)
+    x, y, radius = rng.randint(80, 720), rng.randint(60, 200), rng.randint(35, 75)
+    draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=_colour(0.1, 0.6, 0.98))
+    green = 0.25 + rng.random() * 0.25
+    ridges = rng.randint(2, 3)
+    for n in range(ridges):
+        base = 330 + n * (300 // ridges) + rng.randint(-30, 30)
+        peaks = [(0, base + rng.randint(-60, 40))]
+        for step in range(1, rng.randint(3, 6)):
+            peaks.append((step * SIZE // 6 + rng.randint(-50, 50), base - rng.randint(20, 150)))
+        peaks.append((SIZE, base + rng.randint(-60, 40)))
+        colour = _colour(green + n * 0.03, 0.3 + n * 0.1, 0.75 - n * 0.12)
+        draw.polygon([*peaks, (SIZE, SIZE), (0, SIZE)], fill=colour)
+    if rng.random() < 0.5:  # terraced fields on the nearest slope
+        for row in range(rng.randint(3, 6)):
+            y = 640 + row * 30
+            draw.arc((-200, y - 60, SIZE + 200, y + 60), 200, 340, fill=(236, 240, 214), width=3)
 
 
-def _caption(draw, title):
-    draw.rectangle((0, SIZE - 120, SIZE, SIZE), fill=(255, 250, 240))
-    size = 48
-    font = ImageFont.load_default(size)
-    while draw.textlength(title, font=font) > SIZE - 60 and size > 20:
-        size -= 2
-        font = ImageFont.load_default(size)
-    draw.text((SIZE // 2, SIZE - 60), title, font=font, fill=(60, 60, 60), anchor="mm")
+def _cloth(draw, rng):
+    """A patterned cloth under the motif, in the seed's colours; returns a plate colour."""
+    hue = rng.random()
+    cloth, pattern = _colour(hue, 0.45, 0.8), _colour(hue, 0.3, 0.95)
+    draw.rounded_rectangle((110, 110, 690, 690), radius=rng.randint(10, 120), fill=cloth)
+    gap = rng.randint(28, 60)
+    if rng.random() < 0.5:
+        for offset in range(110 + gap // 2, 690, gap):
+            draw.line([(offset, 116), (offset, 684)], fill=pattern, width=gap // 4)
+    else:
+        for cx in range(110 + gap // 2, 690, gap):
+            for cy in range(110 + gap // 2, 690, gap):
+                draw.ellipse((cx - 5, cy - 5, cx + 5, cy + 5), fill=pattern)
+    return rng.choice(PLATES)
+
+
+PLATES = ((255, 255, 255), (214, 232, 218), (222, 232, 246), (250, 238, 214), (238, 226, 236))
+
+
+def _placed(layer, rng):
+    """The motif turned, maybe mirrored, scaled and moved: where it sits in this picture."""
+    layer = layer.rotate(rng.uniform(-25, 25), resample=Image.Resampling.BICUBIC)
+    if rng.random() < 0.5:
+        layer = layer.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    side = round(SIZE * rng.uniform(0.62, 0.9))
+    layer = layer.resize((side, side), Image.Resampling.LANCZOS)
+    return layer, (rng.randint(0, SIZE - side), rng.randint((SIZE - side) // 3, SIZE - side))
 
 
 def _leaf(draw, x, y, length, angle, colour):
@@ -62,11 +102,11 @@ def _leaf(draw, x, y, length, angle, colour):
     draw.line([(x, y), (x + length * cos, y + length * sin)], fill=(240, 250, 230), width=3)
 
 
-def _plate(draw, x, y, radius=230):
-    draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(255, 255, 255))
+def _plate(draw, x, y, colour, radius=230):
+    draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour)
 
 
-def _rice(draw, x, y):
+def _rice(draw, x, y, plate):
     draw.pieslice((x - 220, y - 170, x + 220, y + 230), 0, 180, fill=(70, 110, 160))
     draw.ellipse((x - 220, y - 30, x + 220, y + 90), fill=(84, 40, 78))
     for i in range(60):
@@ -75,21 +115,21 @@ def _rice(draw, x, y):
         draw.ellipse((gx - 11, gy - 6, gx + 11, gy + 6), fill=(120, 60, 112))
 
 
-def _tea(draw, x, y):
-    _plate(draw, x, y)
+def _tea(draw, x, y, plate):
+    _plate(draw, x, y, plate)
     for angle, colour in ((-150, (88, 140, 64)), (-100, (110, 160, 80)), (-40, (70, 124, 52))):
         _leaf(draw, x - 20, y + 120, 240, angle, colour)
 
 
-def _eggs(draw, x, y):
-    _plate(draw, x, y)
+def _eggs(draw, x, y, plate):
+    _plate(draw, x, y, plate)
     for dx, dy in ((-95, 40), (95, 40), (0, -70)):
         draw.ellipse((x + dx - 70, y + dy - 92, x + dx + 70, y + dy + 92), fill=(226, 190, 150))
         draw.ellipse((x + dx - 40, y + dy - 70, x + dx - 10, y + dy - 30), fill=(240, 214, 184))
 
 
-def _chicken(draw, x, y):
-    _plate(draw, x, y)
+def _chicken(draw, x, y, plate):
+    _plate(draw, x, y, plate)
     draw.ellipse((x - 150, y - 60, x + 110, y + 150), fill=(196, 120, 64))
     draw.ellipse((x + 40, y - 170, x + 160, y - 50), fill=(206, 134, 74))
     draw.polygon([(x + 80, y - 175), (x + 100, y - 215), (x + 125, y - 170)], fill=(210, 50, 50))
@@ -98,8 +138,8 @@ def _chicken(draw, x, y):
     _leaf(draw, x - 140, y + 20, 170, 200, (150, 80, 40))
 
 
-def _meat(draw, x, y):
-    _plate(draw, x, y)
+def _meat(draw, x, y, plate):
+    _plate(draw, x, y, plate)
     draw.ellipse((x - 190, y - 130, x + 190, y + 130), fill=(245, 230, 220))
     draw.ellipse((x - 170, y - 110, x + 170, y + 110), fill=(176, 44, 50))
     for dx in (-90, -20, 50, 110):
@@ -108,14 +148,14 @@ def _meat(draw, x, y):
         )
 
 
-def _mutton(draw, x, y):
-    _plate(draw, x, y)
+def _mutton(draw, x, y, plate):
+    _plate(draw, x, y, plate)
     draw.rounded_rectangle((x + 60, y - 30, x + 220, y + 10), radius=20, fill=(250, 244, 230))
     draw.ellipse((x - 180, y - 150, x + 100, y + 130), fill=(245, 226, 214))
     draw.ellipse((x - 160, y - 130, x + 80, y + 110), fill=(196, 80, 84))
 
 
-def _kiwi(draw, x, y):
+def _kiwi(draw, x, y, plate):
     draw.ellipse((x - 210, y - 210, x + 210, y + 210), fill=(120, 86, 50))
     draw.ellipse((x - 190, y - 190, x + 190, y + 190), fill=(168, 200, 70))
     draw.ellipse((x - 95, y - 95, x + 95, y + 95), fill=(200, 48, 60))
@@ -126,8 +166,8 @@ def _kiwi(draw, x, y):
         draw.ellipse((sx - 7, sy - 7, sx + 7, sy + 7), fill=(30, 24, 20))
 
 
-def _pear(draw, x, y):
-    _plate(draw, x, y)
+def _pear(draw, x, y, plate):
+    _plate(draw, x, y, plate)
     draw.ellipse((x - 150, y - 40, x + 150, y + 220), fill=(236, 214, 120))
     draw.ellipse((x - 90, y - 170, x + 90, y + 40), fill=(236, 214, 120))
     draw.polygon(

@@ -8,6 +8,7 @@ from catalog import models, services
 from catalog.errors import CatalogErrorCode
 from catalog.schema.types import (
     CatalogErrorCodeEnum,
+    Farm,
     Product,
     ProductImage,
     ProductVariant,
@@ -91,6 +92,77 @@ class SellerVerify(DomainMutation):
     def perform(cls, root, info, id):
         seller = _target(info, id, "Seller", models.Seller)
         return cls(seller=services.verify_seller(actor=info.context.user, seller=seller), errors=[])
+
+
+class SellerReject(DomainMutation):
+    """Operators only: turn a registration back with a reason its members see."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    seller = graphene.Field(Seller)
+    errors = errors_field(error_type("SellerRejectError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id, reason):
+        seller = _target(info, id, "Seller", models.Seller)
+        seller = services.reject_seller(actor=info.context.user, seller=seller, reason=reason)
+        return cls(seller=seller, errors=[])
+
+
+class FarmFields:
+    name_en = graphene.String()
+    latitude = graphene.Float(description="Degrees north (WGS 84), rounded to 6 places.")
+    longitude = graphene.Float(description="Degrees east (WGS 84), rounded to 6 places.")
+    area_mu = graphene.Float(description="In mu (1 mu = 666.7 m²), rounded to 2 places.")
+
+
+class FarmCreateInput(FarmFields, graphene.InputObjectType):
+    seller = graphene.ID(required=True)
+    name = graphene.String(required=True)
+    village = graphene.String(required=True)
+    produce = graphene.String(required=True, description="What it grows or raises.")
+
+
+class FarmUpdateInput(FarmFields, graphene.InputObjectType):
+    name = graphene.String()
+    village = graphene.String()
+    produce = graphene.String()
+
+
+class FarmCreate(DomainMutation):
+    """Add a farm to a seller you manage."""
+
+    class Arguments:
+        input = FarmCreateInput(required=True)
+
+    farm = graphene.Field(Farm)
+    errors = errors_field(error_type("FarmCreateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        data = dict(input)
+        seller = _target(info, data.pop("seller"), "Seller", models.Seller)
+        farm = services.create_farm(actor=info.context.user, seller=seller, **data)
+        return cls(farm=farm, errors=[])
+
+
+class FarmUpdate(DomainMutation):
+    """Correct a farm's details; fields left out stay as they are."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = FarmUpdateInput(required=True)
+
+    farm = graphene.Field(Farm)
+    errors = errors_field(error_type("FarmUpdateError", CatalogErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, id, input):
+        farm = _target(info, id, "Farm", models.Farm)
+        farm = services.update_farm(actor=info.context.user, farm=farm, **dict(input))
+        return cls(farm=farm, errors=[])
 
 
 class ProductFields:
@@ -282,6 +354,9 @@ class ProductImageCreate(DomainMutation):
 class CatalogMutations(graphene.ObjectType):
     seller_create = SellerCreate.Field()
     seller_verify = SellerVerify.Field()
+    seller_reject = SellerReject.Field()
+    farm_create = FarmCreate.Field()
+    farm_update = FarmUpdate.Field()
     product_create = ProductCreate.Field()
     product_update = ProductUpdate.Field()
     product_delete = ProductDelete.Field()

@@ -9,6 +9,7 @@ from catalog.selectors import best_thumbnail, images_of, variants_of
 from shop.api.core import Money, MoneyRange, VisibleNode, money
 from shop.api.pagination import CountableConnection
 from shop.loading import related_many, related_one
+from shop.permissions import is_operator, is_signed_in
 
 CatalogErrorCodeEnum = graphene.Enum.from_enum(CatalogErrorCode, name="CatalogErrorCode")
 SellerKindEnum = graphene.Enum.from_enum(models.Seller.Kind, name="SellerKind")
@@ -38,6 +39,14 @@ class Seller(VisibleNode):
     kind = SellerKindEnum(required=True)
     region = graphene.Field(Region, required=True)
     farms = graphene.List(graphene.NonNull(lambda: Farm), required=True)
+    rejected_at = graphene.DateTime(
+        description="When an operator turned the registration back; null once corrected "
+        "or verified. Only the seller's members and operators see it."
+    )
+    rejection_reason = graphene.String(
+        description="The last reason an operator gave for turning the registration back. "
+        "Only the seller's members and operators see it."
+    )
 
     class Meta:
         model = models.Seller
@@ -67,6 +76,29 @@ class Seller(VisibleNode):
     @staticmethod
     def resolve_farms(root, info):
         return related_many(root, "farms")
+
+    @staticmethod
+    def resolve_rejected_at(root, info):
+        return _managers_only(root, info, root.rejected_at)
+
+    @staticmethod
+    def resolve_rejection_reason(root, info):
+        return _managers_only(root, info, root.rejection_reason)
+
+
+def _managers_only(seller, info, value):
+    """`value` for the seller's members and operators, null for anyone else; the
+    sellers the viewer belongs to are read once per request."""
+    actor = info.context.user
+    if not is_signed_in(actor):
+        return None
+    if is_operator(actor):
+        return value
+    mine = getattr(info.context, "member_of_sellers", None)
+    if mine is None:
+        mine = set(actor.sellers.values_list("pk", flat=True))
+        info.context.member_of_sellers = mine
+    return value if seller.pk in mine else None
 
 
 class SellerConnection(CountableConnection):

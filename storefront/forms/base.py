@@ -23,9 +23,16 @@ SUBMITTED_KEY = "storefront_submitted"
 SUBMITTED_KEPT = 50
 
 
-class PageForm(forms.Form):
+class PageFormMixin:
+    """The pages' way of showing a form and a service's errors."""
+
     template_name = "storefront/form.html"
     required_css_class = "required"
+
+    def __init__(self, *args, **kwargs):
+        # Labels sit above their fields: no colon (and no ASCII one in Chinese).
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def show_domain_error(self, error: DomainError) -> None:
         """Put each of the service's errors on the field it names (or on the form)."""
@@ -34,12 +41,12 @@ class PageForm(forms.Form):
             self.add_error(field, str(item.message))
 
 
-class PageModelForm(forms.ModelForm):
-    """A ModelForm used only to read and check the input: the service saves."""
+class PageForm(PageFormMixin, forms.Form):
+    pass
 
-    template_name = "storefront/form.html"
-    required_css_class = "required"
-    show_domain_error = PageForm.show_domain_error
+
+class PageModelForm(PageFormMixin, forms.ModelForm):
+    """A ModelForm used only to read and check the input: the service saves."""
 
     def _post_clean(self):
         """The service checks the model's own rules and reports them in its

@@ -1,16 +1,78 @@
 """Signing in, registering and signing out."""
 
+from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 
-from storefront.forms.accounts import LoginForm
+from catalog.demo import data as demo
+from shop.accounts.services import register_account
+from shop.errors import DomainError
+from storefront.forms.accounts import LoginForm, RegisterForm
+
+
+def _safe_next(request):
+    """The `next` address when it stays on this site, else None."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and "\x00" not in target else None
+
+
+def demo_logins():
+    """The demo's published logins (catalog/demo/data.py), to show while DEBUG is on."""
+    sellers = [(s["member"]["phone"], s["member"]["name"]) for s in demo.SELLERS]
+    return {
+        "operator": demo.OPERATOR["email"],
+        "operator_password": demo.OPERATOR_PASSWORD,
+        "sellers": sellers,
+        "seller_password": demo.SELLER_PASSWORD,
+    }
+
+
+class SignInView(auth_views.LoginView):
+    authentication_form = LoginForm
+    next_page = "storefront:home"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.DEBUG:
+            context["demo_logins"] = demo_logins()
+        return context
+
+
+@sensitive_post_parameters("password", "password_again")
+@csrf_protect
+@never_cache
+def register(request):
+    """A new customer account, signed in at once; then back to where they came from."""
+    target = _safe_next(request)
+    form = RegisterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = register_account(
+                password=data["password"],
+                phone=data["phone"],
+                email=data["email"],
+                name=data["name"],
+            )
+        except DomainError as exc:
+            form.show_domain_error(exc)
+        else:
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            return redirect(target or reverse("storefront:home"))
+    return render(request, "registration/register.html", {"form": form, "next": target or ""})
+
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, next_page="storefront:home"),
-        name="login",
-    ),
-    path("register/", auth_views.LoginView.as_view(), name="register"),
+    path("login/", SignInView.as_view(), name="login"),
+    path("register/", register, name="register"),
     path("logout/", auth_views.LogoutView.as_view(next_page="storefront:home"), name="logout"),
 ]

@@ -1,13 +1,96 @@
-"""The operator's verification queue (placeholder until its pages land)."""
+"""The operator's verification queue: sellers waiting, each verified or turned
+back with a reason through the same services as the API and the admin."""
 
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog import services
+from catalog.selectors import sellers_awaiting_verification, visible_sellers
+from shop.errors import DomainError, RequestError
+from shop.keyset import page
+from shop.permissions import is_operator
+from storefront.forms.operator import RejectForm
+
+QUEUE_PAGE = 20
 
 
-def _placeholder(request):
-    raise Http404
+def _operators_only(view):
+    """Sign in first; then operators only (anyone else gets the 403 page)."""
+
+    def checked(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_operator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    checked.__name__ = view.__name__
+    checked.__doc__ = view.__doc__
+    return checked
+
+
+@_operators_only
+def verification_queue(request):
+    """Oldest first, so nobody waits longest by accident."""
+    waiting = sellers_awaiting_verification(request.user).prefetch_related("members", "farms")
+    try:
+        found = page(
+            waiting, keys=["created_at", "id"], first=QUEUE_PAGE, after=request.GET.get("after")
+        )
+    except RequestError as exc:
+        raise BadRequest(str(exc.message)) from exc
+    rows = [(seller, RejectForm(seller=seller)) for seller in found.rows]
+    return render(request, "operator/queue.html", {"rows": rows, "page": found})
+
+
+def _seller(request, pk):
+    return get_object_or_404(visible_sellers(request.user), pk=pk)
+
+
+@require_POST
+@_operators_only
+def verify(request, pk):
+    seller = _seller(request, pk)
+    try:
+        services.verify_seller(actor=request.user, seller=seller)
+    except DomainError as exc:
+        messages.error(request, f"{seller.name}: {exc.message}")
+    else:
+        messages.success(
+            request,
+            _("%(name)s is verified; its published products are public.") % {"name": seller.name},
+        )
+    return redirect("storefront:verification_queue")
+
+
+@_operators_only
+def reject(request, pk):
+    """The reject form on its own page: where it comes back with its errors."""
+    seller = _seller(request, pk)
+    form = RejectForm(request.POST if request.method == "POST" else None, seller=seller)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reject_seller(
+                actor=request.user, seller=seller, reason=form.cleaned_data["rejection_reason"]
+            )
+        except DomainError as exc:
+            form.show_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was rejected; its members see the reason.") % {"name": seller.name},
+            )
+            return redirect("storefront:verification_queue")
+    return render(request, "operator/reject.html", {"seller": seller, "form": form})
 
 
 urlpatterns = [
-    path("operator/sellers/", _placeholder, name="verification_queue"),
+    path("operator/sellers/", verification_queue, name="verification_queue"),
+    path("operator/sellers/<int:pk>/verify/", verify, name="seller_verify"),
+    path("operator/sellers/<int:pk>/reject/", reject, name="seller_reject"),
 ]

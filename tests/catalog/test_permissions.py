@@ -30,7 +30,11 @@ def world(seller, seller_user, product):
 def state():
     """Everything a refused mutation must leave as it was."""
     return {
-        "sellers": list(Seller.objects.order_by("pk").values_list("pk", "name", "is_verified")),
+        "sellers": list(
+            Seller.objects.order_by("pk").values_list(
+                "pk", "name", "is_verified", "rejected_at", "rejection_reason"
+            )
+        ),
         "members": list(Seller.members.through.objects.order_by("pk").values_list("pk")),
         "products": list(
             Product.objects.order_by("pk").values_list("pk", "name", "is_published", "category")
@@ -66,6 +70,12 @@ def _seller_verified(w, payload, user):
     w.waiting.refresh_from_db()
     assert payload["seller"]["isVerified"] is True
     assert w.waiting.is_verified and w.waiting.verified_by == user
+
+
+def _seller_rejected(w, payload, user):
+    w.waiting.refresh_from_db()
+    assert payload["seller"]["rejectionReason"] == "缺少营业执照"
+    assert w.waiting.rejection_reason == "缺少营业执照" and w.waiting.rejected_at
 
 
 def _product_created(w, payload, user):
@@ -194,6 +204,15 @@ CASES = [
           stockUpdate(variant: $variant, delta: -3) { variant { stockQuantity } errors { field code } } }""",
         lambda w: {"variant": gid(w.variant)},
         _stock_updated,
+    ),
+    Case(
+        "sellerReject",
+        """mutation($id: ID!, $reason: String!) {
+          sellerReject(id: $id, reason: $reason) {
+            seller { rejectionReason } errors { field code } } }""",
+        lambda w: {"id": gid(w.waiting), "reason": "缺少营业执照"},
+        _seller_rejected,
+        allowed=("operator",),
     ),
 ]
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
-from catalog.models import Category, Product, ProductImage, ProductVariant, Seller
+from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
 from shop.errors import NotAllowed, RequestErrorCode
 from tests.catalog.pictures import picture
 
@@ -18,6 +18,14 @@ SELLER_FIELDS = {
     "city": "萍乡市",
     "county": "芦溪县",
     "division_code": "360323000000",
+}
+FARM_FIELDS = {
+    "name": "新田",
+    "village": "王龙潭村",
+    "latitude": "27.5",
+    "longitude": "114.1",
+    "area_mu": "3",
+    "produce": "紫米",
 }
 MANAGERS = {"seller", "operator"}
 OPERATORS = {"operator"}
@@ -31,22 +39,21 @@ def _variant(product):
 WRITES = {
     "create_seller": (SIGNED_IN, lambda a, p: services.create_seller(actor=a, **SELLER_FIELDS)),
     "verify_seller": (OPERATORS, lambda a, p: services.verify_seller(actor=a, seller=_pending())),
+    "reject_seller": (
+        OPERATORS,
+        lambda a, p: services.reject_seller(actor=a, seller=_pending(), reason="资料不全"),
+    ),
     "update_seller": (
         MANAGERS,
         lambda a, p: services.update_seller(actor=a, seller=p.seller, story="新故事"),
     ),
     "create_farm": (
         MANAGERS,
-        lambda a, p: services.create_farm(
-            actor=a,
-            seller=p.seller,
-            name="新田",
-            village="王龙潭村",
-            latitude="27.5",
-            longitude="114.1",
-            area_mu="3",
-            produce="紫米",
-        ),
+        lambda a, p: services.create_farm(actor=a, seller=p.seller, **FARM_FIELDS),
+    ),
+    "update_farm": (
+        MANAGERS,
+        lambda a, p: services.update_farm(actor=a, farm=p.seller.farms.get(), area_mu="5"),
     ),
     "create_category": (
         OPERATORS,
@@ -110,7 +117,7 @@ def _snapshot():
     """Every catalogue row as stored: a refused write must leave it all as it was."""
     return [
         list(model.objects.order_by("pk").values())
-        for model in (Seller, Category, Product, ProductVariant, ProductImage)
+        for model in (Seller, Farm, Category, Product, ProductVariant, ProductImage)
     ]
 
 
@@ -123,6 +130,8 @@ def test_each_write_enforces_its_policy_in_the_service(
     if "image" in write:
         upload = SimpleUploadedFile("a.png", picture("PNG"))
         services.add_product_image(actor=seller_user, product=product, upload=upload)
+    if write == "update_farm":
+        services.create_farm(actor=seller_user, seller=product.seller, **FARM_FIELDS)
     allowed, call = WRITES[write]
     actor = users_by_role[role] or AnonymousUser()
     before = _snapshot()

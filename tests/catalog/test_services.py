@@ -10,7 +10,7 @@ from catalog.models import ProductVariant, Seller
 from catalog.selectors import category_with_descendants, division_prefix
 from catalog.validators import normalize_gtin
 from shop.errors import DomainError
-from tests.conftest import GraphQLClient
+from tests.conftest import SELLER_DATA, GraphQLClient
 from tests.services import require_postgresql, run_at_once
 
 
@@ -170,6 +170,15 @@ def test_verify_seller_records_who_and_when(operator, customer):
     verified = services.verify_seller(actor=operator, seller=created)
     assert verified.is_verified and verified.verified_at and verified.verified_by == operator
     refused(Code.ALREADY_VERIFIED, None, services.verify_seller, actor=operator, seller=created)
+
+
+def test_correcting_a_seller_loaded_before_its_verification_keeps_it_verified(operator, customer):
+    stale = services.create_seller(actor=customer, **SELLER_DATA)
+    services.verify_seller(actor=operator, seller=Seller.objects.get(pk=stale.pk))
+    services.update_seller(actor=customer, seller=stale, story="新故事")
+    fresh = Seller.objects.get(pk=stale.pk)
+    assert fresh.is_verified and fresh.verified_by == operator
+    assert fresh.story == "新故事"
 
 
 def test_update_product_keeps_what_is_not_given(product, category, seller_user):

@@ -124,7 +124,7 @@ def test_storefront_home_in_english():
 def test_sign_in_page_follows_the_request_language(headers, title, label):
     page = get_page("/login/", **headers)
     assert f"<title>{title} · " in page
-    assert f'<label for="id_username">{label}' in page
+    assert f'<label for="id_username" class="required">{label}</label>' in page
 
 
 # The committed catalogue ----------------------------------------------------

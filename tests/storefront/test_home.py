@@ -58,4 +58,9 @@ def test_home_shows_the_mobile_sized_webp_thumbnail(
     with django_capture_on_commit_callbacks(execute=True):
         services.add_product_image(actor=seller_user, product=product, upload=upload, alt="紫米")
     page = Client(HTTP_HOST="127.0.0.1").get("/").content.decode()
-    assert re.search(r'<img src="/media/thumbnails/[^"]*rice-768\.webp" alt="紫米"', page)
+    webp = r'<source type="image/webp" srcset="/media/thumbnails/\S*rice-256\.webp 256w, '
+    webp += r'/media/thumbnails/\S*rice-768\.webp 768w"'
+    assert re.search(webp, page)
+    jpeg = r'<img src="/media/thumbnails/\S*rice-768\.jpeg" '
+    jpeg += r'width="768" height="576" alt="紫米"'
+    assert re.search(jpeg, page)

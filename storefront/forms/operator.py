@@ -1,0 +1,23 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Seller
+from storefront.forms.base import PageForm
+
+REASON_LENGTH = Seller._meta.get_field("rejection_reason").max_length
+
+
+class RejectForm(PageForm):
+    """Why a registration goes back to the seller (its members read it). The field
+    has the service's name, so the service's errors land on it."""
+
+    rejection_reason = forms.CharField(
+        label=_("Reason for rejecting"),
+        max_length=REASON_LENGTH,
+        help_text=_("The seller's members see this: say what to correct."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, seller: Seller, **kwargs):
+        kwargs.setdefault("auto_id", f"reject-{seller.pk}-%s")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,68 @@
+"""Whole anonymous pages from the public response cache (`shop.public_cache`).
+
+A page is the same for every anonymous visitor asking for the same path and
+query in the same language, so it is kept under that key; the view `tag`s
+what it shows and the services' bumps make it stale, as for the API. Nothing
+personal is ever kept: not for a signed-in user, not a page showing messages
+(they are someone's), not a response other than 200, and not one that sets a
+cookie (a session, a CSRF token) or would, once the middleware has run.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+
+from shop import public_cache
+
+View = Callable[..., HttpResponse]
+
+
+def _key(request: HttpRequest) -> str | None:
+    if (
+        not public_cache.enabled()
+        or request.method not in ("GET", "HEAD")
+        or request.user.is_authenticated
+        or len(messages.get_messages(request))
+    ):
+        return None
+    return public_cache.cache_key(
+        "public-page",
+        request.get_full_path(),
+        request.LANGUAGE_CODE,
+    )
+
+
+def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (session is not None and session.modified)
+        and not len(messages.get_messages(request))
+    )
+
+
+def cached_page(view: View) -> View:
+    """Serve `view`'s anonymous GETs from the public cache; the view tags what it shows."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = _key(request)
+        if key is None:
+            return view(request, *args, **kwargs)
+        stored = public_cache.get(key)
+        if stored is not None:
+            content, content_type = stored
+            return HttpResponse(content, content_type=content_type)
+        public_cache.start(request)
+        response = view(request, *args, **kwargs)
+        if _shareable(request, response):
+            public_cache.put(key, request, (response.content, response["Content-Type"]))
+        return response
+
+    return wrapper

@@ -2,6 +2,7 @@
 carries is checked here, and a bad value is shown beside its field."""
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +119,19 @@ class ProductSearchForm(PageForm):
 
     def order(self) -> tuple[str, bool]:
         return SORTS[self.cleaned_data["sort"] or DEFAULT_SORT]
+
+    def sort_links(self) -> list[dict]:
+        """Each sort as a link keeping the filters: one tap, no form to render."""
+        current = self.cleaned_data["sort"] or DEFAULT_SORT
+        query = {k: v for k, v in self.canonical_query().items() if k != "sort"}
+        return [
+            {
+                "label": label,
+                "query": urlencode({**query, **({} if key == DEFAULT_SORT else {"sort": key})}),
+                "current": key == current,
+            }
+            for key, label in SORT_CHOICES
+        ]
 
     def canonical_query(self) -> dict[str, str]:
         """The parameters that choose what the page shows, in a fixed order."""

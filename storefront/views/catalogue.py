@@ -125,14 +125,27 @@ def search(request):
     if field == "min_price":
         queryset = with_min_price(queryset)
     listing = _products(request, queryset, keys=(field, "id"), descending=descending)
+    chosen = form.canonical_query()
     context = {
-        "form": form,
         "listing": listing,
         "search_query": form.cleaned_data["q"],
-        "canonical_query": form.canonical_query(),
-        "filtered": bool(form.canonical_query().keys() - {"q"}),
+        "canonical_query": chosen,
+        "filter_count": len(chosen.keys() - {"q", "sort"}),
+        "sorts": form.sort_links(),
     }
     return _render(request, "search.html", context, ("after", listing))
+
+
+@cached_page
+def search_filters(request):
+    """The search's filters on a page of their own: the results page stays light
+    (a form costs more to render than a list of cards) and the phone's whole
+    screen goes to the form."""
+    form = ProductSearchForm(request.GET, actor=request.user)
+    public_cache.tag(request, cache.CATEGORIES)
+    status = 200 if form.is_valid() else 400
+    context = {"form": form, "search_query": form.data.get("q", "")}
+    return render(request, "storefront/search_filters.html", context, status=status)
 
 
 @cached_page
@@ -226,6 +239,7 @@ SLUG = r"(?P<slug>[-\w]{1,140})"
 urlpatterns = [
     re_path(r"^$", home, name="home"),
     re_path(r"^search/$", search, name="search"),
+    re_path(r"^search/filters/$", search_filters, name="search_filters"),
     re_path(rf"^c/{SLUG}/$", category, name="category"),
     re_path(rf"^p/{SLUG}/$", product, name="product"),
     re_path(rf"^s/{SLUG}/$", seller, name="seller"),

@@ -274,14 +274,32 @@ def test_search_filters_and_sorts_as_the_api_does(product, rice_product, query, 
     assert shown == expected if query.startswith("sort") else sorted(shown) == sorted(expected)
 
 
-def test_search_keeps_the_filters_in_the_form_and_canonical_link(rice_product, settings):
+def test_search_keeps_the_filters_in_its_links_and_canonical_link(rice_product, settings):
     page = text("/search/?q=紫米&sort=price&utm_source=chat&cold_chain=&price_min=1", **EN)
-    assert 'name="q" value="紫米"' in page
-    assert '<option value="price" selected>' in page
+    assert (
+        '<a href="?q=%E7%B4%AB%E7%B1%B3&amp;price_min=1&amp;sort=newest">Newest first</a>' in page
+    )
+    assert '<a href="?q=%E7%B4%AB%E7%B1%B3&amp;price_min=1">Name</a>' in page
+    assert (
+        '<a href="?q=%E7%B4%AB%E7%B1%B3&amp;price_min=1&amp;sort=price" aria-current="true">'
+        in page
+    )
+    assert "Filters (1)" in page
     canonical = re.search(r'<link rel="canonical" href="([^"]+)">', page).group(1)
     assert html.unescape(canonical) == (
         f"{settings.PUBLIC_BASE_URL}/search/?q=%E7%B4%AB%E7%B1%B3&price_min=1&sort=price"
     )
+    filters = re.search(r'href="(/search/filters/\?[^"]+)"', page).group(1)
+    form = text(html.unescape(filters), **EN)
+    assert 'name="q" value="紫米"' in form
+    assert 'name="price_min" value="1"' in form
+    assert '<option value="price" selected>' in form
+    assert '<form class="filters" method="get" action="/search/"' in form
+
+
+def test_the_filters_page_shows_bad_input_beside_its_field(product):
+    page = text("/search/filters/?price_min=abc", status=400, **EN)
+    assert 'id="id_price_min_error"' in page
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,8 @@ WEIGHT_TARGET_KB = 100
 WEIGHED = {"Document", "Stylesheet", "Script"}  # HTML, CSS and JS; not pictures or fonts
 RESULTS = OUT / "pages"
 START_SECONDS = 60
+# On a loaded machine Chromium now and then loses its trace (NO_NAVSTART): try again.
+LIGHTHOUSE_ATTEMPTS = 3
 
 
 def environment(folder, port):
@@ -139,12 +141,14 @@ def lighthouse(url, name, env):
         "--output=html",
         f"--output-path={output}",
     ]
-    log(f"$ lighthouse {url}")
-    result = subprocess.run(command, env={**env, "CHROME_PATH": CHROMIUM}, cwd=ROOT)  # noqa: S603
     report = output.with_suffix(".report.json")
-    if result.returncode or not report.exists():
-        raise SetupError(f"lighthouse failed on {url} (exit {result.returncode})")
-    return json.loads(report.read_text())
+    for attempt in range(1, LIGHTHOUSE_ATTEMPTS + 1):
+        log(f"$ lighthouse {url}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+        report.unlink(missing_ok=True)
+        result = subprocess.run(command, env={**env, "CHROME_PATH": CHROMIUM}, cwd=ROOT)  # noqa: S603
+        if not result.returncode and report.exists():
+            return json.loads(report.read_text())
+    raise SetupError(f"lighthouse failed on {url} (exit {result.returncode})")
 
 
 def figures(report):

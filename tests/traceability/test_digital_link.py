@@ -1,0 +1,491 @@
+"""GS1 Digital Link URIs against the GS1 grammar, its tables and its test vectors.
+
+The files are in ``tests/traceability/gs1/`` (SOURCES.txt names their origin):
+the Digital Link 1.2 grammar, digital-link.js's identifier list, the GS1
+Barcode Syntax Dictionary, and the test cases of the GS1 Syntax Engine
+(``parse_dl_uri``: 118, ``generate_dl_uri``: 22) and of digital-link.js
+(``is_valid``: 34, ``compression``: 7, ``check_digit``: 6).
+
+Every vector case is a test. The cases outside what the module models are
+skipped, each with its reason (``pytest -rs`` lists them), by `skip_reason`:
+
+- another primary key than the GTIN (01): SSCC, GDTI, GLN, GIAI, GSRN, ...;
+- the (01)+(235) TPX qualifier sequence (the module models 22, 10, 21);
+- a GS1 data attribute the module's ``AIS`` does not model (an AI the
+  dictionary permits in the query, e.g. 3133 or 4321; AIs it does not permit,
+  such as 8200, and numbers that are no AI, such as 89, do run: refused);
+- a case whose outcome hangs on a Syntax Engine option set otherwise than
+  the module behaves: it pads GTIN-8/12/13 (the brief; the grammar's
+  gtin-value) and reads /gtin/, /lot/, ... (the 1.2 grammar), so the cases
+  refused only with permitZeroSuppressedGTINinDLuris or
+  permitConvenienceAlphas off are skipped, while those run with the option
+  on pass; and it always refuses unknown AIs, so the cases accepting them
+  under permitUnknownAIs are skipped;
+- digital-link.js's compressed URIs, its sortKeyQualifiers option, and its
+  acceptance of a trailing slash (the grammar and the Syntax Engine refuse
+  it, as the brief asks).
+"""
+
+import json
+import re
+import string
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from traceability.digital_link import (
+    AIS,
+    CSET82,
+    DATA_ATTRIBUTES,
+    GS1_RESOLVER,
+    PRIMARY_KEYS,
+    QUALIFIERS,
+    DigitalLink,
+    DigitalLinkError,
+    Reason,
+    check_digit,
+    generate,
+    gtin14,
+    parse,
+)
+
+GS1 = Path(__file__).parent / "gs1"
+
+
+def load(name):
+    return json.loads((GS1 / name).read_text(encoding="utf-8"))
+
+
+@cache
+def grammar():
+    """The ABNF rules of the Digital Link grammar, name -> definition (comments dropped)."""
+    text = (GS1 / "GS1_Digital_Link_Grammar_1_2.abnf").read_text(encoding="utf-8")
+    rules: dict[str, str] = {}
+    name = None
+    for line in text.splitlines():
+        line = re.match(r"""((?:[^"';]|"[^"]*"|'[^']*')*)""", line)[1]  # drop "; comment"
+        match = re.match(r"^([A-Za-z][\w-]*)\s*=\s*(.*)", line)
+        if match:
+            name, body = match.groups()
+            rules[name] = body.strip()
+        elif name and line.strip():
+            rules[name] += " " + line.strip()
+    return rules
+
+
+@cache
+def dictionary():
+    """The GS1 Barcode Syntax Dictionary: AI -> (flags, specification, attributes)."""
+    entries = {}
+    for line in (GS1 / "gs1-syntax-dictionary.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        ais, *tokens = line.split("#", 1)[0].split()
+        flags = tokens.pop(0) if tokens and re.fullmatch(r"[*?]+", tokens[0]) else ""
+        spec = []
+        while tokens and re.match(r"\[?[NXYZ]", tokens[0]):
+            spec.append(tokens.pop(0))
+        first, _, last = ais.partition("-")
+        for number in range(int(first), int(last or first) + 1):
+            entries[str(number).zfill(len(first))] = (flags, " ".join(spec), tokens)
+    return entries
+
+
+def primary_keys_of_grammar():
+    """{code: convenience alpha} of the grammar's primary keys (those in identifier-list.json)."""
+    codes = {entry["code"] for entry in load("identifier-list.json")}
+    found = {}
+    for rule, body in grammar().items():
+        match = re.fullmatch(r'"(\d+)"\s*/\s*%s"(\w+)"', body)
+        if rule.endswith("-code") and match and match[1] in codes:
+            found[match[1]] = match[2]
+    return found
+
+
+def element_string(link):
+    """The link as the Syntax Engine writes AI data: "^" starts it and ends each
+    variable-length element that another follows (the dictionary's "*" flag
+    marks the pre-defined lengths)."""
+    elements = [(link.key, link.value), *link.qualifiers, *link.attributes]
+    out = "^"
+    for index, (ai, value) in enumerate(elements):
+        out += ai + value
+        if index < len(elements) - 1 and "*" not in dictionary()[ai][0]:
+            out += "^"
+    return out
+
+
+# -- Which vector cases apply ------------------------------------------------------
+
+ALPHAS = {alpha: code for code, alpha in primary_keys_of_grammar().items()}
+
+
+def path_key(uri):
+    """The vector URI's primary key, found as the Syntax Engine does: the rightmost
+    /{key}/{value} pair naming one: (code, value, was an alpha, the codes after it)."""
+    match = re.match(r"^[A-Za-z]+://[^/?#]*(/[^?#]*)?", uri)
+    segments = (match[1] or "/")[1:].split("/") if match else []
+    for i in range(len(segments) - 2, -1, -2):
+        code = ALPHAS.get(segments[i], segments[i])
+        if code in PRIMARY_KEYS:
+            return code, segments[i + 1], code != segments[i], segments[i + 2 :: 2]
+    return None, "", False, []
+
+
+def query_ais(uri):
+    query = uri.partition("#")[0].partition("?")[2]
+    return [p.partition("=")[0] for p in query.split("&") if p.partition("=")[0].isdigit()]
+
+
+def unmodelled(ais):
+    """The AIs the dictionary permits as data attributes that `AIS` does not model."""
+    return [ai for ai in ais if ai not in AIS and "?" in dictionary().get(ai, ("",))[0]]
+
+
+def skip_reason(*, key, ais, succeeds, options, short_gtin=False, alpha=False):
+    """Why a vector case is outside what the module models, or None (see the docstring)."""
+    if key is not None and key != "01":
+        return f"primary key ({key}) not modelled: only GTIN (01)"
+    if "235" in ais:
+        return "the (01)+(235) TPX qualifier sequence is not modelled"
+    if missing := unmodelled(ais):
+        return f"data attribute(s) {missing} not modelled in AIS"
+    if succeeds and (
+        options.get("permitUnknownAIs") or not options.get("vUNKNOWN_AI_NOT_DL_ATTR", True)
+    ):
+        return "accepted only with options admitting unknown AIs; the module refuses them"
+    if not succeeds and short_gtin and not options.get("permitZeroSuppressedGTINinDLuris"):
+        return "refused only as permitZeroSuppressedGTINinDLuris is off; the module pads GTINs"
+    if not succeeds and alpha and not options.get("permitConvenienceAlphas"):
+        return "refused only as permitConvenienceAlphas is off; the 1.2 grammar allows /gtin/"
+    return None
+
+
+def case_id(index, case, field):
+    return f"{index}:{case[field][:70]}"
+
+
+SYNTAX_ENGINE = load("gs1-syntax-engine_dl_vectors.json")
+PARSE_CASES = SYNTAX_ENGINE["parse_dl_uri"]
+GENERATE_CASES = SYNTAX_ENGINE["generate_dl_uri"]
+DLJS = load("digital-link.js_test_vectors.json")
+
+
+@pytest.mark.parametrize(
+    "case",
+    PARSE_CASES,
+    ids=[case_id(i, c, "uri") for i, c in enumerate(PARSE_CASES)],
+)
+def test_syntax_engine_parse_vectors(case):
+    uri = case["uri"]
+    key, value, alpha, qualifiers = path_key(uri)
+    ais = qualifiers + query_ais(uri)
+    reason = skip_reason(
+        key=key,
+        ais=ais,
+        succeeds=case["should_succeed"],
+        options=case["options"],
+        short_gtin=key == "01" and len(value) in (8, 12, 13),
+        alpha=alpha,
+    )
+    if reason:
+        pytest.skip(reason)
+    if case["should_succeed"]:
+        assert element_string(parse(uri)) == case["expected_element_string"]
+    else:
+        with pytest.raises(DigitalLinkError):
+            parse(uri)
+
+
+def bracketed(data):
+    return re.findall(r"\((\d+)\)([^(]*)", data)
+
+
+@pytest.mark.parametrize(
+    "case",
+    GENERATE_CASES,
+    ids=[case_id(i, c, "ai_data_bracketed") for i, c in enumerate(GENERATE_CASES)],
+)
+def test_syntax_engine_generate_vectors(case):
+    elements = bracketed(case["ai_data_bracketed"])
+    ais = [ai for ai, _ in elements]
+    key = next((ai for ai in ais if ai in PRIMARY_KEYS), None)
+    reason = skip_reason(key=key, ais=ais, succeeds=case["should_succeed"], options=case["options"])
+    if reason:
+        pytest.skip(reason)
+    stem = case["uri_stem"] or GS1_RESOLVER
+    if case["should_succeed"]:
+        link = DigitalLink.from_elements(elements)
+        assert link.uri(stem) == case["expected_uri"]
+        assert parse(case["expected_uri"]) == link
+    else:
+        with pytest.raises(DigitalLinkError):
+            DigitalLink.from_elements(elements).uri(stem)
+
+
+DLJS_SKIPS = {
+    "https://dlnkd.tn.gg/ARHKVAdpQg": "a compressed URI: compression is not supported",
+    "https://example.com/01/01234565/": (
+        "digital-link.js accepts a trailing slash; the grammar and the Syntax Engine "
+        "refuse it, and so does the module (test_no_trailing_slash)"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    DLJS["is_valid"],
+    ids=[case_id(i, c, "uri") for i, c in enumerate(DLJS["is_valid"])],
+)
+def test_digital_link_js_validity_vectors(case):
+    uri = case["uri"]
+    key, _, _, qualifiers = path_key(uri)
+    reason = DLJS_SKIPS.get(uri) or skip_reason(
+        key=key, ais=qualifiers + query_ais(uri), succeeds=case["expected"], options={}
+    )
+    if case["sortKeyQualifiers"]:
+        reason = "sortKeyQualifiers re-orders; the module keeps the grammar's order (test_refusals_carry_a_reason)"
+    if reason:
+        pytest.skip(reason)
+    if case["expected"]:
+        assert parse(uri).key == "01"
+    else:
+        with pytest.raises(DigitalLinkError) as error:
+            parse(uri)
+        if case["method"] == "isCheckDigitValid":
+            assert error.value.reason == Reason.BAD_CHECK_DIGIT
+
+
+@pytest.mark.parametrize("case", DLJS["compression"], ids=lambda c: c["test"])
+def test_digital_link_js_compression_vectors(case):
+    pytest.skip("compressed Digital Link URIs are not supported: we neither print nor read them")
+
+
+@pytest.mark.parametrize("case", DLJS["check_digit"], ids=lambda c: c["value"])
+def test_digital_link_js_check_digit_vectors(case):
+    value, position = case["value"], case["position"]
+    at = len(value) - 1 if position == -1 else position - 1
+    assert (check_digit(value[:at]) == value[at]) is case["expected"]
+
+
+# -- The module's tables are GS1's ---------------------------------------------------
+
+
+def test_primary_keys_are_the_grammars():
+    assert primary_keys_of_grammar() == PRIMARY_KEYS
+    assert set(PRIMARY_KEYS) == {entry["code"] for entry in load("identifier-list.json")}
+
+
+def test_gtin_qualifiers_in_the_grammars_order():
+    names = re.findall(r"\[(\w+)-comp\]", grammar()["gtin-path"])
+    codes = tuple(re.match(r'"(\d+)"', grammar()[f"{name}-code"])[1] for name in names)
+    assert QUALIFIERS["01"] == codes == ("22", "10", "21")
+    (gtin,) = [entry for entry in load("identifier-list.json") if entry["code"] == "01"]
+    assert tuple(gtin["keyQualifiers"]) == codes
+    assert "dlpkey=22,10,21|235" in dictionary()["01"][2]  # 235: the alternative not modelled
+    for name in names:
+        assert grammar()[f"{name}-value"] == "1*20XCHAR"
+
+
+def test_ais_are_the_syntax_dictionarys():
+    for ai, spec in AIS.items():
+        flags, dictionary_spec, _ = dictionary()[ai]
+        assert spec == dictionary_spec, ai
+        assert (ai in DATA_ATTRIBUTES) == ("?" in flags), ai
+
+
+def grammar_xchar():
+    """Each character of the grammar's XCHAR with the way the grammar writes it in a URI."""
+    chars = {c: c for c in string.ascii_letters + string.digits}
+    for symbol in grammar()["XSYMBOL"].split("/"):
+        symbol = symbol.strip()
+        if symbol.startswith('"'):
+            chars[symbol.strip('"')] = symbol.strip('"')
+        else:
+            definition = grammar()[symbol].strip('"').strip("'")
+            if definition.startswith("%"):
+                chars[chr(int(definition[1:], 16))] = definition
+            else:
+                chars[definition] = definition  # DoubleQuote = '"'
+    return chars
+
+
+def test_character_set_and_encoding_are_the_grammars():
+    written = grammar_xchar()
+    assert set(written) == CSET82 and len(CSET82) == 82
+    for char, form in written.items():
+        uri = generate("https://example.com", "09520123456788", lot=char)
+        encoded = uri.rpartition("/")[2]
+        # RFC 3986 has no raw '"', though the grammar lists it: we write %22.
+        assert encoded == ("%22" if char == '"' else form), char
+        assert parse(uri).lot == char
+
+
+# -- The product's links -------------------------------------------------------------
+
+
+def test_unit_and_batch_links():
+    base = "https://market.example"
+    assert generate(base, "9520123456788", lot="2025-07A", serial="0042") == (
+        "https://market.example/01/09520123456788/10/2025-07A/21/0042"
+    )
+    assert generate(base + "/", "9520123456788", lot="L1") == (
+        "https://market.example/01/09520123456788/10/L1"
+    )
+    link = parse("https://market.example/01/09520123456788/10/2025-07A/21/0042")
+    assert (link.gtin, link.lot, link.serial, link.cpv) == (
+        "09520123456788",
+        "2025-07A",
+        "0042",
+        None,
+    )
+
+
+def test_gtin14_pads_and_checks():
+    assert gtin14("02345673") == "00000002345673"
+    assert gtin14("416000336108") == "00416000336108"
+    assert gtin14("2112345678900") == "02112345678900"
+    assert gtin14("09520123456788") == "09520123456788"
+    for code, reason in [
+        ("09520123456789", Reason.BAD_CHECK_DIGIT),
+        ("952012345678", Reason.BAD_CHECK_DIGIT),
+        ("1234567890", Reason.BAD_GTIN),
+        ("0952012345678８", Reason.BAD_GTIN),  # a full-width digit
+        ("", Reason.BAD_GTIN),
+    ]:
+        with pytest.raises(DigitalLinkError) as error:
+            gtin14(code)
+        assert error.value.reason == reason
+
+
+def test_custom_path_prefix():
+    uri = generate("https://example.com/some/prefix", "9520123456788", lot="A")
+    assert uri == "https://example.com/some/prefix/01/09520123456788/10/A"
+    assert parse(uri, prefix="/some/prefix") == parse(uri) == parse(uri, prefix="/some/prefix/")
+    with pytest.raises(DigitalLinkError) as error:
+        parse(uri, prefix="")
+    assert error.value.reason == Reason.WRONG_PREFIX
+    assert parse("https://example.com/01/09520123456788", prefix="").gtin == "09520123456788"
+
+
+def test_no_trailing_slash():
+    with pytest.raises(DigitalLinkError) as error:
+        parse("https://example.com/01/09520123456788/10/A/")
+    assert error.value.reason == Reason.TRAILING_SLASH
+
+
+def test_reserved_characters_are_percent_encoded():
+    uri = generate("https://example.com", "9520123456788", lot="A/B%C&D+", serial="x?y=z")
+    assert uri == "https://example.com/01/09520123456788/10/A%2FB%25C%26D%2B/21/x%3Fy%3Dz"
+    assert (parse(uri).lot, parse(uri).serial) == ("A/B%C&D+", "x?y=z")
+    with pytest.raises(DigitalLinkError) as error:
+        generate("https://example.com", "9520123456788", serial="no#hash")  # not CSET 82
+    assert error.value.reason == Reason.BAD_VALUE
+
+
+@pytest.mark.parametrize(
+    ("uri", "reason"),
+    [
+        ("https://e.com/01/09520123456788/21/S/10/L", Reason.BAD_QUALIFIER),  # order
+        ("https://e.com/01/09520123456788/10/L/10/L", Reason.BAD_QUALIFIER),  # twice
+        ("https://e.com/01/09520123456788/10/" + "L" * 21, Reason.BAD_VALUE),
+        ("https://e.com/01/09520123456788/21/caf%C3%A9", Reason.BAD_VALUE),  # not CSET 82
+        ("https://e.com/01/09520123456788/10/a%20b", Reason.BAD_VALUE),
+        ("https://e.com/01/09520123456788/10/a b", Reason.BAD_URI),
+        ("https://e.com/01/09520123456788/10/50%", Reason.BAD_URI),
+        ("https://e.com/01/09520123456788?10=L", Reason.BAD_ATTRIBUTE),  # qualifier in query
+        ("https://e.com/01/09520123456788?8200=x", Reason.BAD_ATTRIBUTE),  # not an attribute
+        ("https://e.com/01/09520123456788?17=261231&17=261231", Reason.DUPLICATE_AI),
+        ("https://e.com/01/09520123456788?17=261301", Reason.BAD_VALUE),  # month 13
+        ("https://e.com/01/09520123456788?7006=260200", Reason.BAD_VALUE),  # day 00
+        ("https://e.com/00/006141411234567890", Reason.UNSUPPORTED_PRIMARY_KEY),
+        ("https://e.com/some/path", Reason.NO_PRIMARY_KEY),
+        ("ftp://e.com/01/09520123456788", Reason.BAD_URI),
+    ],
+)
+def test_refusals_carry_a_reason(uri, reason):
+    with pytest.raises(DigitalLinkError) as error:
+        parse(uri)
+    assert error.value.reason == reason
+    assert isinstance(error.value, ValueError) and error.value.message
+
+
+def test_attributes_alphas_and_extras():
+    link = parse(
+        "https://e.com/gtin/9520123456788/lot/L1?exp=261231&7007=250901260115&linkType=gs1:pip"
+    )
+    assert link.qualifiers == (("10", "L1"),)
+    assert link.attributes == (("17", "261231"), ("7007", "250901260115"))
+    assert link.extras == (("linkType", "gs1:pip"),)
+    assert link.uri("https://e.com") == (
+        "https://e.com/01/09520123456788/10/L1?17=261231&7007=250901260115&linkType=gs1%3Apip"
+    )
+    assert parse("https://e.com/01/09520123456788?15=260200").attributes == (("15", "260200"),)
+
+
+# -- Properties ----------------------------------------------------------------------
+
+
+@st.composite
+def gtins(draw):
+    body = draw(
+        st.sampled_from([7, 11, 12, 13]).flatmap(
+            lambda n: st.text("0123456789", min_size=n, max_size=n)
+        )
+    )
+    return body + check_digit(body)
+
+
+xchars = st.text(alphabet=sorted(CSET82), min_size=1, max_size=20)
+segments = st.text(alphabet=string.ascii_letters + string.digits + "-._~", min_size=1, max_size=8)
+prefixes = st.lists(segments, max_size=3).map(lambda parts: "".join(f"/{p}" for p in parts))
+dates = st.dates().map(lambda d: d.strftime("%y%m%d"))
+attributes = st.lists(
+    st.one_of(
+        st.tuples(st.just("17"), dates),
+        st.tuples(st.just("99"), st.text(alphabet=sorted(CSET82), min_size=1, max_size=90)),
+        st.tuples(st.just("3103"), st.text("0123456789", min_size=6, max_size=6)),
+    ),
+    unique_by=lambda pair: pair[0],
+    max_size=3,
+)
+extras = st.lists(
+    st.tuples(st.sampled_from(["linkType", "format", "context"]), st.text(max_size=10)),
+    max_size=2,
+)
+
+
+@given(
+    gtins(),
+    st.none() | xchars,
+    st.none() | xchars,
+    st.none() | xchars,
+    attributes,
+    extras,
+    prefixes,
+)
+def test_parse_inverts_generate(gtin, cpv, lot, serial, attrs, other, prefix):
+    link = DigitalLink.for_gtin(gtin, cpv=cpv, lot=lot, serial=serial, attributes=attrs)
+    link = DigitalLink(link.key, link.value, link.qualifiers, link.attributes, tuple(other))
+    uri = link.uri("https://market.example" + prefix)
+    assert parse(uri, prefix=prefix) == link
+    assert link.gtin == gtin.zfill(14) and (link.lot, link.serial, link.cpv) == (lot, serial, cpv)
+    path_info = uri.partition("?")[0].removeprefix("https://market.example" + prefix)
+    assert re.fullmatch(r"(/[0-9]+/([A-Za-z0-9._-]|%[0-9A-F]{2})+)+", path_info)
+
+
+@given(gtins(), xchars, xchars)
+def test_generate_round_trips(gtin, lot, serial):
+    link = parse(generate("https://market.example", gtin, lot=lot, serial=serial))
+    assert (link.gtin, link.lot, link.serial) == (gtin.zfill(14), lot, serial)
+
+
+@given(gtins(), st.integers(1, 9))
+def test_a_wrong_check_digit_is_refused(gtin, shift):
+    wrong = gtin[:-1] + str((int(gtin[-1]) + shift) % 10)
+    with pytest.raises(DigitalLinkError) as error:
+        generate("https://market.example", wrong)
+    assert error.value.reason == Reason.BAD_CHECK_DIGIT

@@ -171,6 +171,14 @@ GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=10)
 GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 
+# Ed25519 key that signs trace checkpoints (traceability/integrity.py): PEM (PKCS#8) or
+# base64 of the raw 32-byte private key. Empty: with DEBUG, a key generated once into
+# TRACE_SIGNING_KEY_FILE (outside MEDIA_ROOT, which DEBUG serves); without DEBUG, refused.
+TRACE_SIGNING_KEY = env.str("TRACE_SIGNING_KEY", default="")
+TRACE_SIGNING_KEY_FILE = env.str(
+    "TRACE_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "trace-signing-key.pem")
+)
+
 # Content-Security-Policy of every page, GraphiQL's included: nothing inline,
 # nothing from another origin (GraphiQL's stylesheet embeds its fonts as data:).
 CONTENT_SECURITY_POLICY = {

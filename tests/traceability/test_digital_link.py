@@ -6,21 +6,30 @@ Barcode Syntax Dictionary, and the test cases of the GS1 Syntax Engine
 (``parse_dl_uri``: 118, ``generate_dl_uri``: 22) and of digital-link.js
 (``is_valid``: 34, ``compression``: 7, ``check_digit``: 6).
 
-Every vector case is a test. The cases outside what the module models are
-skipped, each with its reason (``pytest -rs`` lists them), by `skip_reason`:
+Every vector case is run or counted; none is skipped. A case inside what the
+module models is run against the vector's verdict. A case outside it is either
+run against the reason the module refuses it with (`outside`):
 
-- another primary key than the GTIN (01): SSCC, GDTI, GLN, GIAI, GSRN, ...;
-- the (01)+(235) TPX qualifier sequence (the module models 22, 10, 21);
+- another primary key than the GTIN (01): SSCC, GDTI, GLN, GIAI, GSRN, ...:
+  ``unsupported_primary_key``, whatever the vector's verdict (the module
+  refuses the key before reading its value, rather than misread it);
+- the (01)+(235) TPX qualifier sequence (the module models 22, 10, 21):
+  ``bad_qualifier`` in a path, ``bad_attribute`` in element data;
 - a GS1 data attribute the module's ``AIS`` does not model (an AI the
-  dictionary permits in the query, e.g. 3133 or 4321; AIs it does not permit,
-  such as 8200, and numbers that are no AI, such as 89, do run: refused);
+  dictionary permits in the query, e.g. 3133 or 4321): ``bad_attribute``
+  (AIs it does not permit, such as 8200, and numbers that are no AI, such as
+  89, are refused too, and run against the vector's verdict);
+
+or left out of the parametrisation in a category whose test counts its cases
+(so a changed vector file fails it) and checks what the module does instead:
+
 - a case whose outcome hangs on a Syntax Engine option set otherwise than
   the module behaves: it pads GTIN-8/12/13 (the brief; the grammar's
   gtin-value) and reads /gtin/, /lot/, ... (the 1.2 grammar), so the cases
   refused only with permitZeroSuppressedGTINinDLuris or
-  permitConvenienceAlphas off are skipped, while those run with the option
+  permitConvenienceAlphas off are left out, while those run with the option
   on pass; and it always refuses unknown AIs, so the cases accepting them
-  under permitUnknownAIs are skipped;
+  under permitUnknownAIs are left out;
 - digital-link.js's compressed URIs, its sortKeyQualifiers option, and its
   acceptance of a trailing slash (the grammar and the Syntax Engine refuse
   it, as the brief asks).
@@ -29,6 +38,7 @@ skipped, each with its reason (``pytest -rs`` lists them), by `skip_reason`:
 import json
 import re
 import string
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -145,27 +155,116 @@ def unmodelled(ais):
     return [ai for ai in ais if ai not in AIS and "?" in dictionary().get(ai, ("",))[0]]
 
 
-def skip_reason(*, key, ais, succeeds, options, short_gtin=False, alpha=False):
-    """Why a vector case is outside what the module models, or None (see the docstring)."""
+# The categories of vector cases left out of the parametrisation. Each has a test
+# that counts its cases (and checks what the module does with them instead).
+ALPHAS_OFF = "refused only as permitConvenienceAlphas is off"
+ZERO_SUPPRESSED_OFF = "refused only as permitZeroSuppressedGTINinDLuris is off"
+UNKNOWN_AIS_ON = "accepted only with options admitting unknown AIs"
+COMPRESSED = "a digital-link.js compressed URI"
+TRAILING_SLASH = "digital-link.js accepts a trailing slash"
+SORTED_QUALIFIERS = "digital-link.js sortKeyQualifiers"
+
+
+def outside(*, key, qualifiers, attributes, succeeds, options, short_gtin=False, alpha=False):
+    """What becomes of a vector case outside what the module models: the `Reason`
+    the module refuses it with, the category (a str) it is left out as, or None
+    when the vector's verdict is the module's (see the docstring)."""
     if key is not None and key != "01":
-        return f"primary key ({key}) not modelled: only GTIN (01)"
-    if "235" in ais:
-        return "the (01)+(235) TPX qualifier sequence is not modelled"
-    if missing := unmodelled(ais):
-        return f"data attribute(s) {missing} not modelled in AIS"
+        # Refused before its value is read, whatever the vector's verdict.
+        return Reason.UNSUPPORTED_PRIMARY_KEY
+    if "235" in qualifiers:  # /01/{gtin}/235/{tpx}: (235) is no qualifier of (01) here
+        return Reason.BAD_QUALIFIER
+    if "235" in attributes or unmodelled(attributes):
+        return Reason.BAD_ATTRIBUTE
     if succeeds and (
         options.get("permitUnknownAIs") or not options.get("vUNKNOWN_AI_NOT_DL_ATTR", True)
     ):
-        return "accepted only with options admitting unknown AIs; the module refuses them"
+        return UNKNOWN_AIS_ON
     if not succeeds and short_gtin and not options.get("permitZeroSuppressedGTINinDLuris"):
-        return "refused only as permitZeroSuppressedGTINinDLuris is off; the module pads GTINs"
+        return ZERO_SUPPRESSED_OFF
     if not succeeds and alpha and not options.get("permitConvenienceAlphas"):
-        return "refused only as permitConvenienceAlphas is off; the 1.2 grammar allows /gtin/"
+        return ALPHAS_OFF
     return None
 
 
-def case_id(index, case, field):
-    return f"{index}:{case[field][:70]}"
+LEFT_OUT: dict[str, list[tuple[str, dict]]] = {}  # category -> [(vector section, case)]
+
+
+def sort_out(section, cases, field, classify):
+    """The cases of a vector section: (those run against the vector's verdict,
+    those run against the module's refusal reason); the rest go to `LEFT_OUT`."""
+    verdict, refused = [], []
+    for index, case in enumerate(cases):
+        what = classify(case)
+        case_id = f"{index}:{case[field][:70]}"
+        if what is None:
+            verdict.append(pytest.param(case, id=case_id))
+        elif isinstance(what, Reason):
+            refused.append(pytest.param(case, what, id=case_id))
+        else:
+            LEFT_OUT.setdefault(what, []).append((section, case))
+    return verdict, refused
+
+
+def left_out(category):
+    """({vector section: how many}, [case, ...]) of a category of `LEFT_OUT`."""
+    cases = LEFT_OUT.get(category, [])
+    return Counter(section for section, _ in cases), [case for _, case in cases]
+
+
+def bracketed(data):
+    return re.findall(r"\((\d+)\)([^(]*)", data)
+
+
+def parse_case_outside(case):
+    uri = case["uri"]
+    key, value, alpha, qualifiers = path_key(uri)
+    return outside(
+        key=key,
+        qualifiers=qualifiers,
+        attributes=query_ais(uri),
+        succeeds=case["should_succeed"],
+        options=case["options"],
+        short_gtin=key == "01" and len(value) in (8, 12, 13),
+        alpha=alpha,
+    )
+
+
+def generate_case_outside(case):
+    ais = [ai for ai, _ in bracketed(case["ai_data_bracketed"])]
+    return outside(
+        key=next((ai for ai in ais if ai in PRIMARY_KEYS), None),
+        qualifiers=[],  # from_elements makes every AI but the key's qualifiers an attribute
+        attributes=ais,
+        succeeds=case["should_succeed"],
+        options=case["options"],
+    )
+
+
+DLJS_QUIRKS = {
+    "https://dlnkd.tn.gg/ARHKVAdpQg": COMPRESSED,
+    "https://example.com/01/01234565/": TRAILING_SLASH,
+}
+# Refused for a fault the module finds before the one `outside` names: the GTIN-8
+# 12345678 has a wrong check digit (12345670 is right) and comes before (4321).
+FOUND_FIRST = {"https://example.com/01/12345678/10/4512?4321=2": Reason.BAD_CHECK_DIGIT}
+
+
+def dljs_case_outside(case):
+    uri = case["uri"]
+    if case["sortKeyQualifiers"]:
+        return SORTED_QUALIFIERS
+    if uri in DLJS_QUIRKS:
+        return DLJS_QUIRKS[uri]
+    key, _, _, qualifiers = path_key(uri)
+    what = outside(
+        key=key,
+        qualifiers=qualifiers,
+        attributes=query_ais(uri),
+        succeeds=case["expected"],
+        options={},
+    )
+    return FOUND_FIRST.get(uri, what) if isinstance(what, Reason) else what
 
 
 SYNTAX_ENGINE = load("gs1-syntax-engine_dl_vectors.json")
@@ -173,26 +272,39 @@ PARSE_CASES = SYNTAX_ENGINE["parse_dl_uri"]
 GENERATE_CASES = SYNTAX_ENGINE["generate_dl_uri"]
 DLJS = load("digital-link.js_test_vectors.json")
 
-
-@pytest.mark.parametrize(
-    "case",
-    PARSE_CASES,
-    ids=[case_id(i, c, "uri") for i, c in enumerate(PARSE_CASES)],
+PARSE_VERDICT, PARSE_REFUSED = sort_out("parse_dl_uri", PARSE_CASES, "uri", parse_case_outside)
+GENERATE_VERDICT, GENERATE_REFUSED = sort_out(
+    "generate_dl_uri", GENERATE_CASES, "ai_data_bracketed", generate_case_outside
 )
+DLJS_VERDICT, DLJS_REFUSED = sort_out("is_valid", DLJS["is_valid"], "uri", dljs_case_outside)
+LEFT_OUT.setdefault(COMPRESSED, []).extend(("compression", case) for case in DLJS["compression"])
+
+
+def test_every_vector_case_is_run_or_counted():
+    """Each vector case is run against the vector's verdict, run against the
+    module's refusal reason, or left out in a category counted below."""
+    sections = {
+        "parse_dl_uri": (len(PARSE_CASES), len(PARSE_VERDICT), len(PARSE_REFUSED)),
+        "generate_dl_uri": (len(GENERATE_CASES), len(GENERATE_VERDICT), len(GENERATE_REFUSED)),
+        "is_valid": (len(DLJS["is_valid"]), len(DLJS_VERDICT), len(DLJS_REFUSED)),
+        "compression": (len(DLJS["compression"]), 0, 0),
+    }
+    counted = Counter(section for cases in LEFT_OUT.values() for section, _ in cases)
+    assert {name: (*sizes, counted[name]) for name, sizes in sections.items()} == {
+        # cases, run against the verdict, run against the refusal, left out
+        "parse_dl_uri": (118, 83, 30, 5),
+        "generate_dl_uri": (22, 13, 8, 1),
+        "is_valid": (34, 12, 18, 4),
+        "compression": (7, 0, 0, 7),
+    }
+    for name, (cases, verdict, refused) in sections.items():
+        assert cases == verdict + refused + counted[name], name
+    assert len(DLJS["check_digit"]) == 6  # all run
+
+
+@pytest.mark.parametrize("case", PARSE_VERDICT)
 def test_syntax_engine_parse_vectors(case):
     uri = case["uri"]
-    key, value, alpha, qualifiers = path_key(uri)
-    ais = qualifiers + query_ais(uri)
-    reason = skip_reason(
-        key=key,
-        ais=ais,
-        succeeds=case["should_succeed"],
-        options=case["options"],
-        short_gtin=key == "01" and len(value) in (8, 12, 13),
-        alpha=alpha,
-    )
-    if reason:
-        pytest.skip(reason)
     if case["should_succeed"]:
         assert element_string(parse(uri)) == case["expected_element_string"]
     else:
@@ -200,22 +312,17 @@ def test_syntax_engine_parse_vectors(case):
             parse(uri)
 
 
-def bracketed(data):
-    return re.findall(r"\((\d+)\)([^(]*)", data)
+@pytest.mark.parametrize(("case", "reason"), PARSE_REFUSED)
+def test_syntax_engine_parse_vectors_outside_the_model_are_refused(case, reason):
+    """Another primary key than (01), the (01)+(235) sequence, an unmodelled attribute."""
+    with pytest.raises(DigitalLinkError) as error:
+        parse(case["uri"])
+    assert error.value.reason == reason
 
 
-@pytest.mark.parametrize(
-    "case",
-    GENERATE_CASES,
-    ids=[case_id(i, c, "ai_data_bracketed") for i, c in enumerate(GENERATE_CASES)],
-)
+@pytest.mark.parametrize("case", GENERATE_VERDICT)
 def test_syntax_engine_generate_vectors(case):
     elements = bracketed(case["ai_data_bracketed"])
-    ais = [ai for ai, _ in elements]
-    key = next((ai for ai in ais if ai in PRIMARY_KEYS), None)
-    reason = skip_reason(key=key, ais=ais, succeeds=case["should_succeed"], options=case["options"])
-    if reason:
-        pytest.skip(reason)
     stem = case["uri_stem"] or GS1_RESOLVER
     if case["should_succeed"]:
         link = DigitalLink.from_elements(elements)
@@ -226,30 +333,17 @@ def test_syntax_engine_generate_vectors(case):
             DigitalLink.from_elements(elements).uri(stem)
 
 
-DLJS_SKIPS = {
-    "https://dlnkd.tn.gg/ARHKVAdpQg": "a compressed URI: compression is not supported",
-    "https://example.com/01/01234565/": (
-        "digital-link.js accepts a trailing slash; the grammar and the Syntax Engine "
-        "refuse it, and so does the module (test_no_trailing_slash)"
-    ),
-}
+@pytest.mark.parametrize(("case", "reason"), GENERATE_REFUSED)
+def test_syntax_engine_generate_vectors_outside_the_model_are_refused(case, reason):
+    """Another primary key than (01) first in the data, or (235) next to (01)."""
+    with pytest.raises(DigitalLinkError) as error:
+        DigitalLink.from_elements(bracketed(case["ai_data_bracketed"]))
+    assert error.value.reason == reason
 
 
-@pytest.mark.parametrize(
-    "case",
-    DLJS["is_valid"],
-    ids=[case_id(i, c, "uri") for i, c in enumerate(DLJS["is_valid"])],
-)
+@pytest.mark.parametrize("case", DLJS_VERDICT)
 def test_digital_link_js_validity_vectors(case):
     uri = case["uri"]
-    key, _, _, qualifiers = path_key(uri)
-    reason = DLJS_SKIPS.get(uri) or skip_reason(
-        key=key, ais=qualifiers + query_ais(uri), succeeds=case["expected"], options={}
-    )
-    if case["sortKeyQualifiers"]:
-        reason = "sortKeyQualifiers re-orders; the module keeps the grammar's order (test_refusals_carry_a_reason)"
-    if reason:
-        pytest.skip(reason)
     if case["expected"]:
         assert parse(uri).key == "01"
     else:
@@ -259,9 +353,12 @@ def test_digital_link_js_validity_vectors(case):
             assert error.value.reason == Reason.BAD_CHECK_DIGIT
 
 
-@pytest.mark.parametrize("case", DLJS["compression"], ids=lambda c: c["test"])
-def test_digital_link_js_compression_vectors(case):
-    pytest.skip("compressed Digital Link URIs are not supported: we neither print nor read them")
+@pytest.mark.parametrize(("case", "reason"), DLJS_REFUSED)
+def test_digital_link_js_validity_vectors_outside_the_model_are_refused(case, reason):
+    """Another primary key than (01) (GRAI, GLN, SSCC, ...), an unmodelled attribute."""
+    with pytest.raises(DigitalLinkError) as error:
+        parse(case["uri"])
+    assert error.value.reason == reason
 
 
 @pytest.mark.parametrize("case", DLJS["check_digit"], ids=lambda c: c["value"])
@@ -269,6 +366,83 @@ def test_digital_link_js_check_digit_vectors(case):
     value, position = case["value"], case["position"]
     at = len(value) - 1 if position == -1 else position - 1
     assert (check_digit(value[:at]) == value[at]) is case["expected"]
+
+
+# -- The vector cases left out, by category -------------------------------------------
+
+
+def test_left_out_refused_only_without_convenience_alphas():
+    """Syntax Engine cases refused only because permitConvenienceAlphas is off: the
+    1.2 grammar allows /gtin/ for /01/, and the module always reads it."""
+    sections, cases = left_out(ALPHAS_OFF)
+    assert sections == {"parse_dl_uri": 1}
+    for case in cases:
+        assert parse(case["uri"]).key == "01"
+
+
+def test_left_out_refused_only_without_zero_suppressed_gtins():
+    """Syntax Engine cases refused only because permitZeroSuppressedGTINinDLuris is
+    off: the module always pads a GTIN-8/12/13 to its GTIN-14 (as the brief asks)."""
+    sections, cases = left_out(ZERO_SUPPRESSED_OFF)
+    assert sections == {"parse_dl_uri": 3}
+    for case in cases:
+        _, value, _, _ = path_key(case["uri"])
+        assert parse(case["uri"]).gtin == gtin14(value) == value.zfill(14)
+
+
+def test_left_out_accepted_only_with_unknown_ais():
+    """Syntax Engine cases accepted only under permitUnknownAIs (or with
+    vUNKNOWN_AI_NOT_DL_ATTR off): the module always refuses an unknown AI."""
+    sections, cases = left_out(UNKNOWN_AIS_ON)
+    assert sections == {"parse_dl_uri": 1, "generate_dl_uri": 1}
+    for case in cases:
+        with pytest.raises(DigitalLinkError) as error:
+            if "uri" in case:
+                parse(case["uri"])
+            else:
+                DigitalLink.from_elements(bracketed(case["ai_data_bracketed"]))
+        assert error.value.reason == Reason.BAD_ATTRIBUTE
+
+
+def test_left_out_compressed_uris():
+    """digital-link.js's compressed URIs (the whole path info in one opaque segment):
+    the module neither prints nor reads them. A compressed URI names no primary
+    key, so it is refused (no_primary_key); the uncompressed side of each
+    compression vector parses."""
+    sections, cases = left_out(COMPRESSED)
+    assert sections == {"compression": 7, "is_valid": 1}
+    for case in cases:
+        uris = [case["input"], case["expected"]] if "input" in case else [case["uri"]]
+        compressed = [uri for uri in uris if path_key(uri)[0] is None]
+        assert len(compressed) == 1, uris
+        with pytest.raises(DigitalLinkError) as error:
+            parse(compressed[0])
+        assert error.value.reason == Reason.NO_PRIMARY_KEY
+        for uri in set(uris) - set(compressed):
+            assert parse(uri).key == "01"
+
+
+def test_left_out_trailing_slash():
+    """digital-link.js accepts a trailing slash; the grammar and the Syntax Engine
+    refuse it, and so does the module (trailing_slash; test_no_trailing_slash)."""
+    sections, cases = left_out(TRAILING_SLASH)
+    assert sections == {"is_valid": 1}
+    for case in cases:
+        assert case["expected"] is True
+        with pytest.raises(DigitalLinkError) as error:
+            parse(case["uri"])
+        assert error.value.reason == Reason.TRAILING_SLASH
+
+
+def test_left_out_sorted_key_qualifiers():
+    """digital-link.js's sortKeyQualifiers option re-orders the qualifiers; the
+    module keeps the grammar's order (22, 10, 21) and refuses any other."""
+    sections, cases = left_out(SORTED_QUALIFIERS)
+    assert sections == {"is_valid": 2}
+    for case in cases:
+        with pytest.raises(DigitalLinkError) as error:
+            parse(case["uri"])
+        assert error.value.reason == Reason.BAD_QUALIFIER
 
 
 # -- The module's tables are GS1's ---------------------------------------------------
@@ -398,6 +572,7 @@ def test_reserved_characters_are_percent_encoded():
         ("https://e.com/01/09520123456788/10/50%", Reason.BAD_URI),
         ("https://e.com/01/09520123456788?10=L", Reason.BAD_ATTRIBUTE),  # qualifier in query
         ("https://e.com/01/09520123456788?8200=x", Reason.BAD_ATTRIBUTE),  # not an attribute
+        ("https://e.com/01/12345670/10/4512?4321=2", Reason.BAD_ATTRIBUTE),  # not modelled
         ("https://e.com/01/09520123456788?17=261231&17=261231", Reason.DUPLICATE_AI),
         ("https://e.com/01/09520123456788?17=261301", Reason.BAD_VALUE),  # month 13
         ("https://e.com/01/09520123456788?7006=260200", Reason.BAD_VALUE),  # day 00

@@ -15,3 +15,4 @@ class CatalogErrorCode(Enum):
     ALREADY_VERIFIED = "already_verified"
     INVALID_IMAGE = "invalid_image"
     IMAGE_TOO_LARGE = "image_too_large"
+    IN_USE = "in_use"

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -324,11 +325,22 @@ def update_product(*, actor: Actor, product: Product, **changes: Any) -> Product
     return _save_changes(product, changes, cache.product_changed(product.pk))
 
 
+def _delete(instance: Any, tags: tuple[str, ...]) -> None:
+    """Delete `instance`, or refuse with a coded error when records that must
+    outlive it (a batch's trace of goods already sold) still point at it."""
+    try:
+        with transaction.atomic():
+            invalidate(*tags)
+            instance.delete()
+    except ProtectedError as exc:
+        raise DomainError(
+            Code.IN_USE, _("Other records, such as batches, use this: it cannot be deleted.")
+        ) from exc
+
+
 def delete_product(*, actor: Actor, product: Product) -> None:
     _require_manager(actor, product.seller)
-    with transaction.atomic():
-        invalidate(*cache.product_changed(product.pk))
-        product.delete()
+    _delete(product, cache.product_changed(product.pk))
 
 
 VARIANT_UNIQUE_FIELDS = {"variant_sku_unique_per_seller": "sku", "variant_gtin_unique": "gtin"}
@@ -432,9 +444,7 @@ def update_variant(*, actor: Actor, variant: ProductVariant, **changes: Any) -> 
 
 def delete_variant(*, actor: Actor, variant: ProductVariant) -> None:
     _require_manager(actor, variant.seller)
-    with transaction.atomic():
-        invalidate(*cache.product_changed(variant.product_id))
-        variant.delete()
+    _delete(variant, cache.product_changed(variant.product_id))
 
 
 def update_stock(

@@ -4,20 +4,23 @@ import graphene
 from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
-from catalog.schema.types import UserSellers
+from catalog.schema.types import Farm, ProductVariant, Seller, UserSellers
 from shop.accounts.schema import AccountMutations, AccountQueries, User
 from shop.api.core import NodeField, extend_type
 from shop.api.limits import declare_costs
 from shop.errors import RequestErrorCode
+from traceability.schema import TraceabilityMutations, TraceabilityQueries, batch_catalog_fields
+from traceability.schema.types import Batch
 
 extend_type(User, UserSellers)
+extend_type(Batch, batch_catalog_fields(ProductVariant, Farm, Seller))
 
 
-class Query(AccountQueries, CatalogQueries, graphene.ObjectType):
+class Query(AccountQueries, CatalogQueries, TraceabilityQueries, graphene.ObjectType):
     node = NodeField(relay.Node)
 
 
-class Mutation(AccountMutations, CatalogMutations, graphene.ObjectType):
+class Mutation(AccountMutations, CatalogMutations, TraceabilityMutations, graphene.ObjectType):
     pass
 
 

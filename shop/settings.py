@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "shop.accounts",
     "catalog",
+    "traceability",
     "logistics",
     "storefront",
 ]

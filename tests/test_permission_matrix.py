@@ -25,6 +25,9 @@ PERMISSION_TESTS = {
     "productImageCreate": "catalog/test_images.py",
     "farmCreate": "catalog/test_farm_api.py",
     "farmUpdate": "catalog/test_farm_api.py",
+    "batchCreate": "traceability/test_batch_api.py",
+    "batchSerialsGenerate": "traceability/test_batch_api.py",
+    "batchPhotoCreate": "traceability/test_batch_api.py",
 }
 
 

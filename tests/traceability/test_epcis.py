@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
@@ -116,10 +117,12 @@ def test_event_types_and_actions_are_the_schemas():
     assert set(Action.values) == set(SCHEMA["definitions"]["action"]["enum"])
 
 
-def test_labels_are_lazy_translatable_english():
-    assert str(BizStep.COMMISSIONING.label) == "Commissioning"
-    assert str(Disposition.IN_TRANSIT.label) == "In transit"
-    assert type(BizStep.COMMISSIONING.label).__name__ == "__proxy__"
+def test_labels_follow_the_language_chinese_first():
+    with translation.override("en"):
+        assert str(BizStep.COMMISSIONING.label) == "Commissioning"
+        assert str(Disposition.IN_TRANSIT.label) == "In transit"
+    with translation.override("zh-hans"):
+        assert str(BizStep.COMMISSIONING.label) == "启用（采收/生产）"
 
 
 # --- format checking is on -----------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Fixtures of the traceability tests: a seller's farm and variant, and a batch."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from catalog import services as catalog_services
+from traceability import services
+from traceability.models import Batch, BatchPhoto, Serial
+
+FARM = {
+    "village": "王龙潭村",
+    "latitude": "27.45",
+    "longitude": "114.18",
+    "area_mu": "30",
+    "produce": "紫米",
+}
+HARVEST = datetime.date(2026, 10, 8)
+
+
+@pytest.fixture
+def farm(seller, seller_user):
+    return catalog_services.create_farm(actor=seller_user, seller=seller, name="龙潭田", **FARM)
+
+
+@pytest.fixture
+def other_farm(other_seller, other_seller_user):
+    return catalog_services.create_farm(
+        actor=other_seller_user, seller=other_seller, name="猕猴桃园", **FARM
+    )
+
+
+@pytest.fixture
+def variant(product):
+    """The seller's 5 kg bag of purple rice, without a GTIN."""
+    return product.variants.get()
+
+
+@pytest.fixture
+def other_variant(other_seller, other_seller_user, category):
+    product = catalog_services.create_product(
+        actor=other_seller_user, seller=other_seller, category=category, name="红心猕猴桃"
+    )
+    return catalog_services.create_variant(
+        actor=other_seller_user,
+        product=product,
+        sku="MHT-3KG",
+        name="3 kg box",
+        net_weight_grams=3000,
+        price="59.00",
+    )
+
+
+def batch_fields(**changes):
+    return {
+        "lot": "ZM2026-10A",
+        "harvest_date": HARVEST,
+        "best_before": HARVEST + datetime.timedelta(days=365),
+        "quantity": Decimal("1250.5"),
+        "unit": "kg",
+        "notes": "晒干后入库",
+        **changes,
+    }
+
+
+@pytest.fixture
+def batch(seller_user, variant, farm):
+    return services.create_batch(actor=seller_user, variant=variant, farm=farm, **batch_fields())
+
+
+def snapshot():
+    """Every traceability row as stored: a refused write leaves it as it was."""
+    return [list(model.objects.order_by("pk").values()) for model in (Batch, Serial, BatchPhoto)]

@@ -1,0 +1,57 @@
+"""Batches and serials in the operators' admin, to look at only: they are
+written through `traceability.services` (the API and the farmer's pages), and
+a traceability record is never edited or deleted."""
+
+from django.contrib import admin
+
+from traceability import models
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_fields(self, request, obj=None):
+        """Every column, the codes (not editable anywhere) included."""
+        return [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
+
+    get_readonly_fields = get_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PhotoInline(admin.TabularInline):
+    model = models.BatchPhoto
+    extra = 0
+    fields = readonly_fields = ["image", "width", "height", "alt", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Batch)
+class BatchAdmin(ReadOnlyAdmin):
+    list_display = ["lot", "code", "seller", "variant", "farm", "harvest_date", "quantity", "unit"]
+    list_filter = ["unit", "harvest_date"]
+    list_select_related = ["seller", "variant__product", "farm"]
+    search_fields = ["lot", "code", "seller__name"]
+    inlines = [PhotoInline]
+
+
+@admin.register(models.Serial)
+class SerialAdmin(ReadOnlyAdmin):
+    list_display = ["serial", "code", "batch", "created_at"]
+    list_select_related = ["batch"]
+    search_fields = ["serial", "code", "batch__lot"]
+    raw_id_fields = ["batch"]
+    show_full_result_count = False  # a batch may have 100,000 serials

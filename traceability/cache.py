@@ -1,0 +1,14 @@
+"""The public-cache tags of traceability. Batch lists are private (signed-in
+responses are never cached); what the public sees of a batch (its provenance)
+hangs on `batch_tag`, which the services bump after a change commits."""
+
+BATCH_LIST = "traceability:batches"
+
+
+def batch_tag(batch_id: int) -> str:
+    """A batch with its serials and photos."""
+    return f"traceability:batch:{batch_id}"
+
+
+def batch_changed(batch_id: int) -> tuple[str, ...]:
+    return batch_tag(batch_id), BATCH_LIST

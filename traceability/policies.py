@@ -1,0 +1,11 @@
+"""Who may record batches: the seller's members and operators, as for the rest
+of what a seller sells (`catalog.policies.can_manage_seller`)."""
+
+from catalog.models import Seller
+from catalog.policies import can_manage_seller
+from shop.permissions import Actor
+
+
+def can_manage_batches(actor: Actor, seller: Seller) -> bool:
+    """Create batches of the seller's variants, generate their serials, add photos."""
+    return can_manage_seller(actor, seller)

@@ -1,0 +1,65 @@
+import graphene
+from django.utils.translation import gettext_lazy as _
+
+from shop.api import public_cache
+from shop.api.core import pk_from_global_id
+from shop.api.pagination import KeysetConnectionField, keyset_page
+from shop.errors import RequestError
+from shop.errors import RequestErrorCode as Code
+from traceability import cache
+from traceability.schema.types import Batch, BatchConnection
+from traceability.selectors import filter_batches, visible_batches
+
+
+class BatchFilterInput(graphene.InputObjectType):
+    seller = graphene.ID()
+    variant = graphene.ID()
+    farm = graphene.ID()
+    lot = graphene.String(description="The lot exactly.")
+
+
+def _batch_filters(filter_input):
+    filter_input = filter_input or {}
+    ids = {"seller": "Seller", "variant": "ProductVariant", "farm": "Farm"}
+    found = {
+        f"{name}_id": pk_from_global_id(filter_input[name], type_name)
+        for name, type_name in ids.items()
+        if filter_input.get(name)
+    }
+    if filter_input.get("lot") is not None:
+        found["lot"] = filter_input["lot"].strip()
+    return found
+
+
+class TraceabilityQueries(graphene.ObjectType):
+    batches = KeysetConnectionField(
+        BatchConnection,
+        filter=BatchFilterInput(),
+        description="Batches of the sellers you belong to (operators: all), newest first.",
+    )
+    batch = graphene.Field(
+        Batch,
+        id=graphene.ID(),
+        code=graphene.String(description="The batch's short code, as on its label."),
+        description="A batch of a seller you belong to (operators: any).",
+    )
+
+    @staticmethod
+    def resolve_batch(root, info, id=None, code=None):
+        if bool(id) == bool(code):
+            raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a code."))
+        queryset = visible_batches(info.context.user)
+        if id:
+            found = queryset.filter(pk=pk_from_global_id(id, "Batch")).first()
+        else:
+            found = queryset.filter(code=code.strip().upper()).first()
+        public_cache.tag(info.context, *Batch.cache_tags(found))
+        return found
+
+    @staticmethod
+    def resolve_batches(root, info, first=None, after=None, filter=None, **_):
+        public_cache.tag(info.context, cache.BATCH_LIST)
+        queryset = filter_batches(visible_batches(info.context.user), **_batch_filters(filter))
+        return keyset_page(
+            BatchConnection, queryset, keys=["id"], first=first, after=after, descending=True
+        )

@@ -156,6 +156,14 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A shop beat` signs a checkpoint of every trace chain head this often
+# (traceability/trace.py); the embedded default, which runs no beat, signs on demand.
+CELERY_BEAT_SCHEDULE = {
+    "trace-checkpoint": {
+        "task": "traceability.tasks.sign_trace_checkpoint",
+        "schedule": env.int("TRACE_CHECKPOINT_SECONDS", default=600),
+    },
+}
 
 GRAPHENE = {
     "SCHEMA": "shop.schema.schema",

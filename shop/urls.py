@@ -7,6 +7,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from shop.api.view import ShopGraphQLView
 from shop.views import healthz, ping
+from traceability.checkpoint_views import checkpoints
+from traceability.views import label_job_download
 
 admin.site.site_header = _("Mountain village market: operators")
 admin.site.site_title = _("Mountain village market")
@@ -21,6 +23,8 @@ urlpatterns = [
     ),
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
+    path("labels/<uuid:job_id>/download/", label_job_download, name="label-job-download"),
+    path("trace/checkpoints", checkpoints, name="trace-checkpoints"),
     path("", include("storefront.urls")),
 ]
 if settings.DEBUG:

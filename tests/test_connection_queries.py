@@ -13,6 +13,7 @@ exercised on its own, below a page of one of each connection on its way.
 """
 
 from collections import deque
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -29,6 +30,7 @@ from tests.catalog.pictures import picture
 from tests.conftest import SELLER_DATA, make_user
 from traceability.models import Batch
 from traceability.services import new_serial, random_code
+from traceability.trace import record_event
 
 PAGE = 5
 LEVELS = (4, 3, 2)  # object levels below a node, tried in turn until the limits allow one
@@ -175,6 +177,11 @@ def catalogue(operator, settings):
             batch.photos.create(image=original, width=8, height=6)
             batch.serials.create(**new_serial())
             batch.serials.create(**new_serial())
+            for step, day in (("commissioning", 1), ("packing", 2)):
+                record_event(
+                    actor=operator, batch=Batch.objects.get(pk=batch.pk), event_type="ObjectEvent",
+                    biz_step=step, disposition="active", event_time=datetime(2026, 10, day, tzinfo=UTC),
+                )  # fmt: skip
 
 
 def run(client, query):

@@ -28,6 +28,9 @@ PERMISSION_TESTS = {
     "batchCreate": "traceability/test_batch_api.py",
     "batchSerialsGenerate": "traceability/test_batch_api.py",
     "batchPhotoCreate": "traceability/test_batch_api.py",
+    "traceEventRecord": "traceability/test_event_api.py",
+    "traceEventCorrect": "traceability/test_event_api.py",
+    "labelJobCreate": "traceability/test_label_api.py",
 }
 
 

@@ -55,3 +55,37 @@ class SerialAdmin(ReadOnlyAdmin):
     search_fields = ["serial", "code", "batch__lot"]
     raw_id_fields = ["batch"]
     show_full_result_count = False  # a batch may have 100,000 serials
+
+
+class EventLinkInline(admin.TabularInline):
+    model = models.TraceEventBatch
+    extra = 0
+    fields = readonly_fields = ["batch", "role"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.TraceEvent)
+class TraceEventAdmin(ReadOnlyAdmin):
+    """Trace events are append-only: recorded through `traceability.trace`, corrected
+    by new events, never changed here (the database refuses it too)."""
+
+    list_display = ["id", "event_type", "biz_step", "disposition", "event_time", "seller"]
+    list_filter = ["event_type", "biz_step"]
+    list_select_related = ["seller"]
+    search_fields = ["content_hash", "seller__name"]
+    raw_id_fields = ["corrects", "photo", "read_point"]
+    inlines = [EventLinkInline]
+    show_full_result_count = False
+
+
+@admin.register(models.Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["signed_at", "key_id", "last_event"]

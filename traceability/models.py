@@ -9,15 +9,20 @@ table. Stock stays on the variant: the batch keeps how much it yielded and
 how much of it has been packed (a later issue allocates order lines).
 """
 
+import os
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Farm, ProductVariant, Seller
 from traceability import digital_link
+from traceability.vocabulary import Action, BizStep, Disposition, EventType
 
 # The GS1 82-character set as a regular expression both SQLite and PostgreSQL
 # read alike ("-" last, no backslash); `traceability.rules` uses digital_link.CSET82.
@@ -176,3 +181,254 @@ class Serial(models.Model):
                 settings.PUBLIC_BASE_URL, gtin, lot=batch.lot, serial=self.serial
             )
         return short_link(self.code)
+
+
+class AppendOnlyError(Exception):
+    """A trace record was about to be changed or removed; they are only ever added."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk changes: a trace record, once written, stays as it was."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("trace records are append-only")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("trace records are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("trace records are append-only")
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+class AppendOnlyModel(models.Model):
+    """Inserted once, never saved again nor deleted (the database triggers of
+    migration 0002 refuse it too; `traceability.integrity` detects the rest)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("trace records are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("trace records are append-only")
+
+
+class TraceEvent(AppendOnlyModel):
+    """One EPCIS 2.0 event, as recorded by `traceability.trace`.
+
+    `document` is the event exactly as `traceability.epcis` built it (its
+    eventID included) and `content_hash` is `integrity.event_hash(document,
+    previous)`, where `previous` maps each of its batch chains (the batch's
+    id as a string) to the hash of that chain's event before it. The other
+    columns repeat what the document says, for queries. The primary key is
+    the recording order (`sequence`): within a chain, events are inserted
+    under the batch's row lock, so a chain's order is its key order.
+    """
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="trace_events", verbose_name=_("seller")
+    )
+    event_type = models.CharField(_("event type"), max_length=20, choices=EventType.choices)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices, blank=True)
+    biz_step = models.CharField(_("business step"), max_length=30, choices=BizStep.choices)
+    disposition = models.CharField(_("disposition"), max_length=30, choices=Disposition.choices)
+    event_time = models.DateTimeField(_("event time"))
+    event_time_zone_offset = models.CharField(_("time-zone offset"), max_length=6)
+    record_time = models.DateTimeField(_("record time"))
+    read_point = models.ForeignKey(
+        Farm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trace_events",
+        verbose_name=_("read point"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    document = models.JSONField(_("EPCIS document"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    previous = models.JSONField(_("previous hashes"))
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("declares wrong"),
+    )
+    photo = models.ForeignKey(
+        BatchPhoto,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trace_events",
+        verbose_name=_("photo"),
+    )
+    batches = models.ManyToManyField(
+        Batch, through="TraceEventBatch", related_name="trace_events", verbose_name=_("batches")
+    )
+
+    class Meta:
+        verbose_name = _("trace event")
+        verbose_name_plural = _("trace events")
+        ordering = ["id"]
+        constraints = [
+            # One error declaration per event: a second would be a second truth.
+            models.UniqueConstraint(fields=["corrects"], name="trace_event_corrected_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.biz_step} #{self.pk}"
+
+    @property
+    def sequence(self) -> int:
+        return self.pk
+
+    @property
+    def event_id(self) -> str:
+        return self.document["eventID"]
+
+
+class TraceEventBatch(AppendOnlyModel):
+    """Which batch chains an event belongs to, and as what."""
+
+    class Role(models.TextChoices):
+        SUBJECT = "subject", _("subject")
+        INPUT = "input", _("input")
+        OUTPUT = "output", _("output")
+        PARENT = "parent", _("parent")
+        CHILD = "child", _("child")
+
+    event = models.ForeignKey(
+        TraceEvent, on_delete=models.PROTECT, related_name="links", verbose_name=_("event")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="trace_links", verbose_name=_("batch")
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("trace event batch")
+        verbose_name_plural = _("trace event batches")
+        ordering = ["event_id", "batch_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "batch"], name="trace_event_batch_once"),
+        ]
+        indexes = [models.Index(fields=["batch", "event"], name="trace_link_chain")]
+
+    def __str__(self):
+        return f"{self.event_id}/{self.batch_id} {self.role}"
+
+
+class Checkpoint(AppendOnlyModel):
+    """A signed checkpoint of every chain head (`integrity.SignedCheckpoint.to_json`)."""
+
+    document = models.JSONField(_("signed document"))
+    signed_at = models.DateTimeField(_("signed at"))
+    key_id = models.CharField(_("key id"), max_length=64)
+    last_event = models.PositiveBigIntegerField(
+        _("last event"), null=True, help_text=_("The newest event the checkpoint covers.")
+    )
+
+    class Meta:
+        verbose_name = _("trace checkpoint")
+        verbose_name_plural = _("trace checkpoints")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.signed_at.isoformat()
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files that have no public URL: label sheets go out only through the download
+    view, which checks who asks. The root is PRIVATE_MEDIA_ROOT, by default
+    `private` beside MEDIA_ROOT (never inside it: DEBUG serves MEDIA_ROOT to
+    anyone under /media/), read at each use so tests and workers follow it."""
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        root = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
+        return str(root or Path(settings.MEDIA_ROOT).parent / "private")
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("private files have no URL: use the download view")
+
+
+MAX_LABELS_PER_JOB = 10_000
+
+
+class LabelJob(models.Model):
+    """A sheet of labels rendered in the background (`traceability.label_jobs`).
+
+    The primary key is a random UUID, the one thing a download URL names; the
+    view still checks that the user manages the seller. `progress` counts the
+    labels drawn so far, so a client polling the job sees the bar move.
+    """
+
+    class Kind(models.TextChoices):
+        BATCH = "batch", _("copies of the batch's label")
+        SERIALS = "serials", _("one label per serial of the batch")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="label_jobs", verbose_name=_("seller")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="label_jobs", verbose_name=_("batch")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    count = models.PositiveIntegerField(_("number of labels"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveIntegerField(_("labels drawn"), default=0)
+    file = models.FileField(_("file"), storage=PrivateStorage(), upload_to="labels/", blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("label job")
+        verbose_name_plural = _("label jobs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__gte=1) & Q(count__lte=MAX_LABELS_PER_JOB),
+                name="label_job_count_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=F("count")), name="label_job_progress_within_count"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id} × {self.count}"

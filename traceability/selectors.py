@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from catalog.models import Seller
 from shop.permissions import Actor, is_operator, is_signed_in
-from traceability.models import Batch, BatchPhoto, Serial
+from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent
 
 
 def visible_batches(actor: Actor) -> QuerySet[Batch]:
@@ -27,6 +27,16 @@ def visible_serials(actor: Actor) -> QuerySet[Serial]:
 
 def visible_batch_photos(actor: Actor) -> QuerySet[BatchPhoto]:
     return BatchPhoto.objects.filter(batch__in=visible_batches(actor))
+
+
+def visible_label_jobs(actor: Actor) -> QuerySet[LabelJob]:
+    """Label sheets are the seller's, like its batches: members and operators only."""
+    return LabelJob.objects.filter(batch__in=visible_batches(actor))
+
+
+def visible_trace_events(actor: Actor) -> QuerySet[TraceEvent]:
+    """Events of the batches one sees (the public checks them through traceVerify)."""
+    return TraceEvent.objects.filter(seller__in=visible_batches(actor).values("seller_id"))
 
 
 def filter_batches(

@@ -3,17 +3,18 @@ back with a reason through the same services as the API and the admin."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog import services
+from catalog.policies import can_verify_sellers
 from catalog.selectors import sellers_awaiting_verification, visible_sellers
 from shop.errors import DomainError, RequestError
 from shop.keyset import page
-from shop.permissions import is_operator
+from shop.permissions import require
 from storefront.forms.operator import RejectForm
 
 QUEUE_PAGE = 20
@@ -25,8 +26,11 @@ def _operators_only(view):
     def checked(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not is_operator(request.user):
-            raise PermissionDenied
+        require(
+            request.user,
+            can_verify_sellers(request.user),
+            _("Only platform operators may open the verification queue."),
+        )
         return view(request, *args, **kwargs)
 
     checked.__name__ = view.__name__

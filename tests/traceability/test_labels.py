@@ -7,22 +7,14 @@ rather than skip.
 """
 
 import io
-import re
-import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
 
+from tests.traceability.pdf_tools import decode_page, pdfinfo_pages, run
 from traceability import labels, qr
-
-try:
-    from pyzbar import pyzbar
-except ImportError as error:  # pragma: no cover - only on a machine without libzbar0
-    raise RuntimeError(
-        f"pyzbar cannot load zbar ({error}): install Debian's libzbar0 with scripts/system-packages"
-    ) from error
 
 HOST = "https://shancun.example"
 MM = 72 / 25.4  # points in a millimetre
@@ -50,29 +42,10 @@ def make_label(i, **changes):
     return labels.Label(**fields)
 
 
-def run(*command):
-    """Run a poppler tool; a missing tool is a FileNotFoundError, so the test fails."""
-    return subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603 - fixed tools
-
-
 def render(tmp_path, items, name="labels.pdf", **options):
     path = tmp_path / name
     pages = labels.render_sheet(items, path, **options)
     return path, pages
-
-
-def pdfinfo_pages(path):
-    return int(re.search(rb"^Pages:\s+(\d+)$", run("pdfinfo", str(path)), re.M).group(1))
-
-
-def decode_page(path, page, tmp_path, dpi=300):
-    """Rasterise one page with pdftoppm and read every QR code on it with zbar."""
-    prefix = tmp_path / f"page{page}"
-    run("pdftoppm", "-r", str(dpi), "-png", "-f", str(page), "-l", str(page), "-singlefile",
-        str(path), str(prefix))  # fmt: skip
-    with Image.open(f"{prefix}.png") as image:
-        results = pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])
-    return sorted(result.data.decode("ascii") for result in results)
 
 
 def words(path, page=1):

@@ -18,6 +18,8 @@ from shop.errors import DomainError, RequestError
 from shop.permissions import require_login
 from traceability import models, services
 from traceability.errors import TraceabilityErrorCode
+from traceability.schema.events import EventMutations
+from traceability.schema.labels import LabelMutations
 from traceability.schema.types import Batch, BatchPhoto, BatchUnitEnum, TraceabilityErrorCodeEnum
 
 
@@ -112,7 +114,7 @@ class BatchPhotoCreate(DomainMutation):
         return cls(photo=photo, errors=[])
 
 
-class TraceabilityMutations(graphene.ObjectType):
+class TraceabilityMutations(EventMutations, LabelMutations, graphene.ObjectType):
     batch_create = BatchCreate.Field()
     batch_serials_generate = BatchSerialsGenerate.Field()
     batch_photo_create = BatchPhotoCreate.Field()

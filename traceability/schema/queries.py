@@ -7,6 +7,8 @@ from shop.api.pagination import KeysetConnectionField, keyset_page
 from shop.errors import RequestError
 from shop.errors import RequestErrorCode as Code
 from traceability import cache
+from traceability.schema.events import EventQueries
+from traceability.schema.labels import LabelQueries
 from traceability.schema.types import Batch, BatchConnection
 from traceability.selectors import filter_batches, visible_batches
 
@@ -31,7 +33,7 @@ def _batch_filters(filter_input):
     return found
 
 
-class TraceabilityQueries(graphene.ObjectType):
+class TraceabilityQueries(EventQueries, LabelQueries, graphene.ObjectType):
     batches = KeysetConnectionField(
         BatchConnection,
         filter=BatchFilterInput(),

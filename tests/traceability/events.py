@@ -1,0 +1,94 @@
+"""Helpers of the trace event tests: recording a harvest or an observation,
+snapshots of the trace tables, the EPCIS schema check, and the attacker's SQL."""
+
+import datetime
+import importlib
+import json
+from pathlib import Path
+
+from django.db import connection
+from django.utils import timezone
+from jsonschema import Draft7Validator
+
+from traceability import epcis, trace
+from traceability.models import Checkpoint, TraceEvent, TraceEventBatch
+
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+HARVESTED = datetime.datetime(2026, 10, 8, 9, 0, tzinfo=BEIJING)
+SCHEMA = json.loads((Path(__file__).parent / "epcis" / "EPCIS-JSON-Schema.json").read_text())
+# Format checking on, as in test_epcis.py (which proves that it is).
+VALIDATOR = Draft7Validator(SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKER)
+migration = importlib.import_module("traceability.migrations.0002_trace_events")
+JSON_PARAM = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+
+
+def at(days=0, hours=0):
+    return HARVESTED + datetime.timedelta(days=days, hours=hours)
+
+
+def harvest(actor, batch, **changes):
+    fields = {
+        "event_type": "ObjectEvent",
+        "biz_step": "commissioning",
+        "disposition": "active",
+        "event_time": HARVESTED,
+        "read_point": batch.farm,
+        **changes,
+    }
+    return trace.record_event(actor=actor, batch=batch, **fields)
+
+
+def observe(actor, batch, step="inspecting", disposition="conformant", **changes):
+    fields = {"event_type": "ObjectEvent", "event_time": at(1), **changes}
+    return trace.record_event(
+        actor=actor, batch=batch, biz_step=step, disposition=disposition, **fields
+    )
+
+
+def rows():
+    """Every trace row as stored: a refused write leaves them as they were."""
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (TraceEvent, TraceEventBatch, Checkpoint)
+    ]
+
+
+def assert_valid(*documents):
+    """The events, in one EPCIS document, validate against the EPCIS 2.0 schema."""
+    document = epcis.epcis_document(documents, created=timezone.now())
+    assert [error.message for error in VALIDATOR.iter_errors(document)] == []
+
+
+def stored_documents():
+    return [event.document for event in TraceEvent.objects.order_by("pk")]
+
+
+def drop_triggers():
+    with connection.cursor() as cursor:
+        for statement in migration.drop_sql(connection.vendor):
+            cursor.execute(statement)
+
+
+def create_triggers():
+    with connection.cursor() as cursor:
+        for statement in migration.create_sql(connection.vendor):
+            cursor.execute(statement)
+
+
+def write(event_id, **columns):
+    """UPDATE an event's row in SQL, as an attacker would (triggers dropped first)."""
+    assignments = ", ".join(
+        f"{name} = {JSON_PARAM if name in ('document', 'previous') else '%s'}" for name in columns
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE traceability_traceevent SET {assignments} WHERE id = %s",  # noqa: S608  (our column names)
+            [*columns.values(), event_id],
+        )
+
+
+def doctored(event):
+    """The event's document with its disposition changed."""
+    disposition = event.document["disposition"]
+    changed = "conformant" if disposition == "non_conformant" else "non_conformant"
+    return {**event.document, "disposition": changed}

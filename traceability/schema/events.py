@@ -1,0 +1,294 @@
+"""Trace events through GraphQL: the TraceEvent node, `events` on Batch,
+`traceEventRecord`, `traceEventCorrect` and the public `traceVerify(code)`.
+
+Thin: the mutations find the objects named and call `traceability.trace` as
+the signed-in user, which enforces the policies and the rules."""
+
+import graphene
+from django.utils.translation import gettext_lazy as _
+from graphene import relay
+from graphene.types.generic import GenericScalar
+
+from catalog import models as catalog_models
+from catalog.errors import CatalogErrorCode
+from shop.api import public_cache
+from shop.api.core import (
+    Decimal,
+    DomainMutation,
+    Upload,
+    VisibleNode,
+    error_type,
+    errors_field,
+    extend_type,
+    node_from_global_id,
+)
+from shop.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
+from shop.errors import DomainError, RequestError
+from shop.loading import related_one
+from shop.permissions import require_login
+from traceability import cache, epcis, models, selectors, trace
+from traceability.errors import TraceabilityErrorCode
+from traceability.integrity import Reason
+from traceability.schema.types import Batch, BatchPhoto
+from traceability.vocabulary import Action, BizStep, Disposition, ErrorReason
+
+EventTypeEnum = graphene.Enum(
+    "TraceEventType",
+    [(value.replace("Event", "").upper(), value) for value in map(str, trace.SUPPORTED)],
+    description="The EPCIS 2.0 event types recorded here.",
+)
+BizStepEnum = graphene.Enum.from_enum(BizStep, name="BizStep")
+DispositionEnum = graphene.Enum.from_enum(Disposition, name="Disposition")
+ErrorReasonEnum = graphene.Enum.from_enum(ErrorReason, name="ErrorReason")
+ActionEnum = graphene.Enum.from_enum(Action, name="EventAction")
+SensorKindEnum = graphene.Enum(
+    "SensorKind",
+    [("TEMPERATURE", "temperature"), ("RELATIVE_HUMIDITY", "relative_humidity")],
+    description="Temperature in °C (-80 to 80) or relative humidity in % (0 to 100).",
+)
+VerifyReasonEnum = graphene.Enum.from_enum(Reason, name="TraceVerifyReason")
+EventErrorCode = (TraceabilityErrorCode, CatalogErrorCode)
+
+
+def _value(choice):
+    return getattr(choice, "value", choice)
+
+
+class TraceEvent(VisibleNode):
+    """One EPCIS 2.0 event of a batch chain, append-only. `contentHash` is the
+    SHA-256 over the document and the previous hash of each chain it is on."""
+
+    event_type = graphene.String(required=True, description="The EPCIS event type.")
+    action = ActionEnum()
+    biz_step = BizStepEnum(required=True)
+    disposition = DispositionEnum(required=True)
+    epcis_event_id = graphene.String(required=True, description="The document's eventID.")
+    document = GenericScalar(required=True, description="The event as EPCIS 2.0 JSON-LD.")
+    previous = GenericScalar(required=True, description="{batch id: previous hash or null}.")
+    sequence = graphene.Int(required=True, description="The global recording order.")
+    corrects = graphene.Field(lambda: TraceEvent, description="The event this one declares wrong.")
+    photo = graphene.Field(BatchPhoto)
+
+    class Meta:
+        model = models.TraceEvent
+        interfaces = (relay.Node,)
+        fields = (
+            "id",
+            "event_time",
+            "event_time_zone_offset",
+            "record_time",
+            "content_hash",
+        )
+
+    visible_to = staticmethod(selectors.visible_trace_events)
+
+    @staticmethod
+    def cache_tags(found):
+        return (cache.BATCH_LIST,)
+
+    @staticmethod
+    def resolve_event_time(root, info):
+        """In the offset of the place where it happened, as the document says."""
+        return epcis.parse_time(root.document["eventTime"])
+
+    @staticmethod
+    def resolve_action(root, info):
+        return root.action or None
+
+    @staticmethod
+    def resolve_epcis_event_id(root, info):
+        return root.event_id
+
+    @staticmethod
+    def resolve_sequence(root, info):
+        return root.sequence
+
+    @staticmethod
+    def resolve_corrects(root, info):
+        return related_one(root, "corrects")
+
+    @staticmethod
+    def resolve_photo(root, info):
+        return related_one(root, "photo")
+
+
+class TraceEventConnection(CountableConnection):
+    class Meta:
+        node = TraceEvent
+
+
+class BatchEvents:
+    events = KeysetConnectionField(
+        TraceEventConnection, description="The batch's events in recording order."
+    )
+
+    @staticmethod
+    def resolve_events(root, info, first=None, after=None, **_):
+        return keyset_page(
+            TraceEventConnection, trace.events_of(root), keys=["id"], first=first, after=after
+        )
+
+
+extend_type(Batch, BatchEvents)
+
+
+class SensorReadingInput(graphene.InputObjectType):
+    kind = SensorKindEnum(required=True)
+    value = Decimal(required=True)
+
+
+def _referenced(global_id, type_name, model, field):
+    try:
+        return node_from_global_id(global_id, type_name, model)
+    except RequestError as exc:
+        raise DomainError(
+            TraceabilityErrorCode.NOT_FOUND, _("No %s has this ID.") % type_name, field
+        ) from exc
+
+
+def _readings(sensors):
+    if sensors is None:
+        return None
+    return [trace.Reading(_value(s["kind"]), s["value"]) for s in sensors]
+
+
+def _batches(ids, field):
+    return [_referenced(i, "Batch", models.Batch, field) for i in ids or ()]
+
+
+class TraceEventRecordInput(graphene.InputObjectType):
+    event_type = EventTypeEnum(required=True)
+    batch = graphene.ID(description="The batch (object and aggregation events).")
+    inputs = graphene.List(graphene.NonNull(graphene.ID), description="Transformation inputs.")
+    outputs = graphene.List(graphene.NonNull(graphene.ID), description="Transformation outputs.")
+    serials = graphene.List(
+        graphene.NonNull(graphene.ID), description="Units of the batch packed (aggregation)."
+    )
+    biz_step = BizStepEnum(required=True, description="A harvest is COMMISSIONING.")
+    disposition = DispositionEnum(required=True)
+    event_time = graphene.DateTime(required=True, description="With its time-zone offset.")
+    read_point = graphene.ID(description="One of the seller's farms.")
+    quantity = Decimal(
+        description="The batch's (or output's) amount; the whole batch if not given."
+    )
+    sensors = graphene.List(graphene.NonNull(SensorReadingInput))
+    photo = Upload(description="A photo of the step (multipart request).")
+
+
+class TraceEventRecord(DomainMutation):
+    """Record an EPCIS event on one of your batches (or inputs → outputs)."""
+
+    class Arguments:
+        input = TraceEventRecordInput(required=True)
+
+    event = graphene.Field(TraceEvent)
+    errors = errors_field(error_type("TraceEventRecordError", *EventErrorCode))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        require_login(info.context.user)
+        data = dict(input)
+        batch = data.get("batch")
+        serials = [
+            _referenced(i, "Serial", models.Serial, "serials") for i in data.get("serials") or ()
+        ]
+        read_point = data.get("read_point")
+        event = trace.record_event(
+            actor=info.context.user,
+            event_type=_value(data["event_type"]),
+            batch=_referenced(batch, "Batch", models.Batch, "batch") if batch else None,
+            inputs=_batches(data.get("inputs"), "inputs"),
+            outputs=_batches(data.get("outputs"), "outputs"),
+            serials=serials,
+            biz_step=_value(data["biz_step"]),
+            disposition=_value(data["disposition"]),
+            event_time=data["event_time"],
+            read_point=read_point
+            and _referenced(read_point, "Farm", catalog_models.Farm, "read_point"),
+            quantity=data.get("quantity"),
+            sensors=_readings(data.get("sensors")),
+            photo=data.get("photo"),
+        )
+        return cls(event=event, errors=[])
+
+
+class TraceEventCorrectInput(graphene.InputObjectType):
+    event = graphene.ID(required=True)
+    reason = ErrorReasonEnum(required=True)
+    event_time = graphene.DateTime()
+    biz_step = BizStepEnum()
+    disposition = DispositionEnum()
+    read_point = graphene.ID()
+    quantity = Decimal()
+    sensors = graphene.List(graphene.NonNull(SensorReadingInput))
+
+
+class TraceEventCorrect(DomainMutation):
+    """Declare an event wrong (EPCIS error declaration) and record the corrected
+    facts as a new event; nothing recorded is edited."""
+
+    class Arguments:
+        input = TraceEventCorrectInput(required=True)
+
+    declaration = graphene.Field(TraceEvent)
+    corrective = graphene.Field(TraceEvent, description="Null when the event did not occur.")
+    errors = errors_field(error_type("TraceEventCorrectError", *EventErrorCode))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        require_login(info.context.user)
+        data = dict(input)
+        event = node_from_global_id(data["event"], "TraceEvent", models.TraceEvent)
+        read_point = data.get("read_point")
+        correction = trace.correct_event(
+            actor=info.context.user,
+            event=event,
+            reason=_value(data["reason"]),
+            event_time=data.get("event_time"),
+            biz_step=data.get("biz_step") and _value(data["biz_step"]),
+            disposition=data.get("disposition") and _value(data["disposition"]),
+            read_point=read_point
+            and _referenced(read_point, "Farm", catalog_models.Farm, "read_point"),
+            quantity=data.get("quantity"),
+            sensors=_readings(data.get("sensors")),
+        )
+        return cls(declaration=correction.declaration, corrective=correction.corrective, errors=[])
+
+
+class TraceVerification(graphene.ObjectType):
+    ok = graphene.Boolean(required=True)
+    reason = VerifyReasonEnum(description="Why it failed; null when ok.")
+    failing_event_id = graphene.ID(description="The first event that fails (a TraceEvent ID).")
+    checkpoint_at = graphene.DateTime(description="When the checkpoint checked was signed.")
+
+
+class EventQueries(graphene.ObjectType):
+    trace_verify = graphene.Field(
+        TraceVerification,
+        code=graphene.String(required=True, description="The batch's code, as on its label."),
+        description="Public: whether the batch's record (and what it was made from) is intact "
+        "and matches the last signed checkpoint. Null for an unknown code.",
+    )
+
+    @staticmethod
+    def resolve_trace_verify(root, info, code):
+        batch = models.Batch.objects.filter(code=code.strip().upper()[:20]).first()
+        if batch is None:
+            public_cache.tag(info.context, cache.BATCH_LIST)
+            return None
+        chains = trace.upstream_batches(batch)
+        public_cache.tag(info.context, *(cache.batch_tag(i) for i in sorted(chains)))
+        result = trace.verify_batch(batch)
+        verdict = result.verdict
+        failing = verdict.event_id and relay.Node.to_global_id("TraceEvent", verdict.event_id)
+        return TraceVerification(
+            ok=verdict.ok,
+            reason=verdict.reason,
+            failing_event_id=failing or None,
+            checkpoint_at=result.checkpoint_at,
+        )
+
+
+class EventMutations(graphene.ObjectType):
+    trace_event_record = TraceEventRecord.Field()
+    trace_event_correct = TraceEventCorrect.Field()

@@ -1,0 +1,97 @@
+"""Label sheet jobs through GraphQL: order one (`labelJobCreate`) and poll it
+(`labelJob(id)`) until its `url` appears. A job is read only by the members of
+its seller and operators; to anyone else it does not exist."""
+
+import uuid
+
+import graphene
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shop.api.core import DomainMutation, error_type, errors_field, node_from_global_id
+from shop.errors import RequestError
+from shop.errors import RequestErrorCode as Code
+from shop.permissions import require_login
+from traceability import label_jobs, models
+from traceability.schema.types import Batch, TraceabilityErrorCodeEnum
+from traceability.selectors import visible_label_jobs
+
+LabelJobKindEnum = graphene.Enum.from_enum(models.LabelJob.Kind, name="LabelJobKind")
+LabelJobStatusEnum = graphene.Enum.from_enum(models.LabelJob.Status, name="LabelJobStatus")
+
+
+class LabelJob(graphene.ObjectType):
+    """A PDF of A4 label sheets (24 labels a page) rendered in the background."""
+
+    id = graphene.ID(required=True, description="A random UUID, not a Relay ID.")
+    kind = LabelJobKindEnum(required=True)
+    status = LabelJobStatusEnum(required=True)
+    count = graphene.Int(required=True, description="How many labels the sheet has.")
+    progress = graphene.Int(required=True, description="How many are drawn so far.")
+    url = graphene.String(
+        description="Where to download the PDF once done; it needs the same sign-in."
+    )
+    error = graphene.String(description="Why the job failed.")
+    batch = graphene.Field(Batch, required=True)
+    created_at = graphene.DateTime(required=True)
+    finished_at = graphene.DateTime()
+
+    @staticmethod
+    def resolve_url(root, info):
+        if root.status != models.LabelJob.Status.DONE:
+            return None
+        return f"{settings.PUBLIC_BASE_URL}{reverse('label-job-download', args=[root.pk])}"
+
+    @staticmethod
+    def resolve_error(root, info):
+        return root.error or None
+
+
+class LabelJobCreateInput(graphene.InputObjectType):
+    batch = graphene.ID(required=True)
+    kind = LabelJobKindEnum(required=True)
+    copies = graphene.Int(description="For BATCH: how many copies of its label (1-10,000).")
+
+
+class LabelJobCreate(DomainMutation):
+    """Order a label sheet of a batch you manage: copies of the batch's label, or
+    one label per serial. Poll `labelJob(id)` for its progress and download URL."""
+
+    class Arguments:
+        input = LabelJobCreateInput(required=True)
+
+    job = graphene.Field(LabelJob)
+    errors = errors_field(error_type("LabelJobCreateError", TraceabilityErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, input):
+        require_login(info.context.user)  # nobody signed in learns whether the batch exists
+        batch = node_from_global_id(input["batch"], "Batch", models.Batch)
+        job = label_jobs.create_label_job(
+            actor=info.context.user,
+            batch=batch,
+            kind=getattr(input["kind"], "value", input["kind"]),
+            copies=input.get("copies"),
+        )
+        return cls(job=job, errors=[])
+
+
+class LabelQueries(graphene.ObjectType):
+    label_job = graphene.Field(
+        LabelJob,
+        id=graphene.ID(required=True),
+        description="A label sheet job of a seller you belong to (operators: any).",
+    )
+
+    @staticmethod
+    def resolve_label_job(root, info, id):
+        try:
+            job_id = uuid.UUID(id)
+        except ValueError as exc:
+            raise RequestError(Code.INVALID_ID, _("This is not a valid ID.")) from exc
+        return visible_label_jobs(info.context.user).filter(pk=job_id).first()
+
+
+class LabelMutations(graphene.ObjectType):
+    label_job_create = LabelJobCreate.Field()

@@ -1,0 +1,23 @@
+"""Background work of traceability: thin wrappers around its modules."""
+
+from celery import shared_task
+
+from traceability import label_jobs, trace
+
+
+@shared_task
+def render_label_job(job_id: str) -> str | None:
+    """Render a label sheet job (`label_jobs.render_steps`); return its final status.
+
+    A no-op for a job already finished or deleted, so a redelivery is harmless.
+    """
+    job = label_jobs.run_label_job(job_id)
+    return job.status if job else None
+
+
+@shared_task
+def sign_trace_checkpoint() -> str | None:
+    """Sign the head of every trace chain if an event came since the last checkpoint
+    (Celery beat runs it); return the time of the newest checkpoint."""
+    checkpoint = trace.refresh_checkpoint()
+    return checkpoint.signed_at.isoformat() if checkpoint else None

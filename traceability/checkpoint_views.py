@@ -8,7 +8,7 @@ trusting our database: each checkpoint verifies with the published Ed25519 key
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from traceability import integrity, trace
+from traceability import integrity, verification
 from traceability.models import Checkpoint
 
 RECENT = 20  # the newest checkpoints listed; older ones stay in the database
@@ -17,7 +17,7 @@ RECENT = 20  # the newest checkpoints listed; older ones stay in the database
 @require_GET
 def checkpoints(request: HttpRequest) -> JsonResponse:
     """The public key and the newest checkpoints, newest first."""
-    trace.latest_checkpoint()  # the embedded default signs on demand
+    verification.latest_checkpoint()  # the embedded default signs on demand
     recent = Checkpoint.objects.order_by("-pk").values_list("document", flat=True)[:RECENT]
     response = JsonResponse(
         {"key": integrity.public_key_document(), "checkpoints": list(recent)},

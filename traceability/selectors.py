@@ -50,3 +50,8 @@ def filter_batches(
     """`batches` narrowed by each filter given (a lot matches exactly)."""
     given = {"seller_id": seller_id, "variant_id": variant_id, "farm_id": farm_id, "lot": lot}
     return batches.filter(**{field: value for field, value in given.items() if value is not None})
+
+
+def events_of(batch: Batch) -> QuerySet[TraceEvent]:
+    """The batch's events in recording order, corrections included."""
+    return TraceEvent.objects.filter(links__batch=batch).order_by("pk")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from traceability import label_jobs, trace
+from traceability import label_jobs, verification
 
 
 @shared_task
@@ -19,5 +19,5 @@ def render_label_job(job_id: str) -> str | None:
 def sign_trace_checkpoint() -> str | None:
     """Sign the head of every trace chain if an event came since the last checkpoint
     (Celery beat runs it); return the time of the newest checkpoint."""
-    checkpoint = trace.refresh_checkpoint()
+    checkpoint = verification.refresh_checkpoint()
     return checkpoint.signed_at.isoformat() if checkpoint else None

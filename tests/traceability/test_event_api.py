@@ -18,7 +18,7 @@ from tests.traceability.events import (
     rows,
     write,
 )
-from traceability import services, trace
+from traceability import services, verification
 from traceability.models import TraceEvent
 
 MANAGERS = ("seller", "operator")
@@ -194,7 +194,7 @@ def test_events_on_a_batch(client_as, seller_user, batch):
 def test_trace_verify_is_public_and_names_the_failing_event(client_as, seller_user, batch):
     harvest(seller_user, batch)
     edited = observe(seller_user, batch)
-    signed = trace.sign_checkpoint()
+    signed = verification.sign_checkpoint()
     _status, body = client_as("anonymous").post(VERIFY, {"code": batch.code.lower()})
     assert body["data"]["traceVerify"] == {
         "ok": True,

@@ -22,7 +22,7 @@ from tests.traceability.events import (
     rows,
     stored_documents,
 )
-from traceability import integrity, services, trace
+from traceability import integrity, services, trace, verification
 from traceability.models import AppendOnlyError, Batch, Checkpoint, TraceEvent, TraceEventBatch
 from traceability.trace import Reading
 
@@ -106,7 +106,7 @@ def test_each_event_commits_to_the_one_before(seller_user, batch):
     assert second.previous == {str(batch.pk): first.content_hash}
     assert third.previous == {str(batch.pk): second.content_hash}
     assert first.sequence < second.sequence < third.sequence
-    assert trace.verify_batch(batch).verdict.ok
+    assert verification.verify_batch(batch).verdict.ok
     assert_valid(*stored_documents())
 
 
@@ -135,9 +135,9 @@ def test_a_transformation_links_its_inputs_chains_to_its_output(seller_user, bat
     assert {link.role for link in milled.links.all()} == {"input", "output"}
     packed = observe(seller_user, rice, "packing", "in_progress", event_time=at(13))
     assert packed.previous == {str(rice.pk): milled.content_hash}
-    assert trace.upstream_batches(rice) == {batch.pk, paddy2.pk, rice.pk}
-    assert trace.verify_batch(rice).verdict.ok
-    assert trace.verify_batch(batch).verdict.ok
+    assert verification.upstream_batches(rice) == {batch.pk, paddy2.pk, rice.pk}
+    assert verification.verify_batch(rice).verdict.ok
+    assert verification.verify_batch(batch).verdict.ok
     assert_valid(*stored_documents())
 
 
@@ -295,7 +295,7 @@ def test_a_correction_is_a_declaration_and_a_new_event(seller_user, batch):
     assert corrective.document["bizStep"] == "commissioning"
     assert corrective.previous == {str(batch.pk): wrong.content_hash}
     assert declaration.previous == {str(batch.pk): corrective.content_hash}
-    assert trace.verify_batch(batch).verdict.ok
+    assert verification.verify_batch(batch).verdict.ok
     assert_valid(*stored_documents())
     before = rows()
     with pytest.raises(trace.DomainError) as caught:
@@ -359,7 +359,7 @@ def test_bad_corrections_write_nothing(seller_user, batch, other_seller_user):
 def test_no_code_path_updates_or_deletes(seller_user, batch):
     event = harvest(seller_user, batch)
     link = event.links.get()
-    checkpoint = trace.sign_checkpoint()
+    checkpoint = verification.sign_checkpoint()
     for record in (event, link, checkpoint):
         with pytest.raises(AppendOnlyError):
             record.save()
@@ -382,7 +382,7 @@ def test_a_checkpoint_signs_every_chain_head(seller_user, batch, rice):
     harvest(seller_user, batch)
     head = observe(seller_user, batch)
     made = harvest(seller_user, rice, event_time=at(12))
-    checkpoint = trace.sign_checkpoint()
+    checkpoint = verification.sign_checkpoint()
     signed = integrity.SignedCheckpoint.from_json(checkpoint.document)
     public = integrity.platform_key().public_key()
     assert integrity.verify_checkpoint(signed, public).ok
@@ -396,16 +396,16 @@ def test_a_checkpoint_signs_every_chain_head(seller_user, batch, rice):
 
 def test_the_embedded_default_signs_on_demand(seller_user, batch, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    assert trace.latest_checkpoint() is None
+    assert verification.latest_checkpoint() is None
     event = harvest(seller_user, batch)
-    signed = trace.latest_checkpoint()
+    signed = verification.latest_checkpoint()
     assert signed.last_event == event.pk
-    assert trace.latest_checkpoint() == signed  # nothing newer: the same one
-    verification = trace.verify_batch(batch)
-    assert verification.verdict.ok and verification.checkpoint_at == signed.signed_at
+    assert verification.latest_checkpoint() == signed  # nothing newer: the same one
+    result = verification.verify_batch(batch)
+    assert result.verdict.ok and result.checkpoint_at == signed.signed_at
     settings.CELERY_TASK_ALWAYS_EAGER = False
     observe(seller_user, batch)
-    assert trace.latest_checkpoint() == signed  # a beat signs, not the request
+    assert verification.latest_checkpoint() == signed  # a beat signs, not the request
 
 
 def test_the_beat_task_signs_only_when_an_event_came(seller_user, batch):
@@ -440,4 +440,4 @@ def test_two_events_on_one_chain_at_once_both_land_in_order(seller_user, batch):
     assert len(events) == 3
     chain = [event.previous[str(batch.pk)] for event in events]
     assert chain == [None, events[0].content_hash, events[1].content_hash]
-    assert trace.verify_batch(batch).verdict.ok
+    assert verification.verify_batch(batch).verdict.ok

@@ -24,7 +24,7 @@ from tests.traceability.events import (
     observe,
     write,
 )
-from traceability import integrity, services, trace
+from traceability import integrity, services, trace, verification
 from traceability.checkpoint_views import checkpoints
 from traceability.integrity import Reason
 from traceability.models import TraceEvent
@@ -51,19 +51,19 @@ def chain(seller_user, batch):
 
 def test_an_edited_row_fails_naming_it(chain, batch, attacker):
     write(chain[1].pk, document=json.dumps(doctored(chain[1])))
-    verdict = trace.verify_batch(batch).verdict
+    verdict = verification.verify_batch(batch).verdict
     assert not verdict.ok
     assert (verdict.reason, verdict.event_id) == (Reason.CONTENT_MISMATCH, str(chain[1].pk))
 
 
 def test_an_edited_hash_fails_at_the_next_event(chain, batch, attacker):
     write(chain[1].pk, content_hash="0" * 64)
-    verdict = trace.verify_batch(batch).verdict
+    verdict = verification.verify_batch(batch).verdict
     assert (verdict.reason, verdict.event_id) == (Reason.CONTENT_MISMATCH, str(chain[1].pk))
 
 
 def test_a_recomputed_chain_is_caught_by_the_signed_checkpoint(chain, batch, attacker):
-    signed = trace.sign_checkpoint()
+    signed = verification.sign_checkpoint()
     key = str(batch.pk)
     previous_hash = chain[0].content_hash
     for index, event in enumerate(chain[1:], start=1):
@@ -76,25 +76,25 @@ def test_a_recomputed_chain_is_caught_by_the_signed_checkpoint(chain, batch, att
             previous=json.dumps(previous),
             content_hash=previous_hash,
         )
-    records = trace._records({batch.pk})
+    records = verification.records_of({batch.pk})
     assert integrity.verify_chain(records).ok  # the chain alone looks sound
-    verification = trace.verify_batch(batch)
-    verdict = verification.verdict
+    result = verification.verify_batch(batch)
+    verdict = result.verdict
     assert (verdict.reason, verdict.event_id, verdict.chain_id) == (
         Reason.HEAD_MISMATCH,
         str(chain[-1].pk),
         key,
     )
-    assert verification.checkpoint_at == signed.signed_at
+    assert result.checkpoint_at == signed.signed_at
 
 
 def test_deleting_the_last_event_is_caught(chain, batch, attacker):
-    trace.sign_checkpoint()
+    verification.sign_checkpoint()
     last = chain[-1]
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [last.pk])
         cursor.execute("DELETE FROM traceability_traceevent WHERE id = %s", [last.pk])
-    verdict = trace.verify_batch(batch).verdict
+    verdict = verification.verify_batch(batch).verdict
     assert (verdict.reason, verdict.event_id) == (Reason.MISSING_EVENTS, str(last.pk))
 
 
@@ -104,7 +104,7 @@ def test_deleting_an_event_in_the_middle_breaks_the_link(chain, batch, attacker)
             "DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [chain[1].pk]
         )
         cursor.execute("DELETE FROM traceability_traceevent WHERE id = %s", [chain[1].pk])
-    verdict = trace.verify_batch(batch).verdict
+    verdict = verification.verify_batch(batch).verdict
     assert (verdict.reason, verdict.event_id) == (Reason.BROKEN_LINK, str(chain[2].pk))
 
 
@@ -123,9 +123,9 @@ def test_tampering_upstream_shows_on_the_product_made_from_it(seller_user, batch
         disposition="active",
         event_time=at(12),
     )
-    assert trace.verify_batch(rice).verdict.ok
+    assert verification.verify_batch(rice).verdict.ok
     write(harvested.pk, document=json.dumps(doctored(harvested)))
-    verdict = trace.verify_batch(rice).verdict
+    verdict = verification.verify_batch(rice).verdict
     assert (verdict.reason, verdict.event_id) == (Reason.CONTENT_MISMATCH, str(harvested.pk))
 
 
@@ -141,13 +141,13 @@ def test_tampering_upstream_shows_on_the_product_made_from_it(seller_user, batch
     ],
 )
 def test_the_database_refuses_updates_and_deletes(chain, table, statement):
-    trace.sign_checkpoint()
+    verification.sign_checkpoint()
     assert connection.vendor in ("postgresql", "sqlite")
     refused = pytest.raises(DatabaseError, match="append-only")
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement.format(table))
     assert TraceEvent.objects.count() == len(chain)
-    assert trace.verify_batch(chain[0].batches.get()).verdict.ok
+    assert verification.verify_batch(chain[0].batches.get()).verdict.ok
 
 
 def test_the_published_checkpoint_verifies_with_the_published_key(chain, batch, rf, settings):

@@ -26,7 +26,7 @@ from shop.api.pagination import CountableConnection, KeysetConnectionField, keys
 from shop.errors import DomainError, RequestError
 from shop.loading import related_one
 from shop.permissions import require_login
-from traceability import cache, epcis, models, selectors, trace
+from traceability import cache, epcis, models, selectors, trace, verification
 from traceability.errors import TraceabilityErrorCode
 from traceability.integrity import Reason
 from traceability.schema.types import Batch, BatchPhoto
@@ -125,7 +125,7 @@ class BatchEvents:
     @staticmethod
     def resolve_events(root, info, first=None, after=None, **_):
         return keyset_page(
-            TraceEventConnection, trace.events_of(root), keys=["id"], first=first, after=after
+            TraceEventConnection, selectors.events_of(root), keys=["id"], first=first, after=after
         )
 
 
@@ -276,9 +276,9 @@ class EventQueries(graphene.ObjectType):
         if batch is None:
             public_cache.tag(info.context, cache.BATCH_LIST)
             return None
-        chains = trace.upstream_batches(batch)
+        chains = verification.upstream_batches(batch)
         public_cache.tag(info.context, *(cache.batch_tag(i) for i in sorted(chains)))
-        result = trace.verify_batch(batch)
+        result = verification.verify_batch(batch)
         verdict = result.verdict
         failing = verdict.event_id and relay.Node.to_global_id("TraceEvent", verdict.event_id)
         return TraceVerification(

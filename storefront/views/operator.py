@@ -3,7 +3,6 @@ back with a reason through the same services as the API and the admin."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import BadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -12,10 +11,10 @@ from django.views.decorators.http import require_POST
 from catalog import services
 from catalog.policies import can_verify_sellers
 from catalog.selectors import sellers_awaiting_verification, visible_sellers
-from shop.errors import DomainError, RequestError
-from shop.keyset import page
+from shop.errors import DomainError
 from shop.permissions import require
 from storefront.forms.operator import RejectForm
+from storefront.paging import page_or_400
 
 QUEUE_PAGE = 20
 
@@ -42,12 +41,7 @@ def _operators_only(view):
 def verification_queue(request):
     """Oldest first, so nobody waits longest by accident."""
     waiting = sellers_awaiting_verification(request.user).prefetch_related("members", "farms")
-    try:
-        found = page(
-            waiting, keys=["created_at", "id"], first=QUEUE_PAGE, after=request.GET.get("after")
-        )
-    except RequestError as exc:
-        raise BadRequest(str(exc.message)) from exc
+    found = page_or_400(request, waiting, keys=["created_at", "id"], first=QUEUE_PAGE)
     rows = [(seller, RejectForm(seller=seller)) for seller in found.rows]
     return render(request, "operator/queue.html", {"rows": rows, "page": found})
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -24,11 +23,12 @@ from catalog import services
 from catalog.models import Seller
 from catalog.policies import can_manage_seller
 from catalog.selectors import variants_of, visible_farms, visible_products, visible_sellers
-from shop.errors import DomainError, RequestError
-from shop.keyset import Page, page
+from shop.errors import DomainError
+from shop.keyset import Page
 from shop.permissions import require
 from storefront.forms.base import SubmitOnce
 from storefront.forms.workbench import FarmCreateForm, FarmForm, SellerForm, SellerRegisterForm
+from storefront.paging import page_or_400
 
 PAGE_SIZE = 20
 
@@ -50,10 +50,7 @@ def seller_url(seller: Seller) -> str:
 
 
 def paged(request: HttpRequest, queryset, keys: list[str], param: str = "after") -> Page:
-    try:
-        return page(queryset, keys=keys, first=PAGE_SIZE, after=request.GET.get(param))
-    except RequestError as exc:
-        raise BadRequest(str(exc)) from exc
+    return page_or_400(request, queryset, keys=keys, first=PAGE_SIZE, param=param)
 
 
 def saved(form, request: HttpRequest, write: Callable[..., Any]) -> Any:

@@ -6,12 +6,13 @@ Shared by run.py and profile_case.py, so that both measure the same queries.
 from __future__ import annotations
 
 import json
+import random
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from common import SetupError
+from common import OUT, SetupError
 
 PRODUCT_FIELDS = """
       id
@@ -97,6 +98,12 @@ class Case:
     page_marker: str | None = None  # an HTML page: what expect_* count in it
     min_floor_ratio_cached: float | None = None  # cache on: at least this share of (a)'s req/s
     as_fast_as: str | None = None  # cache off: at least the req/s of this case, same run
+    # GETs spread over a list of paths (bench/paths.lua picks one per request), each
+    # with `query_string` appended; `expect_json` checks a JSON-LD answer.
+    paths: str | None = None  # the list's name: bench/out/paths_{paths}.txt
+    query_string: str = ""
+    expect_json: bool = False
+    max_cold_queries: int | None = None  # SQL queries of a cold render (bench/cold_queries.py)
 
     def target(self, cache="off"):
         parts = []
@@ -108,6 +115,8 @@ class Case:
             parts.append(f">= {self.min_floor_ratio_cached:g} x (a)")
         if cache == "off" and self.as_fast_as is not None:
             parts.append(f">= ({self.as_fast_as}) off")
+        if self.max_cold_queries is not None:
+            parts.append(f"<= {self.max_cold_queries} SQL cold")
         return ", ".join(parts) or "(floor)"
 
     def verdict(self, row, rows):
@@ -123,6 +132,8 @@ class Case:
             other = [r for r in rows if r["key"] == self.as_fast_as and r["cache"] == "off"]
             if other:
                 checks.append(row["rps"] >= other[0]["rps"])
+        if self.max_cold_queries is not None and row.get("cold_queries") is not None:
+            checks.append(row["cold_queries"] <= self.max_cold_queries)
         if not checks:
             return "-"
         return "PASS" if all(checks) else "MISS"
@@ -210,7 +221,28 @@ CASES = [
         as_fast_as="b",
     ),
     Case("j", "product(slug) as on its page", "/graphql/", PRODUCT_PAGE_QUERY, expect_exactly=1),
+    # The resolver: a QR code's link, each request a batch picked at random among
+    # 1,000 (bench/trace_load.py), its scan recorded as part of the resolve.
+    Case(
+        "p",
+        "provenance page, 1,000 batches",
+        "/",
+        paths="provenance",
+        min_floor_ratio_cached=0.5,
+        max_cold_queries=10,
+    ),
+    Case(
+        "q",
+        "provenance JSON-LD, 1,000 batches",
+        "/",
+        paths="provenance",
+        query_string="?format=jsonld",
+        expect_json=True,
+        min_floor_ratio_cached=0.5,
+        max_cold_queries=10,
+    ),
 ]
+PROVENANCE_CASES = {case.key for case in CASES if case.paths == "provenance"}
 
 
 def request_body(case):
@@ -229,8 +261,17 @@ def http(url, body=None, timeout=30):
         return error.code, error.read()
 
 
-def verify(case, base_url):
-    """Check one request of `case` (a fast wrong answer is no result); describe it briefly."""
+def paths_file(case):
+    return OUT / f"paths_{case.paths}.txt"
+
+
+def verify(case, base_url, paths=None):
+    """Check one request of `case` (a fast wrong answer is no result); describe it briefly.
+
+    A case over a list of paths is checked on three of them, picked at random.
+    """
+    if case.paths is not None:
+        return _verify_paths(case, base_url, paths or paths_file(case))
     url = base_url + case.path
     started = time.perf_counter()
     status, raw = http(url, request_body(case) if case.query else None)
@@ -298,6 +339,35 @@ def _verify_product(case, prefix, product, raw, elapsed_ms):
     return (
         f"200, {len(product['variants'])} variants, {len(product['images'])} pictures, "
         f"{len(raw)} bytes, {elapsed_ms:.1f} ms"
+    )
+
+
+def _verify_paths(case, base_url, file):
+    prefix = f"({case.key}) {case.label}"
+    paths = [line for line in file.read_text(encoding="utf-8").splitlines() if line]
+    if not paths:
+        raise SetupError(f"{prefix}: no paths in {file}")
+    sizes, times = [], []
+    for path in random.sample(paths, min(3, len(paths))):  # noqa: S311  (not security)
+        started = time.perf_counter()
+        status, raw = http(base_url + path + case.query_string)
+        times.append((time.perf_counter() - started) * 1000)
+        where = f"{prefix}: {path}{case.query_string}"
+        if status != 200:
+            raise SetupError(f"{where}: HTTP {status}: {raw[:300]!r}")
+        if case.expect_json:
+            try:
+                payload = json.loads(raw)
+            except ValueError as error:
+                raise SetupError(f"{where}: not JSON: {raw[:300]!r}") from error
+            if not isinstance(payload, dict) or "@context" not in payload:
+                raise SetupError(f"{where}: no JSON-LD @context in {raw[:300]!r}")
+        elif not raw.decode().lower().startswith("<!doctype html>"):
+            raise SetupError(f"{where}: not an HTML page: {raw[:300]!r}")
+        sizes.append(len(raw))
+    return (
+        f"200 on {len(sizes)} of {len(paths)} paths, {min(sizes)} – {max(sizes)} bytes, "
+        f"{min(times):.1f} – {max(times):.1f} ms"
     )
 
 

@@ -48,12 +48,20 @@ def recreate_database(pg_url, name):
 
 
 def mark_loaded(pg_url, name, products):
+    set_comment(pg_url, name, f"{load_marker(products)} at {now_stamp()}")
+
+
+def set_comment(pg_url, name, comment):
     with admin_connect(pg_url) as conn:
         conn.execute(
             sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(name), sql.Literal(f"{load_marker(products)} at {now_stamp()}")
+                sql.Identifier(name), sql.Literal(comment)
             )
         )
+
+
+def trace_marker(batches, events):
+    return f"bench: trace_load --batches {batches} --events {events} complete"
 
 
 def database_summary(database_url):
@@ -64,8 +72,19 @@ def database_summary(database_url):
             "   WHERE p.is_published AND s.is_verified),"
             " (SELECT count(*) FROM catalog_productvariant)"
         ).fetchone()
+        batches, events = conn.execute(
+            "SELECT (SELECT count(*) FROM traceability_batch),"
+            " (SELECT count(*) FROM traceability_traceevent)"
+        ).fetchone()
         version = conn.execute("SHOW server_version").fetchone()[0]
-    return {"products": products, "visible": published, "variants": variants, "pg": version}
+    return {
+        "products": products,
+        "visible": published,
+        "variants": variants,
+        "batches": batches,
+        "events": events,
+        "pg": version,
+    }
 
 
 def manage(env, *arguments):
@@ -76,6 +95,37 @@ def manage(env, *arguments):
     if result.returncode != 0:
         raise SetupError(f"`manage.py {' '.join(arguments)}` failed (exit {result.returncode})")
     return time.monotonic() - started
+
+
+def bench_script(env, name, *arguments, capture=False):
+    """Run bench/`name` in the server's environment; its output when `capture`."""
+    command = [str(VENV_BIN / "python"), f"bench/{name}", *map(str, arguments)]
+    log(f"$ {' '.join(command[1:])}")
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=capture, text=True)  # noqa: S603
+    if result.returncode != 0:
+        detail = f":\n{result.stderr[-2000:]}" if capture else ""
+        raise SetupError(f"`{' '.join(command[1:])}` failed (exit {result.returncode}){detail}")
+    return result.stdout
+
+
+def prepare_trace(args, env, paths):
+    """Load the resolver's trace data (bench/trace_load.py) unless the database's
+    comment says it is complete; write the resolver paths to `paths` either way."""
+    marker = trace_marker(args.batches, args.events)
+    _, comment = database_state(args.pg_url, args.db)
+    if marker in comment:
+        log(f"database {args.db}: trace data loaded earlier")
+        bench_script(env, "trace_load.py", "--paths", paths, "--paths-only")
+        return
+    log(f"database {args.db}: loading {args.batches} batches of {args.events} trace events")
+    started = time.monotonic()
+    bench_script(
+        env, "trace_load.py", "--batches", args.batches, "--events", args.events, "--paths", paths
+    )
+    log(f"trace data loaded in {time.monotonic() - started:.0f} s")
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    set_comment(args.pg_url, args.db, f"{comment}; {marker} at {now_stamp()}")
 
 
 def prepare_database(args, env):

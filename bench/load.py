@@ -10,6 +10,7 @@ import subprocess
 from common import BENCH, SetupError, log
 
 LUA_POST = BENCH / "post.lua"  # wrk sends GETs only, unless a script sets the method and body
+LUA_PATHS = BENCH / "paths.lua"  # a GET of a path picked at random from a list, per request
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
@@ -60,8 +61,10 @@ def parse_wrk(output):
     }
 
 
-def run_wrk(wrk, case, base_url, seconds, threads, connections, body_file):
-    """Run wrk for `seconds`; return its output and its command line (without `wrk`)."""
+def run_wrk(wrk, case, base_url, seconds, threads, connections, body_file, paths_file=None):
+    """Run wrk for `seconds`; return its output and its command line (without `wrk`).
+
+    A case over a list of paths GETs one of `paths_file`'s, at random, per request."""
     command = [
         wrk,
         "-t",
@@ -78,6 +81,9 @@ def run_wrk(wrk, case, base_url, seconds, threads, connections, body_file):
     if case.query is not None:
         command += ["-s", str(LUA_POST)]
         env["BENCH_BODY_FILE"] = str(body_file)
+    elif case.paths is not None:
+        command += ["-s", str(LUA_PATHS)]
+        env.update(BENCH_PATHS_FILE=str(paths_file), BENCH_QUERY=case.query_string)
     command.append(base_url + case.path)
     result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:

@@ -98,13 +98,21 @@ def report(args, summary, rows, started):
         f"Python {machine['python']}, PostgreSQL {summary['pg']}"
     )
     log(
-        f"{summary['products']} products / {summary['variants']} variants; gunicorn "
+        f"{summary['products']} products / {summary['variants']} variants / "
+        f"{summary['batches']} batches / {summary['events']} trace events; gunicorn "
         f"{args.workers} sync workers; wrk -t {args.threads} -c {args.connections} "
         f"-d {args.duration}s (after {args.warmup} s warm-up); wrk, gunicorn and PostgreSQL "
         "share the machine"
     )
     log()
     log(text)
+    for r in rows:
+        if r.get("cold_queries") is not None:
+            log(
+                f"({r['key']}, cache {r['cache']}) a cold render: {r['cold_queries']} SQL queries "
+                f"({r['warm_queries']} warm); scans recorded: {r['scans']} for "
+                f"{r['answered']} answered requests"
+            )
     disturbed = [r for r in rows if r.get("other_load")]
     if disturbed:
         log(

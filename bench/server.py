@@ -30,6 +30,8 @@ def server_env(args, port, cache_seconds=None):
         DJANGO_SETTINGS_MODULE="shop.settings",
         DEBUG="0",
         SECRET_KEY="bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",  # noqa: S106
+        # base64 of b"bench-only-trace-signing-key-32b": signs the bench's trace checkpoints.
+        TRACE_SIGNING_KEY="YmVuY2gtb25seS10cmFjZS1zaWduaW5nLWtleS0zMmI=",
         SECURE_SSL_REDIRECT="0",
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=f"{args.pg_url.rstrip('/')}/{args.db}",

@@ -11,6 +11,7 @@ cache loses both together.
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,7 +28,7 @@ def _key(tag: str) -> str:
 def _keep_seconds() -> int:
     """A bumped version outlives every entry stored before the bump, so that an
     entry stored while a tag had no version never matches again."""
-    return max(2 * settings.PUBLIC_CACHE_SECONDS, 60)
+    return max(2 * settings.PUBLIC_CACHE_SECONDS, 2 * settings.PUBLIC_CACHE_LASTING_SECONDS, 60)
 
 
 def clock() -> int:
@@ -44,6 +45,13 @@ def versions(tags: Iterable[str]) -> Versions:
     tags = list(tags)
     found = cache.get_many([_key(tag) for tag in tags])
     return {tag: int(found.get(_key(tag), 0)) for tag in tags}
+
+
+def get_with_versions(key: str, tags: Iterable[str]) -> tuple[Any, Versions]:
+    """`cache.get(key)` and `versions(tags)` in one round trip to the cache."""
+    tags = list(tags)
+    found = cache.get_many([key, *(_key(tag) for tag in tags)])
+    return found.get(key), {tag: int(found.get(_key(tag), 0)) for tag in tags}
 
 
 def changed_since(current: Versions, started: int) -> bool:

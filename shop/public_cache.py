@@ -8,7 +8,14 @@ affects after commit, which makes only the responses showing them stale.
 Every entry also expires after PUBLIC_CACHE_SECONDS, the most that data
 changed without a bump (stock that neither sells out nor comes back) can lag.
 Use a shared cache (CACHE_URL=redis://…) when several processes serve
-requests, so that a bump reaches all of them.
+requests, so that a bump reaches all of them. Each process remembers the
+tags of the entries it read most recently (`LOCAL_ENTRIES`), so a hit reads
+the entry and its tags' versions in one round trip to the shared cache; the
+entry itself always comes from there.
+
+Answers whose every change bumps a tag (nothing they show changes silently)
+may be kept longer: `put(..., lasting=True)` keeps them
+PUBLIC_CACHE_LASTING_SECONDS.
 
 Used by the GraphQL view (`shop.api.public_cache`) and the pages
 (`storefront.page_cache`).
@@ -16,6 +23,8 @@ Used by the GraphQL view (`shop.api.public_cache`) and the pages
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
@@ -48,20 +57,53 @@ def tag(request: HttpRequest, *tags: str) -> None:
         collected.update(tags)
 
 
+LOCAL_ENTRIES = 4096
+_tags_of: OrderedDict[str, list[str]] = OrderedDict()
+_tags_lock = threading.Lock()
+
+
+def _known_tags(key: str) -> list[str] | None:
+    with _tags_lock:
+        tags = _tags_of.get(key)
+        if tags is not None:
+            _tags_of.move_to_end(key)
+        return tags
+
+
+def _remember_tags(key: str, tags: list[str]) -> None:
+    with _tags_lock:
+        _tags_of[key] = tags
+        _tags_of.move_to_end(key)
+        while len(_tags_of) > LOCAL_ENTRIES:
+            _tags_of.popitem(last=False)
+
+
 def get(key: str) -> Any:
     if not enabled():
         return None
-    entry = cache.get(key)
+    tags = _known_tags(key)
+    if tags is None:
+        entry, current = cache.get(key), None
+    else:
+        entry, current = cache_tags.get_with_versions(key, tags)
     if entry is None:
         return None
     body, stored = entry
-    return body if cache_tags.versions(stored) == stored else None
+    if current is None or set(current) != set(stored):
+        _remember_tags(key, sorted(stored))
+        current = cache_tags.versions(stored)
+    return body if current == stored else None
 
 
-def put(key: str, request: HttpRequest, body: Any) -> None:
-    """Store `body` unless something it shows changed while it was computed."""
+def put(key: str, request: HttpRequest, body: Any, *, lasting: bool = False) -> None:
+    """Store `body` unless something it shows changed while it was computed;
+    `lasting`: every change to what it shows bumps one of its tags."""
     if not enabled():
         return
     current = cache_tags.versions(request.public_cache_tags)  # type: ignore[attr-defined]
     if not cache_tags.changed_since(current, request.public_cache_started):  # type: ignore[attr-defined]
-        cache.set(key, (body, current), timeout=settings.PUBLIC_CACHE_SECONDS)
+        seconds = (
+            settings.PUBLIC_CACHE_LASTING_SECONDS if lasting else settings.PUBLIC_CACHE_SECONDS
+        )
+        cache.set(key, (body, current), timeout=seconds)
+        _remember_tags(key, sorted(current))

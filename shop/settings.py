@@ -146,6 +146,8 @@ FILE_UPLOAD_HANDLERS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "shop.redis_cache.RedisCache"  # one client, not one a call
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -156,12 +158,20 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks a label job per serial queues to draw its QR codes on other workers
+# (traceability/label_pages.py): one less than the workers is enough.
+LABEL_JOB_HELPERS = env.int("LABEL_JOB_HELPERS", default=3)
 # `celery -A shop beat` signs a checkpoint of every trace chain head this often
 # (traceability/trace.py); the embedded default, which runs no beat, signs on demand.
 CELERY_BEAT_SCHEDULE = {
     "trace-checkpoint": {
         "task": "traceability.tasks.sign_trace_checkpoint",
         "schedule": env.int("TRACE_CHECKPOINT_SECONDS", default=600),
+    },
+    # Scans buffered by the resolver go into the database this often (traceability/scans.py).
+    "trace-flush-scans": {
+        "task": "traceability.tasks.flush_scans",
+        "schedule": env.int("SCAN_FLUSH_SECONDS", default=30),
     },
 }
 
@@ -179,6 +189,9 @@ GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=100)
 GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=10)
 GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
+# Public answers whose every change bumps a cache tag (the QR resolver's) are kept
+# this long: they are read most and change least (shop/public_cache.py).
+PUBLIC_CACHE_LASTING_SECONDS = env.int("PUBLIC_CACHE_LASTING_SECONDS", default=3600)
 
 # Ed25519 key that signs trace checkpoints (traceability/integrity.py): PEM (PKCS#8) or
 # base64 of the raw 32-byte private key. Empty: with DEBUG, a key generated once into

@@ -10,9 +10,16 @@ from shop.keyset import Page, page
 
 
 def page_or_400(
-    request: HttpRequest, queryset: QuerySet, *, keys: list[str], first: int, param: str = "after"
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    keys: list[str],
+    first: int,
+    param: str = "after",
+    descending: bool = False,
 ) -> Page:
     try:
-        return page(queryset, keys=keys, first=first, after=request.GET.get(param))
+        after = request.GET.get(param)
+        return page(queryset, keys=keys, first=first, after=after, descending=descending)
     except RequestError as exc:
         raise BadRequest(str(exc.message)) from exc

@@ -2,15 +2,28 @@
 
 from django.urls import path
 
-from storefront.views import accounts, catalogue, operator, site, workbench, workbench_products
+from storefront.views import (
+    accounts,
+    catalogue,
+    operator,
+    operator_scans,
+    provenance,
+    site,
+    workbench,
+    workbench_batches,
+    workbench_products,
+)
 
 app_name = "storefront"
 urlpatterns = [
+    *provenance.urlpatterns,  # first: the resolver is the most requested address
     path("lang/<str:code>/", site.switch_language, name="language"),
     path("robots.txt", site.robots_txt, name="robots"),
     *catalogue.urlpatterns,
     *accounts.urlpatterns,
     *workbench.urlpatterns,
     *workbench_products.urlpatterns,
+    *workbench_batches.urlpatterns,
     *operator.urlpatterns,
+    *operator_scans.urlpatterns,
 ]

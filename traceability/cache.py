@@ -3,6 +3,9 @@ responses are never cached); what the public sees of a batch (its provenance)
 hangs on `batch_tag`, which the services bump after a change commits."""
 
 BATCH_LIST = "traceability:batches"
+# Bumped when a checkpoint is signed: a provenance page still waiting for its
+# first checkpoint hangs on it (a verified one does not change with new ones).
+CHECKPOINTS = "traceability:checkpoints"
 
 
 def batch_tag(batch_id: int) -> str:

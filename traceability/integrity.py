@@ -245,7 +245,14 @@ def check_against_checkpoint(
     verdict = verify_checkpoint(signed, public_key)
     if not verdict.ok:
         return verdict
-    heads = signed.checkpoint.chains
+    return check_heads(events, signed.checkpoint, chains=chains)
+
+
+def check_heads(
+    events: Iterable[EventRecord], checkpoint: Checkpoint, *, chains: Collection[str] | None = None
+) -> Verdict:
+    """`check_against_checkpoint` of a checkpoint whose signature was checked already."""
+    heads = checkpoint.chains
     wanted = None if chains is None else set(chains)
     counts: dict[str, int] = dict.fromkeys(wanted or (), 0)
     for event in events:

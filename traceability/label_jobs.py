@@ -10,13 +10,19 @@ job is left "running" by an exception. The management command `print_labels`
 runs the same steps in-process to show a progress bar.
 
 A batch label repeats one QR code, so its drawing is computed once; labels per
-serial compute one drawing each, a page at a time.
+serial compute one drawing each, a page at a time. Those drawings are nearly
+all of the work, so a job of several pages of serials shares them with
+`help_render` tasks on the other workers (`label_pages`): the task rendering
+the job still draws the pages in order, takes the pages the helpers drew, and
+alone writes the progress and the file.
 """
 
+import functools
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -27,6 +33,7 @@ from shop.errors import DomainError
 from shop.permissions import Actor, require
 from traceability import tasks
 from traceability.errors import TraceabilityErrorCode as Code
+from traceability.label_pages import Assembler, SharedPages, can_share
 from traceability.labels import A4_24, Label, LabelDocument, QrDrawing, qr_drawing
 from traceability.models import MAX_LABELS_PER_JOB, Batch, LabelJob, Serial
 from traceability.policies import can_manage_batches
@@ -142,28 +149,68 @@ def _claim(job_id: str) -> LabelJob | None:
     ).get(pk=job_id)
 
 
+def _drawings(chunk: list[tuple[Label, str]], drawn: int) -> list[QrDrawing]:
+    """The QR drawings of a page of labels, the first of which is label `drawn` + 1."""
+    drawings = []
+    for number, (label, uri) in enumerate(chunk, start=drawn + 1):
+        try:
+            drawings.append(qr_drawing(uri))
+        except ValueError as error:
+            error.add_note(f"label {number} (lot {label.lot!r}, code {label.code!r})")
+            raise
+    return drawings
+
+
+def _page_drawings(chunks: list[list[tuple[Label, str]]], page: int) -> list[QrDrawing]:
+    return _drawings(chunks[page], page * CHUNK)
+
+
+def _message(error: Exception) -> str:
+    message = " ".join([str(error), *getattr(error, "__notes__", [])]) or type(error).__name__
+    return message[:ERROR_LENGTH]
+
+
+def _share(job: LabelJob) -> SharedPages | None:
+    """Open the job's pages to helper tasks if it has several pages of serials."""
+    if job.kind != LabelJob.Kind.SERIALS or job.count <= CHUNK or not can_share():
+        return None
+    pages = SharedPages.open(str(job.pk))
+    for _helper in range(settings.LABEL_JOB_HELPERS):
+        tasks.help_render_label_job.delay(str(job.pk), pages.run)
+    return pages
+
+
 def render_steps(job_id: str) -> Iterator[int]:
     """Render the job, yielding the number of labels drawn after each page.
 
     The progress is stored before each yield; at the end the PDF is saved and
-    the job marked done. An exception marks it failed with its message and
-    ends the steps (it is logged, not raised: the job records the failure).
+    the job marked done. An exception, here or in a helper's page, marks it
+    failed with its message and ends the steps (it is logged, not raised: the
+    job records the failure).
     """
     job = _claim(job_id)
     if job is None:
         return
     jobs = LabelJob.objects.filter(pk=job.pk)
+    pages = None
     try:
+        pages = _share(job)
         document = LabelDocument()
-        drawings: dict[str, QrDrawing] = {}
-        for chunk in _chunks(job):
-            labels, uris = zip(*chunk, strict=True)
-            for uri in uris:
-                if uri not in drawings:
-                    drawings[uri] = qr_drawing(uri)
-            document.add(labels, [drawings[uri] for uri in uris])
-            if job.kind == LabelJob.Kind.SERIALS:
-                drawings.clear()  # one per serial: keep no more than a page
+        chunks: Iterable[list[tuple[Label, str]]] = _chunks(job)
+        assembler = None
+        if pages is not None:
+            chunks = list(chunks)
+            assembler = Assembler(pages, functools.partial(_page_drawings, chunks), len(chunks))
+        batch_drawing: QrDrawing | None = None
+        for page, chunk in enumerate(chunks):
+            if job.kind == LabelJob.Kind.BATCH:
+                batch_drawing = batch_drawing or _drawings(chunk[:1], 0)[0]
+                drawings = [batch_drawing] * len(chunk)
+            elif assembler is not None:
+                drawings = assembler.drawings(page)
+            else:
+                drawings = _drawings(chunk, document.count)
+            document.add([label for label, _uri in chunk], drawings)
             jobs.update(progress=document.count)
             yield document.count
         buffer = io.BytesIO()
@@ -177,12 +224,43 @@ def render_steps(job_id: str) -> Iterator[int]:
         )
     except Exception as error:
         logger.exception("label job %s failed", job.pk)
-        message = " ".join([str(error), *getattr(error, "__notes__", [])]) or type(error).__name__
         jobs.update(
-            status=LabelJob.Status.FAILED,
-            error=message[:ERROR_LENGTH],
-            finished_at=timezone.now(),
+            status=LabelJob.Status.FAILED, error=_message(error), finished_at=timezone.now()
         )
+    finally:
+        if pages is not None:
+            pages.close()
+
+
+def help_render(job_id: str, run: str) -> int:
+    """Draw the pages of the job's run that nobody claimed yet, until none is left
+    or the run ends; return how many this call drew.
+
+    A page it cannot draw is handed to the assembler as a failure, which fails
+    the job with the message; a job not running, or another run, is left alone.
+    """
+    pages = SharedPages(job_id, run)
+    job = (
+        LabelJob.objects.select_related("batch__variant__product", "batch__seller", "batch__farm")
+        .filter(pk=job_id, status=LabelJob.Status.RUNNING)
+        .first()
+    )
+    if job is None or not pages.is_open():
+        return 0
+    drawn = 0
+    for page, chunk in enumerate(_chunks(job)):
+        if not pages.is_open():
+            break
+        if not pages.claim(page):
+            continue
+        try:
+            pages.put(page, _drawings(chunk, page * CHUNK))
+        except Exception as error:
+            logger.exception("label job %s: page %d failed", job_id, page + 1)
+            pages.put_failure(page, _message(error))
+            break
+        drawn += 1
+    return drawn
 
 
 def run_label_job(job_id: str) -> LabelJob | None:

@@ -279,6 +279,7 @@ class LabelDocument:
         self._pdf.set_creation_date(created or INVARIANT_DATE)
         self._sans = self._load_font("sans", *SANS_FACE)
         self._mono = self._load_font("mono", *MONO_FACE)
+        self._fitted: dict[tuple[str, _Line, float, float], tuple[str, bool, float, float]] = {}
 
     def _load_font(self, family: str, index: int, name: str) -> dict[int, str]:
         """Embed face `index` of FONT_PATH; return its character map."""
@@ -369,7 +370,19 @@ class LabelDocument:
     def _fit(
         self, text: str, line: _Line, width: float, offset: float
     ) -> tuple[str, bool, float, float]:
-        """One line that fits `width`: an identifier set smaller, anything else cut."""
+        """One line that fits `width`: an identifier set smaller, anything else cut.
+
+        Measured once per document: the labels of a job repeat most lines.
+        """
+        key = (text, line, width, offset)
+        fitted = self._fitted.get(key)
+        if fitted is None:
+            fitted = self._fitted[key] = self._fit_anew(text, line, width, offset)
+        return fitted
+
+    def _fit_anew(
+        self, text: str, line: _Line, width: float, offset: float
+    ) -> tuple[str, bool, float, float]:
         size = line.size_pt
         self._use(text, mono=line.mono, size_pt=size)
         if line.identifier:

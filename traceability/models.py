@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Farm, ProductVariant, Seller
-from traceability import digital_link
+from traceability import digital_link, regions
 from traceability.vocabulary import Action, BizStep, Disposition, EventType
 
 # The GS1 82-character set as a regular expression both SQLite and PostgreSQL
@@ -432,3 +432,66 @@ class LabelJob(models.Model):
 
     def __str__(self):
         return f"{self.batch_id} × {self.count}"
+
+
+class Scan(AppendOnlyModel):
+    """One resolve of a batch's or a serial's code: an observation, not a trace
+    record (no hash, no trigger), inserted in bulk by `traceability.scans.flush_scans`
+    and never changed (the append-only manager has no update path)."""
+
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="scans", verbose_name=_("batch")
+    )
+    serial = models.ForeignKey(
+        Serial,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scans",
+        verbose_name=_("serial"),
+    )
+    scanned_at = models.DateTimeField(_("scanned at"))
+    # NULL, not "": the place is optional, and `regions.clean_geo` says None for none.
+    region = models.CharField(  # noqa: DJ001
+        _("region"), max_length=2, null=True, blank=True, choices=regions.region_choices
+    )
+
+    class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        ordering = ["scanned_at", "id"]
+        indexes = [
+            models.Index(fields=["batch", "scanned_at"], name="scan_batch_time"),
+            models.Index(fields=["serial", "scanned_at"], name="scan_serial_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id}/{self.serial_id} {self.scanned_at.isoformat()}"
+
+
+class SerialFlag(AppendOnlyModel):
+    """A serial scanned unusually often or from regions far apart, flagged once
+    for the operators (`traceability.scans`); `batch` repeats the serial's batch
+    so a batch's flags and the operators' queue read one table."""
+
+    class Reason(models.TextChoices):
+        TOO_MANY = "too_many", _("scanned unusually often")
+        FAR_APART = "far_apart", _("scanned in regions far apart")
+
+    serial = models.OneToOneField(
+        Serial, on_delete=models.PROTECT, related_name="flag", verbose_name=_("serial")
+    )
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="serial_flags", verbose_name=_("batch")
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    flagged_at = models.DateTimeField(_("flagged at"))
+
+    class Meta:
+        verbose_name = _("flagged serial")
+        verbose_name_plural = _("flagged serials")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["batch", "-id"], name="serial_flag_batch")]
+
+    def __str__(self):
+        return f"{self.serial_id} {self.reason}"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from traceability import label_jobs, verification
+from traceability import label_jobs, scans, verification
 
 
 @shared_task
@@ -16,8 +16,22 @@ def render_label_job(job_id: str) -> str | None:
 
 
 @shared_task
+def help_render_label_job(job_id: str, run: str) -> int:
+    """Draw pages of QR codes for a label job another worker is rendering
+    (`label_jobs.help_render`); return how many. A no-op once the job is done."""
+    return label_jobs.help_render(job_id, run)
+
+
+@shared_task
 def sign_trace_checkpoint() -> str | None:
     """Sign the head of every trace chain if an event came since the last checkpoint
     (Celery beat runs it); return the time of the newest checkpoint."""
     checkpoint = verification.refresh_checkpoint()
     return checkpoint.signed_at.isoformat() if checkpoint else None
+
+
+@shared_task
+def flush_scans() -> int:
+    """Insert the scans buffered since the last run and flag serials (Celery beat
+    runs it every 30 s); return how many were inserted."""
+    return scans.flush_scans()

@@ -1,11 +1,14 @@
 """The operator's verification queue: sellers waiting, each verified or turned
 back with a reason through the same services as the API and the admin."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from catalog import services
@@ -19,22 +22,26 @@ from storefront.paging import page_or_400
 QUEUE_PAGE = 20
 
 
-def _operators_only(view):
-    """Sign in first; then operators only (anyone else gets the 403 page)."""
+def operators_only(policy, refusal):
+    """Sign in first; then those `policy(user)` admits (anyone else gets the 403
+    page saying `refusal`)."""
 
-    def checked(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        require(
-            request.user,
-            can_verify_sellers(request.user),
-            _("Only platform operators may open the verification queue."),
-        )
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, policy(request.user), refusal)
+            return view(request, *args, **kwargs)
 
-    checked.__name__ = view.__name__
-    checked.__doc__ = view.__doc__
-    return checked
+        return checked
+
+    return decorate
+
+
+_operators_only = operators_only(
+    can_verify_sellers, _lazy("Only platform operators may open the verification queue.")
+)
 
 
 @_operators_only

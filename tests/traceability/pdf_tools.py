@@ -63,15 +63,17 @@ def label_cells(image, dpi, sheet=A4_24):
 
 
 @contextlib.contextmanager
-def label_worker(tmp_path):
-    """A `celery worker` process sharing this test's database, broker and MEDIA_ROOT
-    (so the private root beside it), as tests/catalog/test_worker.py starts one.
+def label_worker(tmp_path, name="labels-test", purge=True):
+    """A `celery worker` process sharing this test's database, broker, cache and
+    MEDIA_ROOT (so the private root beside it), as tests/catalog/test_worker.py
+    starts one; a second one needs its own `name` and `purge=False`.
     Needs PostgreSQL and CELERY_BROKER_URL, and the test's writes committed
     (the `celery_worker` marker's tests use transactional_db here)."""
     skip_unless(settings.CELERY_BROKER_URL, "needs a real worker: CELERY_BROKER_URL is not set")
     skip_unless(connection.vendor == "postgresql", "needs a worker sharing PostgreSQL")
-    celery_app.control.purge()
-    log = tmp_path / "worker.log"
+    if purge:
+        celery_app.control.purge()
+    log = tmp_path / f"{name}.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -83,7 +85,7 @@ def label_worker(tmp_path):
     }
     command = [
         sys.executable, "-m", "celery", "-A", "shop", "worker",
-        "--pool=solo", "--concurrency=1", "-Q", "celery", "-n", "labels-test@%h",
+        "--pool=solo", "--concurrency=1", "-Q", "celery", "-n", f"{name}@%h",
         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info",
     ]  # fmt: skip
     with log.open("wb") as output:

@@ -9,6 +9,7 @@ from shop.errors import RequestErrorCode as Code
 from traceability import cache
 from traceability.schema.events import EventQueries
 from traceability.schema.labels import LabelQueries
+from traceability.schema.provenance import ProvenanceQueries
 from traceability.schema.types import Batch, BatchConnection
 from traceability.selectors import filter_batches, visible_batches
 
@@ -33,7 +34,7 @@ def _batch_filters(filter_input):
     return found
 
 
-class TraceabilityQueries(EventQueries, LabelQueries, graphene.ObjectType):
+class TraceabilityQueries(EventQueries, LabelQueries, ProvenanceQueries, graphene.ObjectType):
     batches = KeysetConnectionField(
         BatchConnection,
         filter=BatchFilterInput(),

@@ -1,0 +1,257 @@
+"""The farmer's traceability forms: batches, the steps of their chain, serials
+and label sheets. They read and type the input; `traceability` checks the rules
+and saves, and its errors land beside the fields.
+
+A farmer records steps in plain words; `FARM_STEPS` says which EPCIS event,
+CBV business step and disposition each one is (CBV has no "harvesting": a
+harvest commissions the lot; processing such as milling transforms input
+batches into this one).
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import ProductVariant
+from catalog.selectors import visible_farms, visible_variants
+from shop.errors import DomainError
+from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
+from storefront.forms.workbench import _bound_integers
+from storefront.templatetags.storefront import localized
+from traceability.models import Batch, LabelJob
+from traceability.selectors import visible_batches
+from traceability.services import MAX_SERIALS_PER_CALL
+from traceability.trace import Reading
+from traceability.vocabulary import BizStep, Disposition, EventType
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+DECIMAL = {"inputmode": "decimal", "step": "any"}
+# The form's fields of the sensor readings `trace.record_event` takes, by their kind.
+SENSOR_FIELDS = {"temperature": "temperature", "relative_humidity": "humidity"}
+
+
+@dataclass(frozen=True)
+class FarmStep:
+    label: str
+    event_type: str
+    biz_step: str
+    disposition: str
+
+
+FARM_STEPS = {
+    "harvest": FarmStep(
+        _("Harvest or make"), EventType.OBJECT, BizStep.COMMISSIONING, Disposition.ACTIVE
+    ),
+    "store": FarmStep(
+        _("Dry or store"),
+        EventType.OBJECT,
+        BizStep.STORING,
+        Disposition.SELLABLE_NOT_ACCESSIBLE,
+    ),
+    "inspect": FarmStep(
+        _("Inspect or grade"), EventType.OBJECT, BizStep.INSPECTING, Disposition.CONFORMANT
+    ),
+    "process": FarmStep(
+        _("Process from other batches (e.g. mill paddy into rice)"),
+        EventType.TRANSFORMATION,
+        BizStep.COMMISSIONING,
+        Disposition.ACTIVE,
+    ),
+    "pack": FarmStep(_("Pack"), EventType.OBJECT, BizStep.PACKING, Disposition.CONTAINER_CLOSED),
+    "ship": FarmStep(_("Ship"), EventType.OBJECT, BizStep.SHIPPING, Disposition.IN_TRANSIT),
+    "receive": FarmStep(_("Receive"), EventType.OBJECT, BizStep.RECEIVING, Disposition.IN_PROGRESS),
+}
+
+
+def step_label(event_type: str, biz_step: str) -> str:
+    """A recorded event's step in the farmer's words, else the CBV step's name."""
+    for step in FARM_STEPS.values():
+        if (step.event_type, step.biz_step) == (event_type, biz_step):
+            return str(step.label)
+    return str(BizStep(biz_step).label) if biz_step in BizStep.values else biz_step
+
+
+def _variant_label(variant: ProductVariant) -> str:
+    return f"{localized(variant.product)} · {variant.name}"
+
+
+def _seller_choices(form: forms.BaseForm, actor, seller) -> None:
+    """Offer only the seller's variants and farms; any other id is an invalid choice."""
+    if "variant" in form.fields:
+        variants = visible_variants(actor).filter(seller=seller).select_related("product")
+        form.fields["variant"].queryset = variants.order_by("product__name", "sort_order", "id")
+        form.fields["variant"].label_from_instance = _variant_label
+    farm_field = "farm" if "farm" in form.fields else "read_point"
+    form.fields[farm_field].queryset = visible_farms(actor).filter(seller=seller).order_by("name")
+    form.fields[farm_field].label_from_instance = localized
+
+
+class BatchCreateForm(SubmitOnce, PageModelForm):
+    lot = forms.CharField(
+        label=_("Lot"),
+        help_text=_("Your code for this harvest, e.g. ZM2026-10A: Latin letters and digits."),
+    )
+
+    class Meta:
+        model = Batch
+        fields = ["variant", "farm", "lot", "harvest_date", "best_before", "quantity", "unit"]
+        fields += ["notes"]
+        labels = {"variant": _("Product")}
+        help_texts = {
+            "harvest_date": _("The day it was harvested or made."),
+            "quantity": _("How much this harvest yielded, in the unit below."),
+        }
+        widgets = {
+            "harvest_date": DATE,
+            "best_before": DATE,
+            "quantity": forms.NumberInput(attrs={**DECIMAL, "step": "0.001"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, actor, seller, **kwargs):
+        super().__init__(*args, **kwargs)
+        _seller_choices(self, actor, seller)
+
+
+class BatchFilterForm(PageForm):
+    """The list's filter, sent by GET."""
+
+    variant = forms.ModelChoiceField(
+        label=_("Product"), queryset=ProductVariant.objects.none(), required=False
+    )
+
+    def __init__(self, *args, actor, seller, **kwargs):
+        super().__init__(*args, auto_id="filter_%s", **kwargs)
+        self.fields["variant"].empty_label = _("All products")
+        variants = visible_variants(actor).filter(seller=seller).select_related("product")
+        self.fields["variant"].queryset = variants.order_by("product__name", "sort_order", "id")
+        self.fields["variant"].label_from_instance = _variant_label
+
+
+class EventForm(SubmitOnce, PageForm):
+    """One step of the batch's chain, with where, when, a reading and a photo."""
+
+    step = forms.ChoiceField(
+        label=_("What was done"),
+        choices=[(key, step.label) for key, step in FARM_STEPS.items()],
+        widget=forms.RadioSelect,
+    )
+    event_time = forms.DateTimeField(
+        label=_("When"),
+        help_text=_("Beijing time."),
+        input_formats=[LOCAL_TIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_TIME_FORMAT),
+    )
+    read_point = forms.ModelChoiceField(
+        label=_("Where"), queryset=None, required=False, empty_label=_("Not on a farm")
+    )
+    inputs = forms.ModelMultipleChoiceField(
+        label=_("Input batches"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for processing: the batches this one was made from."),
+    )
+    temperature = forms.DecimalField(
+        label=_("Temperature (°C)"), required=False, widget=forms.NumberInput(attrs=DECIMAL)
+    )
+    humidity = forms.DecimalField(
+        label=_("Relative humidity (%)"), required=False, widget=forms.NumberInput(attrs=DECIMAL)
+    )
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("A JPEG, PNG or WebP photo of the step, if you have one."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    def __init__(self, *args, actor, batch: Batch, **kwargs):
+        super().__init__(*args, **kwargs)
+        _seller_choices(self, actor, batch.seller)
+        others = visible_batches(actor).filter(seller_id=batch.seller_id).exclude(pk=batch.pk)
+        if others.exists():
+            self.fields["inputs"].queryset = others.order_by("-id")
+            self.fields["inputs"].label_from_instance = lambda b: f"{b.lot} · {b.harvest_date}"
+        else:  # nothing to process this batch from: no such step, no empty list
+            del self.fields["inputs"]
+            choices = [(k, s.label) for k, s in FARM_STEPS.items() if k != "process"]
+            self.fields["step"].choices = choices
+        if not self.is_bound:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.update(event_time=now, read_point=batch.farm_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("inputs") and data.get("step") != "process":
+            self.add_error("inputs", _("Input batches go with a processing step only."))
+        return data
+
+    def arguments(self, batch: Batch) -> dict:
+        """What `trace.record_event` takes, from the cleaned data."""
+        data = self.cleaned_data
+        step = FARM_STEPS[data["step"]]
+        readings = [
+            Reading(kind, data[field])
+            for kind, field in SENSOR_FIELDS.items()
+            if data.get(field) is not None
+        ]
+        where = {"inputs": list(data.get("inputs", ())), "outputs": [batch]}
+        if step.event_type != EventType.TRANSFORMATION:
+            where = {"batch": batch}
+        return {
+            **where,
+            "event_type": step.event_type,
+            "biz_step": step.biz_step,
+            "disposition": step.disposition,
+            "event_time": data["event_time"],
+            "read_point": data.get("read_point"),
+            "sensors": readings,
+            "photo": data.get("photo"),
+        }
+
+    def show_domain_error(self, error: DomainError) -> None:
+        """The service names `sensors` for either reading and `image` for the photo."""
+        readings = [f for f in SENSOR_FIELDS.values() if self.cleaned_data.get(f) is not None]
+        for item in error.errors:
+            targets = {"sensors": readings, "image": ["photo"], "outputs": ["inputs"]}
+            for field in targets.get(item.field or "", [item.field]):
+                self.add_error(field if field in self.fields else None, str(item.message))
+
+
+class SerialsForm(SubmitOnce, PageForm):
+    count = forms.IntegerField(
+        label=_("How many serials"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="serials_%s", **kwargs)
+        limit = {"max": MAX_SERIALS_PER_CALL}  # in the language of the request, not of the import
+        self.fields["count"].help_text = _("One per bag or box, up to %(max)d at a time.") % limit
+        _bound_integers(self)
+
+
+class LabelJobForm(SubmitOnce, PageForm):
+    kind = forms.ChoiceField(
+        label=_("Labels"), choices=LabelJob.Kind.choices, widget=forms.RadioSelect
+    )
+    copies = forms.IntegerField(
+        label=_("Number of copies"),
+        required=False,
+        help_text=_("Only for copies of the batch's label; 24 fit on one A4 sheet."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="labels_%s", **kwargs)
+        self.initial.setdefault("kind", LabelJob.Kind.BATCH)
+        self.initial.setdefault("copies", 24)
+        _bound_integers(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == LabelJob.Kind.SERIALS:
+            data["copies"] = None  # one label per serial: the number is the serials'
+        return data

@@ -1,0 +1,308 @@
+"""The farmer's traceability on the workbench: batches, the steps of their chain
+(harvest, drying, grading, processing, packing, shipping), serials, label sheets.
+
+As in `workbench_products`, views look objects up and call the same services
+as the API (`traceability.services`, `trace`, `label_jobs`) as the signed-in
+user; the batch page shows its forms, each posting to its own address. A label
+sheet renders in the background: its page reloads itself (a meta refresh, no
+script) until the sheet is done, then links to the members-only download.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from catalog.models import Seller
+from shop.api.uploads import TOO_LARGE
+from storefront.forms.base import PageForm
+from storefront.forms.batches import (
+    BatchCreateForm,
+    BatchFilterForm,
+    EventForm,
+    LabelJobForm,
+    SerialsForm,
+    step_label,
+)
+from storefront.paging import page_or_400
+from storefront.views.workbench import PAGE_SIZE, form_page, managed_seller, posted, saved
+from traceability import label_jobs, qr, services, trace
+from traceability.epcis import RELATIVE_HUMIDITY, TEMPERATURE
+from traceability.models import Batch, LabelJob, TraceEvent
+from traceability.selectors import (
+    events_of,
+    filter_batches,
+    visible_batches,
+    visible_label_jobs,
+)
+from traceability.vocabulary import ErrorReason
+
+QR_SCALE = 4  # pixels a module: about 170 px for a short link, sharp on any screen
+JOBS_SHOWN = 10
+UNFINISHED = (LabelJob.Status.QUEUED, LabelJob.Status.RUNNING)
+READINGS = {TEMPERATURE: (_("Temperature"), "°C"), RELATIVE_HUMIDITY: (_("Humidity"), "%")}
+
+
+def _batch(request: HttpRequest, seller: Seller, batch_id: int) -> Batch:
+    batches = visible_batches(request.user).filter(seller=seller)
+    return get_object_or_404(batches.select_related("variant__product", "farm"), pk=batch_id)
+
+
+def batch_url(batch: Batch) -> str:
+    return reverse("storefront:workbench_batch", args=[batch.seller_id, batch.pk])
+
+
+def _refused_as_too_large(request: HttpRequest, form, field: str) -> bool:
+    """A file streamed past the upload cap: the form says so beside `field`."""
+    if getattr(request, "upload_refused", None) != TOO_LARGE:
+        return False
+    form.is_valid()
+    form.errors.pop(field, None)
+    limit = filesizeformat(settings.UPLOAD_MAX_BYTES)
+    form.add_error(field, _("This picture is larger than %(limit)s.") % {"limit": limit})
+    return True
+
+
+def _readings(event: TraceEvent) -> list[str]:
+    """The event's sensor readings as people read them, e.g. "Temperature 12.5 °C"."""
+    shown = []
+    for element in event.document.get("sensorElementList", []):
+        for report in element.get("sensorReport", []):
+            name, unit = READINGS.get(report.get("type"), (report.get("type"), ""))
+            shown.append(f"{name} {report.get('value')} {unit}".strip())
+    return shown
+
+
+def _timeline(batch: Batch) -> list[dict[str, Any]]:
+    events = list(events_of(batch).select_related("read_point", "photo"))
+    withdrawn = {event.corrects_id for event in events if event.corrects_id}
+    return [
+        {
+            "event": event,
+            "label": step_label(event.event_type, event.biz_step),
+            "readings": _readings(event),
+            "withdrawn": event.pk in withdrawn,
+        }
+        for event in events
+    ]
+
+
+def _batch_page(request: HttpRequest, seller: Seller, batch: Batch, **bound: Any):
+    """The batch with its chain and forms; `bound` replaces the one just refused."""
+    link = batch.digital_link()
+    jobs = visible_label_jobs(request.user).filter(batch=batch).order_by("-created_at")
+    forms = {
+        "serials": SerialsForm(),
+        "labels": LabelJobForm(),
+        "withdraw": PageForm(),
+        **bound,
+    }
+    context = {
+        "seller": seller,
+        "batch": batch,
+        "link": link,
+        # Drawn here from the batch's own link: no user text reaches the markup.
+        "qr_svg": mark_safe(qr.svg(link, scale=QR_SCALE)),  # noqa: S308
+        "timeline": _timeline(batch),
+        "photos": list(batch.photos.all()),
+        "serial_count": batch.serials.count(),
+        "jobs": list(jobs[:JOBS_SHOWN]),
+    }
+    return render(request, "workbench/batch.html", {**context, **forms})
+
+
+@login_required
+def batch_list(request: HttpRequest, seller_id: int) -> HttpResponse:
+    """The seller's batches, newest first, optionally of one product variant."""
+    seller = managed_seller(request, seller_id)
+    chosen = BatchFilterForm(request.GET or None, actor=request.user, seller=seller)
+    batches = visible_batches(request.user).filter(seller=seller)
+    if chosen.is_bound and chosen.is_valid() and chosen.cleaned_data["variant"]:
+        batches = filter_batches(batches, variant_id=chosen.cleaned_data["variant"].pk)
+    listed = page_or_400(
+        request,
+        batches.select_related("variant__product", "farm"),
+        keys=["id"],
+        first=PAGE_SIZE,
+        descending=True,
+    )
+    context = {"seller": seller, "page": listed, "filter": chosen}
+    return render(request, "workbench/batches.html", context)
+
+
+@login_required
+def batch_create(request: HttpRequest, seller_id: int) -> HttpResponse:
+    seller = managed_seller(request, seller_id)
+    form = BatchCreateForm(posted(request), actor=request.user, seller=seller)
+
+    def create(**data: Any) -> Batch:
+        return services.create_batch(actor=request.user, **data)
+
+    batch = saved(form, request, create)
+    if batch:
+        messages.success(request, _("The batch was added. Record its harvest next."))
+        return redirect(batch_url(batch))
+    return form_page(
+        request,
+        form,
+        seller=seller,
+        title=_("Add a batch"),
+        intro=_("A batch (lot) is one harvest or production run of one product from one farm."),
+        submit=_("Add the batch"),
+        back=reverse("storefront:workbench_batches", args=[seller.pk]),
+    )
+
+
+@login_required
+def batch_page(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
+    seller = managed_seller(request, seller_id)
+    return _batch_page(request, seller, _batch(request, seller, batch_id))
+
+
+@login_required
+def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
+    """Record one step of the batch's chain, with an optional photo of it."""
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    files = request.FILES if request.method == "POST" else None
+    form = EventForm(posted(request), files, actor=request.user, batch=batch)
+
+    def record(**_cleaned: Any) -> TraceEvent:
+        return trace.record_event(actor=request.user, **form.arguments(batch))
+
+    if not _refused_as_too_large(request, form, "photo") and saved(form, request, record):
+        messages.success(request, _("The step was recorded."))
+        return redirect(batch_url(batch))
+    return form_page(
+        request,
+        form,
+        seller=seller,
+        title=_("Record a step"),
+        subject=batch.variant.product,
+        intro=_(
+            "Lot %(lot)s. What you record here is kept as it is: a mistake is "
+            "withdrawn, never edited."
+        )
+        % {"lot": batch.lot},
+        submit=_("Record the step"),
+        back=batch_url(batch),
+    )
+
+
+@login_required
+@require_POST
+def event_withdraw(request: HttpRequest, seller_id: int, batch_id: int, event_id: int):
+    """Declare a step that did not happen (an EPCIS error declaration)."""
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    event = get_object_or_404(events_of(batch), pk=event_id)
+    form = PageForm(request.POST)
+
+    def withdraw() -> trace.Correction:
+        return trace.correct_event(
+            actor=request.user, event=event, reason=ErrorReason.DID_NOT_OCCUR
+        )
+
+    if saved(form, request, withdraw):
+        messages.success(request, _("The step was withdrawn; the record keeps both."))
+        return redirect(batch_url(batch))
+    return _batch_page(request, seller, batch, withdraw=form)
+
+
+@login_required
+@require_POST
+def serials_generate(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    form = SerialsForm(request.POST)
+
+    def generate(count: int) -> int:
+        return services.generate_serials(actor=request.user, batch=batch, count=count)
+
+    added = saved(form, request, generate)
+    if added:
+        total = batch.serials.count()
+        message = ngettext(
+            "%(count)d serial added; the batch has %(total)d.",
+            "%(count)d serials added; the batch has %(total)d.",
+            added,
+        )
+        messages.success(request, message % {"count": added, "total": total})
+        return redirect(batch_url(batch))
+    return _batch_page(request, seller, batch, serials=form)
+
+
+@login_required
+@require_POST
+def label_job_create(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    form = LabelJobForm(request.POST)
+
+    def order(kind: str, copies: int | None) -> LabelJob:
+        return label_jobs.create_label_job(
+            actor=request.user, batch=batch, kind=kind, copies=copies
+        )
+
+    job = saved(form, request, order)
+    if job:
+        messages.success(request, _("The label sheet was ordered."))
+        return redirect("storefront:workbench_label_job", seller_id=seller.pk, job_id=job.pk)
+    return _batch_page(request, seller, batch, labels=form)
+
+
+@login_required
+def label_job_page(request: HttpRequest, seller_id: int, job_id: str) -> HttpResponse:
+    """The sheet's progress; the page reloads itself every few seconds until done."""
+    seller = managed_seller(request, seller_id)
+    jobs = visible_label_jobs(request.user).filter(seller=seller)
+    job = get_object_or_404(jobs.select_related("batch__variant__product"), pk=job_id)
+    context = {
+        "seller": seller,
+        "job": job,
+        "batch": job.batch,
+        "unfinished": job.status in UNFINISHED,
+        "download": reverse("label-job-download", args=[job.pk]),
+    }
+    return render(request, "workbench/label_job.html", context)
+
+
+urlpatterns = [
+    path("shop/<int:seller_id>/batches/", batch_list, name="workbench_batches"),
+    path("shop/<int:seller_id>/batches/new/", batch_create, name="workbench_batch_create"),
+    path("shop/<int:seller_id>/batches/<int:batch_id>/", batch_page, name="workbench_batch"),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/events/new/",
+        event_record,
+        name="workbench_event_record",
+    ),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/events/<int:event_id>/withdraw/",
+        event_withdraw,
+        name="workbench_event_withdraw",
+    ),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/serials/",
+        serials_generate,
+        name="workbench_serials",
+    ),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/labels/",
+        label_job_create,
+        name="workbench_label_job_create",
+    ),
+    path(
+        "shop/<int:seller_id>/labels/<uuid:job_id>/",
+        label_job_page,
+        name="workbench_label_job",
+    ),
+]

@@ -1,0 +1,142 @@
+"""A farmer keeps a batch's trace from a phone: creates it, records the harvest
+with a photo and the packing, generates serials, orders a label sheet and
+downloads the PDF once it is made (tasks run eagerly in the live server)."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from catalog import services as catalog_services
+from tests.browser.conftest import jpeg, zh
+from tests.conftest import PASSWORD
+from tests.traceability.conftest import FARM
+from tests.traceability.events import create_triggers, drop_triggers
+from traceability.models import Checkpoint, LabelJob, Serial, TraceEvent, TraceEventBatch
+
+LOT = "ZM2026-10B"
+RENDER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def deletable_trace_rows(transactional_db):
+    """Django empties the tables after a live-server test with DELETE, which the
+    append-only triggers refuse on SQLite: the trace rows go first, triggers off."""
+    yield
+    drop_triggers()
+    with connection.cursor() as cursor:
+        for model in (TraceEventBatch, TraceEvent, Checkpoint):
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
+    create_triggers()
+
+
+def fill(page, values):
+    """Type into (or choose in) the fields of the page's form, found by their names."""
+    for name, value in values.items():
+        field = page.locator(f'main [name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+
+
+def send(page):
+    page.locator("main form button[type=submit]").click()
+
+
+@pytest.fixture
+def farm(seller, seller_user):
+    return catalog_services.create_farm(actor=seller_user, seller=seller, name="龙潭田", **FARM)
+
+
+def sign_in(farmer, user):
+    page = farmer.open("/login/")
+    fill(page, {"username": str(user.phone), "password": PASSWORD})
+    page.get_by_role("button", name=zh("Sign in")).click()
+    page.get_by_role("link", name=zh("My shop")).first.click()
+
+
+def create_batch(farmer):
+    page = farmer.page
+    page.get_by_role("link", name=zh("Batches"), exact=True).click()
+    page.get_by_role("link", name=zh("Add a batch")).click()
+    fill(page, {"variant": "武功山紫米 · 5 kg bag", "farm": "龙潭田", "lot": LOT})
+    fill(page, {"harvest_date": "2026-10-08", "best_before": "2027-10-08", "quantity": "800"})
+    page.locator('main [name="unit"]').select_option("kg")
+    fill(page, {"notes": "梯田紫米，晒干入仓。"})
+    farmer.step("batch form")
+    send(page)
+    expect(page.locator("h1")).to_have_text(zh("Lot %(lot)s") % {"lot": LOT})
+    expect(page.locator("figure.qr svg")).to_be_visible()
+    farmer.step("batch created")
+
+
+def record_step(farmer, step, when, **extra):
+    page = farmer.page
+    page.get_by_role("link", name=zh("Record a step")).click()
+    page.get_by_label(zh(step), exact=True).check()
+    fill(page, {"event_time": when, **extra})
+    return page
+
+
+def record_harvest_and_packing(farmer):
+    page = record_step(farmer, "Harvest or make", "2026-10-08T09:30", temperature="21.5")
+    page.locator('main [name="read_point"]').select_option(label="龙潭田")
+    page.locator("main input[type=file]").set_input_files(
+        {"name": "harvest.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    )
+    farmer.step("harvest form")
+    send(page)
+    steps = page.locator("ol.timeline > li")
+    expect(steps).to_have_count(1)
+    expect(steps.first).to_contain_text(zh("Harvest or make"))
+    photo = steps.first.locator("img")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    page = record_step(farmer, "Pack", "2026-10-20T15:00")
+    send(page)
+    expect(steps).to_have_count(2)
+    expect(steps.nth(1)).to_contain_text(zh("Pack"))
+    farmer.step("harvested and packed")
+
+
+def serials_and_labels(farmer, tmp_path):
+    page = farmer.page
+    page.get_by_label(zh("How many serials")).fill("30")
+    page.get_by_role("button", name=zh("Generate serials")).click()
+    expect(page.locator(".serial-count")).to_have_text("30")
+
+    page.get_by_label(zh("Number of copies")).fill("30")
+    # The sheet renders within the request here (eager tasks): embedding the CJK
+    # font takes seconds on a busy machine.
+    page.get_by_role("button", name=zh("Order a label sheet")).click(timeout=RENDER_TIMEOUT_MS)
+    expect(page.locator(".job-status")).to_have_text(zh("done"), timeout=RENDER_TIMEOUT_MS)
+    farmer.step("label sheet done")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=zh("Download the labels (PDF)")).click()
+    saved = Path(tmp_path) / "labels.pdf"
+    download.value.save_as(saved)
+    return saved.read_bytes()
+
+
+def test_a_farmer_traces_a_batch_and_prints_its_labels(
+    deletable_trace_rows, visitor_factory, seller_user, product, farm, tmp_path
+):
+    farmer = visitor_factory("farmer")
+    sign_in(farmer, seller_user)
+    create_batch(farmer)
+    record_harvest_and_packing(farmer)
+    sheet = serials_and_labels(farmer, tmp_path)
+
+    assert sheet.startswith(b"%PDF")
+    events = TraceEvent.objects.order_by("pk")
+    assert [(e.biz_step, e.disposition, e.action) for e in events] == [
+        ("commissioning", "active", "ADD"),
+        ("packing", "container_closed", "OBSERVE"),
+    ]
+    assert events[0].photo is not None and events[0].read_point == farm
+    assert Serial.objects.filter(batch__lot=LOT).count() == 30
+    job = LabelJob.objects.get()
+    assert (job.status, job.count, job.progress) == ("done", 30, 30)

@@ -1,0 +1,215 @@
+"""Scans: buffered without a database write, inserted in bulk by `flush_scans`
+(on the real Redis when CACHE_URL names one, else the embedded locmem buffer),
+serials flagged once when scanned too often or far apart, and the notice."""
+
+import random
+import time
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from shop import cache_tags
+from tests.services import require_postgresql, run_at_once
+from tests.traceability.conftest import batch_fields
+from tests.traceability.pdf_tools import label_worker
+from traceability import regions, scans, services, tasks
+from traceability.cache import batch_tag
+from traceability.demo_scans import demo_scans
+from traceability.models import Scan, SerialFlag
+from traceability.scan_stats import scan_stats
+
+NANCHANG, CHANGSHA, URUMQI = "36", "43", "65"
+
+
+@pytest.fixture
+def serials(seller_user, batch):
+    services.generate_serials(actor=seller_user, batch=batch, count=3)
+    return list(batch.serials.order_by("id"))
+
+
+@pytest.fixture
+def not_eager(settings):
+    """As with a broker and a beat: only `flush_scans` writes scans."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+def scan(batch, serial=None, geo=None, times=1):
+    for _ in range(times):
+        scans.record_scan(batch_id=batch.pk, serial_id=serial.pk if serial else None, geo=geo)
+
+
+def test_regions_are_the_34_provincial_divisions_with_distances():
+    assert len(regions.REGIONS) == 34
+    assert [r.code for r in regions.REGIONS] == sorted(r.code for r in regions.REGIONS)
+    assert regions.clean_geo("36") == "36"
+    assert regions.clean_geo("360100") == "36"  # Nanchang's city code: its province
+    for bad in (None, "", "99", "3", "３６", "36x", "abcdef", " "):
+        assert regions.clean_geo(bad) is None
+    assert 250 < regions.distance_km(NANCHANG, CHANGSHA) < 350
+    assert 2200 < regions.distance_km("11", "65") < 2600  # Beijing to Ürümqi
+    assert regions.distance_km("31", "31") == 0
+
+
+def test_region_names_follow_the_language():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert regions.region_name("36") == "Jiangxi"
+    with translation.override("zh-hans"):
+        assert regions.region_name("36") == "江西省"
+    assert regions.region_name(None) is None
+
+
+def test_a_scan_reaches_the_database_only_when_flushed(not_eager, batch, serials):
+    scan(batch, serials[0], geo="360323")
+    scan(batch, geo="not a place")
+    assert not Scan.objects.exists()
+    assert scans.flush_scans() == 2
+    stored = list(Scan.objects.order_by("id").values_list("batch_id", "serial_id", "region"))
+    assert stored == [(batch.pk, serials[0].pk, "36"), (batch.pk, None, None)]
+    assert scans.flush_scans() == 0  # drained
+
+
+def test_flush_inserts_a_chunk_per_query(not_eager, batch, serials, monkeypatch):
+    monkeypatch.setattr(scans, "FLUSH_CHUNK", 100)
+    for i in range(250):
+        scan(batch, serials[i % 3])
+    with CaptureQueriesContext(connection) as queries:
+        assert scans.flush_scans() == 250
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "traceability_scan"')]
+    assert len(inserts) == 3
+    assert len(queries) <= 3 * 8  # batches, serials, insert, and the flag rule's reads
+    assert Scan.objects.count() == 250
+
+
+def test_an_entry_of_a_batch_gone_or_a_serial_of_another_batch_is_dropped(
+    not_eager, batch, serials, seller_user, variant, farm
+):
+    other = services.create_batch(
+        actor=seller_user, variant=variant, farm=farm, **batch_fields(lot="ZM2026-10B")
+    )
+    scans.record_scan(batch_id=other.pk, serial_id=serials[0].pk, geo=None)
+    scans.record_scan(batch_id=10**9, serial_id=None, geo=None)
+    assert scans.flush_scans() == 1
+    assert Scan.objects.values_list("batch_id", "serial_id").get() == (other.pk, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_flushers_at_once_lose_and_double_nothing(
+    not_eager, seller_user, batch, serials, monkeypatch
+):
+    require_postgresql()
+    monkeypatch.setattr(scans, "FLUSH_CHUNK", 50)
+    for i in range(1000):
+        scans.record_scan(batch_id=batch.pk, serial_id=serials[i % 3].pk, geo=str(11 + i % 5))
+    counted = run_at_once(scans.flush_scans, 3)
+    assert sum(counted) == 1000
+    assert Scan.objects.count() == 1000
+    per_serial = Scan.objects.values_list("serial_id").annotate(n=Count("id")).order_by("serial")
+    assert list(per_serial) == [(serials[0].pk, 334), (serials[1].pk, 333), (serials[2].pk, 333)]
+    assert SerialFlag.objects.count() == 3  # each once, though both flushers saw them
+    assert scans.flush_scans() == 0
+
+
+def test_a_serial_scanned_too_often_is_flagged_once_and_shows_the_notice(not_eager, batch, serials):
+    serial = serials[0]
+    scan(batch, serial, geo=NANCHANG, times=scans.TOO_MANY_SCANS)
+    scans.flush_scans()
+    assert scans.notice_for(serial.pk) is None
+    scan(batch, serial, geo=CHANGSHA)
+    scans.flush_scans()
+    notice = scans.notice_for(serial.pk)
+    assert notice is not None
+    assert (notice.first_region, notice.count_since, notice.reason) == (NANCHANG, 20, "too_many")
+    assert (
+        notice.first_scanned_at
+        == Scan.objects.filter(serial=serial).earliest("scanned_at").scanned_at
+    )
+    scan(batch, serial, geo=URUMQI, times=3)
+    scans.flush_scans()
+    assert SerialFlag.objects.values_list("serial_id", "reason").get() == (serial.pk, "too_many")
+    assert scans.notice_for(serials[1].pk) is None
+
+
+def test_scans_in_regions_far_apart_flag_the_serial(not_eager, batch, serials):
+    near, far = serials[0], serials[1]
+    scan(batch, near, geo=NANCHANG)
+    scan(batch, near, geo=CHANGSHA)  # ~290 km
+    scan(batch, far, geo=NANCHANG)
+    scan(batch, far)  # no place: never far
+    scan(batch, far, geo=URUMQI)  # ~3,000 km
+    scans.flush_scans()
+    assert scans.notice_for(near.pk) is None
+    notice = scans.notice_for(far.pk)
+    assert (notice.first_region, notice.count_since, notice.reason) == (NANCHANG, 2, "far_apart")
+    assert SerialFlag.objects.get().batch == batch
+
+
+def test_the_notice_lags_until_the_flush_which_refreshes_it_and_its_pages(
+    not_eager, batch, serials, django_capture_on_commit_callbacks
+):
+    serial = serials[0]
+    scan(batch, serial, geo=NANCHANG)
+    scan(batch, serial, geo=URUMQI)
+    assert scans.notice_for(serial.pk) is None  # still in the buffer
+    scans.flush_scans()
+    assert scans.notice_for(serial.pk).count_since == 1  # the flag dropped the cached None
+    scan(batch, serial, geo=URUMQI, times=2)
+    assert scans.notice_for(serial.pk).count_since == 1  # cached until the next flush
+    page = cache_tags.versions([batch_tag(batch.pk)])
+    with django_capture_on_commit_callbacks(execute=True):
+        scans.flush_scans()
+    assert scans.notice_for(serial.pk).count_since == 3
+    assert cache_tags.versions([batch_tag(batch.pk)]) != page  # its cached pages are stale
+
+
+def test_the_embedded_default_flushes_where_scans_are_read(settings, batch, serials):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    scan(batch, serials[0], geo=NANCHANG)
+    scan(batch, serials[0], geo=URUMQI)
+    assert not Scan.objects.exists()
+    assert scans.notice_for(serials[0].pk).reason == "far_apart"
+    assert Scan.objects.count() == 2
+
+
+def test_a_buffer_that_is_down_drops_the_scan_not_the_request(settings, batch, serials, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    started = time.monotonic()
+    scan(batch, serials[0], geo=NANCHANG)
+    assert scans.notice_for(serials[0].pk) is None
+    assert time.monotonic() - started < 5
+    assert "dropped" in caplog.text
+    assert not Scan.objects.exists()
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_flushes_the_buffer(transactional_db, batch, serials, tmp_path):
+    if scans._redis() is None:
+        pytest.skip("a worker shares the buffer only through Redis (CACHE_URL)")
+    scan(batch, serials[0], geo=NANCHANG, times=3)
+    with label_worker(tmp_path) as worker:
+        inserted = tasks.flush_scans.delay().get(timeout=60)
+        log = worker.log.read_text(errors="replace")
+    assert inserted == 3, log
+    assert Scan.objects.filter(serial=serials[0], region=NANCHANG).count() == 3
+
+
+def test_demo_scans_are_mostly_near_the_seller_and_flag_two_serials(batch, serials):
+    written = demo_scans([batch], count=300, rng=random.Random(12))
+    assert written == Scan.objects.count() > 300
+    home = Scan.objects.filter(region="36").count()
+    assert home > written / 2
+    serial_regions = (
+        Scan.objects.exclude(region=None).exclude(serial=None).values_list("region", flat=True)
+    )
+    assert {"36", "65"} <= set(serial_regions)  # the travelled serial
+    assert sorted(SerialFlag.objects.values_list("reason", flat=True)) == ["far_apart", "too_many"]
+    assert scan_stats(batch).flagged_count == 2

@@ -161,6 +161,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks a label job per serial queues to draw its QR codes on other workers
 # (traceability/label_pages.py): one less than the workers is enough.
 LABEL_JOB_HELPERS = env.int("LABEL_JOB_HELPERS", default=3)
+# Scans a process sends to the Redis scan buffer in one round trip (traceability/scans.py).
+SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
 # `celery -A shop beat` signs a checkpoint of every trace chain head this often
 # (traceability/trace.py); the embedded default, which runs no beat, signs on demand.
 CELERY_BEAT_SCHEDULE = {

@@ -4,7 +4,11 @@ The resolver calls `record_scan`, which pushes a small JSON entry onto a
 buffer: a Redis list when the default cache is Redis (its own short-timeout
 client, so a Redis that is down costs the request a second at most, never an
 error), otherwise a list in the default cache guarded by a process lock (the
-embedded default: one process, locmem cache). `flush_scans` drains the buffer
+embedded default: one process, locmem cache). A process sends its scans to
+Redis `SCAN_PUSH_BATCH` at a time, in one round trip, and none waits there
+longer than `PUSH_SECONDS` (a background thread sends what is left; so does
+the process's exit): the hottest URL pays for a fraction of a round trip,
+and a worker killed outright loses at most its last second of scans. `flush_scans` drains the buffer
 in chunks, each popped atomically (Redis LPOP with a count), so two flushers
 never insert a scan twice nor skip one; a chunk whose insert fails goes back
 onto the buffer. Celery beat runs it every 30 s (`traceability.tasks`); the
@@ -19,9 +23,11 @@ batches, so the notice lags by the flush interval (30 s) at most.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -51,6 +57,7 @@ FLUSH_CHUNK = 1000
 REDIS_BUFFER_MAX = 1_000_000
 LOCAL_BUFFER_MAX = 10_000
 REDIS_TIMEOUT_SECONDS = 0.5
+PUSH_SECONDS = 1.0  # the longest a scan waits in its process before going to Redis
 
 BUFFER_KEY = "trace:scan-buffer"
 _local_lock = threading.Lock()
@@ -87,17 +94,72 @@ def record_scan(*, batch_id: int, serial_id: int | None, geo: str | None) -> Non
         client = _redis()
         if client is None:
             _push_local(entry)
-        else:
-            key = cache.make_key(BUFFER_KEY)
-            if client.rpush(key, entry) > REDIS_BUFFER_MAX:  # one round trip, as a rule
-                client.ltrim(key, -REDIS_BUFFER_MAX, -1)
+            return
     except Exception:
         logger.warning("scan of batch %s dropped: the scan buffer is unavailable", batch_id)
+        return
+    _pending.add(entry)
+
+
+class _Pending:
+    """The scans this process has not sent to Redis yet."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a worker starts with none
+        atexit.register(self.send)
+
+    def _reset(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: list[str] = []
+        self.since = 0.0
+        self.sender: threading.Thread | None = None
+
+    def add(self, entry: str) -> None:
+        with self.lock:
+            if not self.entries:
+                self.since = time.monotonic()
+            self.entries.append(entry)
+            due = len(self.entries) >= settings.SCAN_PUSH_BATCH
+            if self.sender is None or not self.sender.is_alive():
+                self.sender = threading.Thread(target=self._send_late, daemon=True)
+                self.sender.start()
+        if due:
+            self.send()
+
+    def send(self) -> None:
+        """Send every pending scan now, in one round trip; drop them if Redis is down."""
+        with self.lock:
+            entries, self.entries = self.entries, []
+        if not entries:
+            return
+        try:
+            client = _redis()
+            if client is None:
+                return
+            key = cache.make_key(BUFFER_KEY)
+            if client.rpush(key, *entries) > REDIS_BUFFER_MAX:
+                client.ltrim(key, -REDIS_BUFFER_MAX, -1)
+        except Exception:
+            logger.warning("%d scans dropped: the scan buffer is unavailable", len(entries))
+
+    def _send_late(self) -> None:
+        while True:
+            time.sleep(PUSH_SECONDS / 4)
+            with self.lock:
+                waiting = bool(self.entries)
+                late = waiting and time.monotonic() - self.since >= PUSH_SECONDS
+            if late:
+                self.send()
+
+
+_pending = _Pending()
 
 
 def flush_scans() -> int:
     """Insert every buffered scan, a chunk per query, flag the serials that need
     it, and return how many scans were inserted."""
+    _pending.send()
     inserted = 0
     while True:
         chunk = _pop(FLUSH_CHUNK)

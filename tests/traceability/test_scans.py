@@ -6,12 +6,13 @@ import random
 import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from shop import cache_tags
-from tests.services import require_postgresql, run_at_once
+from tests.services import require_postgresql, run_at_once, skip_unless
 from tests.traceability.conftest import batch_fields
 from tests.traceability.pdf_tools import label_worker
 from traceability import regions, scans, services, tasks
@@ -195,11 +196,51 @@ def test_a_real_worker_flushes_the_buffer(transactional_db, batch, serials, tmp_
     if scans._redis() is None:
         pytest.skip("a worker shares the buffer only through Redis (CACHE_URL)")
     scan(batch, serials[0], geo=NANCHANG, times=3)
+    wait_until_buffered(3)  # this process sends them within PUSH_SECONDS
     with label_worker(tmp_path) as worker:
         inserted = tasks.flush_scans.delay().get(timeout=60)
         log = worker.log.read_text(errors="replace")
     assert inserted == 3, log
     assert Scan.objects.filter(serial=serials[0], region=NANCHANG).count() == 3
+
+
+def buffered():
+    """How many scans wait in the shared Redis buffer (not this process's own)."""
+    return scans._redis().llen(cache.make_key(scans.BUFFER_KEY))
+
+
+def wait_until_buffered(count, seconds=10):
+    deadline = time.monotonic() + seconds
+    while buffered() < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert buffered() == count
+
+
+def redis_buffer():
+    skip_unless(scans._redis() is not None, "the scan buffer is a Redis list only with CACHE_URL")
+    scans._pending.send()
+    scans._redis().delete(cache.make_key(scans.BUFFER_KEY))
+
+
+def test_a_process_sends_its_scans_to_redis_a_batch_at_a_time(not_eager, settings, batch):
+    redis_buffer()
+    settings.SCAN_PUSH_BATCH = 3
+    scan(batch, times=2)
+    assert buffered() == 0  # still this process's
+    scan(batch)
+    assert buffered() == 3  # the third filled the batch: sent in one round trip
+    assert scans.flush_scans() == 3
+
+
+def test_a_scan_waits_in_its_process_one_second_at_most(not_eager, settings, batch):
+    redis_buffer()
+    settings.SCAN_PUSH_BATCH = 1000
+    scan(batch)
+    started = time.monotonic()
+    wait_until_buffered(1)
+    assert time.monotonic() - started < scans.PUSH_SECONDS + 1
+    scan(batch)
+    assert scans.flush_scans() == 2  # the flush sends its own process's scans first
 
 
 def test_demo_scans_are_mostly_near_the_seller_and_flag_two_serials(batch, serials):

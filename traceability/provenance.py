@@ -300,7 +300,8 @@ def _product_photo(image: ProductImage | None, alt: str) -> Photo | None:
     return Photo(jpeg.file.url, width, height, image.alt or alt)
 
 
-def _readings(document: dict[str, Any]) -> tuple[Reading, ...]:
+def readings(document: dict[str, Any]) -> tuple[Reading, ...]:
+    """An event document's temperature and humidity readings, as people read them."""
     found = []
     for element in document.get("sensorElementList", ()):
         for report in element.get("sensorReport", ()):
@@ -362,7 +363,7 @@ def _steps(events: list[TraceEvent], links: list[verification.Link], batch: Batc
                 lot=shown_lot,
                 upstream=not on_batch,
                 photo=_batch_photo(event.photo, str(_title(event, False))),
-                readings=_readings(event.document),
+                readings=readings(event.document),
                 declared_wrong=event.pk in wrong,
                 corrects=event.corrects_id,
                 reason=str(reason),

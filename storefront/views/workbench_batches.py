@@ -35,8 +35,7 @@ from storefront.forms.batches import (
 )
 from storefront.paging import page_or_400
 from storefront.views.workbench import PAGE_SIZE, form_page, managed_seller, posted, saved
-from traceability import label_jobs, qr, services, trace
-from traceability.epcis import RELATIVE_HUMIDITY, TEMPERATURE
+from traceability import label_jobs, provenance, qr, services, trace
 from traceability.models import Batch, LabelJob, TraceEvent
 from traceability.selectors import (
     events_of,
@@ -49,7 +48,6 @@ from traceability.vocabulary import ErrorReason
 QR_SCALE = 4  # pixels a module: about 170 px for a short link, sharp on any screen
 JOBS_SHOWN = 10
 UNFINISHED = (LabelJob.Status.QUEUED, LabelJob.Status.RUNNING)
-READINGS = {TEMPERATURE: (_("Temperature"), "°C"), RELATIVE_HUMIDITY: (_("Humidity"), "%")}
 
 
 def _batch(request: HttpRequest, seller: Seller, batch_id: int) -> Batch:
@@ -72,16 +70,6 @@ def _refused_as_too_large(request: HttpRequest, form, field: str) -> bool:
     return True
 
 
-def _readings(event: TraceEvent) -> list[str]:
-    """The event's sensor readings as people read them, e.g. "Temperature 12.5 °C"."""
-    shown = []
-    for element in event.document.get("sensorElementList", []):
-        for report in element.get("sensorReport", []):
-            name, unit = READINGS.get(report.get("type"), (report.get("type"), ""))
-            shown.append(f"{name} {report.get('value')} {unit}".strip())
-    return shown
-
-
 def _timeline(batch: Batch) -> list[dict[str, Any]]:
     events = list(events_of(batch).select_related("read_point", "photo"))
     withdrawn = {event.corrects_id for event in events if event.corrects_id}
@@ -89,7 +77,10 @@ def _timeline(batch: Batch) -> list[dict[str, Any]]:
         {
             "event": event,
             "label": step_label(event.event_type, event.biz_step),
-            "readings": _readings(event),
+            "readings": [
+                f"{reading.name} {reading.value} {reading.unit}"
+                for reading in provenance.readings(event.document)
+            ],
             "withdrawn": event.pk in withdrawn,
         }
         for event in events

@@ -7,8 +7,14 @@ responses showing them stale. Versions come from one shared clock, so a
 reader can tell that something it may have read changed while it worked
 (`changed_since`). Keep the tags in the same cache as the entries: a lost
 cache loses both together.
+
+The clock moves once more after a bump's versions are written, so a process
+that read it before then sees it move: while it stands still, no tag has been
+bumped since, which lets a process trust what it validated at that reading
+(`recent_clock`; `shop.public_cache` keeps copies of lasting answers so).
 """
 
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -40,6 +46,28 @@ def clock() -> int:
     return int(value)
 
 
+_read: tuple[float, int] | None = None  # (time.monotonic() of the reading, the clock)
+_read_lock = threading.Lock()
+
+
+def recent_clock(max_age: float) -> int:
+    """The clock as read at most `max_age` seconds ago by this process; it moved
+    since if any tag was bumped, in any process, after that reading."""
+    global _read
+    now = time.monotonic()
+    with _read_lock:
+        if _read is None or now - _read[0] > max_age:
+            _read = (now, clock())
+        return _read[1]
+
+
+def forget_recent_clock() -> None:
+    """Read the clock again next time (after this process's own bump, in tests)."""
+    global _read
+    with _read_lock:
+        _read = None
+
+
 def versions(tags: Iterable[str]) -> Versions:
     """The current version of each tag; 0 for one never bumped (or forgotten)."""
     tags = list(tags)
@@ -66,6 +94,8 @@ def bump(tags: Iterable[str]) -> None:
     clock()
     version = cache.incr(CLOCK_KEY)
     cache.set_many({_key(tag): version for tag in tags}, timeout=_keep_seconds())
+    cache.incr(CLOCK_KEY)  # see the module's docstring
+    forget_recent_clock()
 
 
 def invalidate(*tags: str) -> None:

@@ -114,6 +114,7 @@ class RequestErrorCode(StrEnum):
     INVALID_ID = "INVALID_ID"
     INVALID_ARGUMENT = "INVALID_ARGUMENT"
     INVALID_CURSOR = "INVALID_CURSOR"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
     @property
@@ -137,6 +138,8 @@ REQUEST_ERROR_DESCRIPTIONS = {
     RequestErrorCode.INVALID_ARGUMENT: "An argument is out of range or holds text no "
     "column can store.",
     RequestErrorCode.INVALID_CURSOR: "The `after` cursor was not written by this list.",
+    RequestErrorCode.TOO_MANY_REQUESTS: "Too many requests of this kind from the client's "
+    "address (unknown trace codes, for instance); try again later.",
     RequestErrorCode.INTERNAL_SERVER_ERROR: "A bug on our side; it was logged.",
 }
 

@@ -236,6 +236,10 @@ def _fresh_cache():
     """Rolled-back test data must not survive in cached public responses."""
     from django.core.cache import cache
 
+    from shop import public_cache
+
     cache.clear()
+    public_cache.forget_local()
     yield
     cache.clear()
+    public_cache.forget_local()

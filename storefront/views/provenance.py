@@ -9,12 +9,14 @@ it, 404 when the record has none; `all`: the linkset), `?format=` (`html`,
 `application/ld+json`, with `profile` naming EPCIS for the events;
 `application/linkset+json`). A malformed Digital Link is a 400 with the
 parser's reason, an unknown code a 404; the 404s one client address collects
-are counted (`GUESSES`) and past the limit every lookup from it gets a 429.
+are counted (`traceability.guesses`) and past the limit every lookup from it
+gets a 429.
 
 Answers to anonymous requests are kept in the public cache, tagged with the
 batch and every batch it was made from, so a new event makes only those
 stale; every change to what they show bumps a tag, so they are kept
-PUBLIC_CACHE_LASTING_SECONDS. The scan is recorded on every resolve, served
+PUBLIC_CACHE_LASTING_SECONDS, and a worker serves its own copy of them while
+no tag is bumped (`public_cache.get(..., lasting=True)`). The scan is recorded on every resolve, served
 from the cache or not (`traceability.scans.record_scan`: a push to a buffer,
 no database write).
 """
@@ -39,16 +41,14 @@ from django.views.decorators.http import require_safe
 from catalog import cache as catalog_cache
 from catalog.selectors import visible_farms
 from shop import public_cache
-from shop.throttling import Limit, client_network
+from shop.throttling import client_network
 from storefront.cards import picture_of
 from storefront.page_cache import cached_page
 from storefront.templatetags.storefront import localized
-from traceability import digital_link, provenance, regions, resolver, scans
+from traceability import digital_link, guesses, provenance, regions, resolver, scans
 from traceability.digital_link import DigitalLinkError
 from traceability.provenance import Provenance, Record
 
-# An unknown code is a guess (or a typo): this many per address and window.
-GUESSES = Limit("trace-code-guesses", count=30, seconds=600)
 HTML = "text/html"
 FORMATS = {"html", "jsonld", "epcis", "linkset"}
 EPCIS_PROFILE = "epcis"  # in Accept's profile parameter: "…/standards/epcis"
@@ -191,19 +191,17 @@ def _resolve(request: HttpRequest, find: Any, params: dict[str, str]) -> HttpRes
     if not choice:
         return _error(request, "", 400, "unknown_format", _("Unknown format."))
     key = _cache_key(request, choice)
-    answer = public_cache.get(key) if key else None
+    answer = public_cache.get(key, lasting=True) if key else None
     if answer is None:
-        subject = client_network(request)
-        if GUESSES.reached(subject):  # a known code's cached answer is no guess
-            message = _("Too many unknown codes from your address: try again later.")
-            response = _error(request, choice, 429, "too_many_requests", message)
-            response["Retry-After"] = str(GUESSES.seconds)
-            return response
         if key:
             public_cache.start(request)
-        record = find()
+        try:
+            record = guesses.look_up(find, client_network(request))
+        except guesses.TooManyGuesses as refused:
+            response = _error(request, choice, 429, "too_many_requests", str(guesses.REFUSED))
+            response["Retry-After"] = str(refused.retry_after)
+            return response
         if record is None:
-            GUESSES.hit(subject)
             return _error(request, choice, 404, "not_found", _("No product has this code."))
         answer = _answer(request, record, choice)
         if answer is None:

@@ -12,10 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
 from shop.throttling import Limit
-from storefront.views import provenance as provenance_views
 from tests.traceability.conftest import batch_fields
 from tests.traceability.events import VALIDATOR, at, drop_triggers, harvest, observe, write
-from traceability import scans, services, trace, verification
+from traceability import guesses, scans, services, trace, verification
 from traceability.models import Scan, TraceEvent
 from traceability.resolver import GS1_VOC
 
@@ -173,11 +172,11 @@ def test_a_malformed_digital_link_is_400_with_its_reason(db, path, reason):
 
 
 def test_unknown_codes_are_404_and_guessing_is_limited(chain, gtin_batch, monkeypatch):
-    monkeypatch.setattr(provenance_views, "GUESSES", Limit("test-guesses", 3, 600))
+    monkeypatch.setattr(guesses, "GUESSES", Limit("test-guesses", 3, 600))
     client = anonymous(REMOTE_ADDR="203.0.113.7")
     client.get(LINK)  # known, and now cached
-    guesses = ["/t/ABCDEFGHJK", f"/01/{GTIN}/10/NOPE", "/t/ABCDEFGHJKMN"]
-    for path in guesses:
+    unknown = ["/t/ABCDEFGHJK", f"/01/{GTIN}/10/NOPE", "/t/ABCDEFGHJKMN"]
+    for path in unknown:
         response = client.get(path, HTTP_ACCEPT="application/json")
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     refused = client.get("/t/ZZZZZZZZZZ", HTTP_ACCEPT="application/json")
@@ -293,3 +292,21 @@ def test_the_provenance_query_reads_the_same_record_by_any_code(gql, chain, gtin
     assert gql().execute(QUERY, {"code": "ZZZZZZZZZZ"})["provenance"] is None
     status, body = gql().post(QUERY, {"code": f"http://x.example/01/{GTIN[:-1]}3/10/A"})
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+VERIFY = "query ($code: String!) { traceVerify(code: $code) { ok } }"
+
+
+def test_guesses_through_the_api_count_with_the_pages(gql, chain, gtin_batch, monkeypatch):
+    monkeypatch.setattr(guesses, "GUESSES", Limit("test-api-guesses", 3, 600))
+    api = gql()  # from 127.0.0.1, as the page's client below
+    known = api.execute(QUERY, {"code": gtin_batch.code})["provenance"]  # and now cached
+    assert api.execute(QUERY, {"code": "ZZZZZZZZZZ"})["provenance"] is None
+    assert api.execute(VERIFY, {"code": "YYYYYYYYYY"})["traceVerify"] is None
+    assert anonymous().get("/t/XXXXXXXXXX").status_code == 404
+    assert api.error_code(QUERY, {"code": "WWWWWWWWWW"}) == "TOO_MANY_REQUESTS"
+    assert api.error_code(VERIFY, {"code": gtin_batch.code}) == "TOO_MANY_REQUESTS"
+    assert anonymous().get(f"/t/{gtin_batch.code}?format=jsonld").status_code == 429
+    assert api.execute(QUERY, {"code": gtin_batch.code})["provenance"] == known  # cached
+    elsewhere = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="203.0.113.9")
+    assert elsewhere.get(f"/t/{gtin_batch.code}?format=jsonld").status_code == 200

@@ -24,9 +24,11 @@ from shop.api.core import (
 )
 from shop.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
 from shop.errors import DomainError, RequestError
+from shop.errors import RequestErrorCode as Code
 from shop.loading import related_one
 from shop.permissions import require_login
-from traceability import cache, epcis, models, selectors, trace, verification
+from shop.throttling import client_network
+from traceability import cache, epcis, guesses, models, selectors, trace, verification
 from traceability.errors import TraceabilityErrorCode
 from traceability.integrity import Reason
 from traceability.schema.types import Batch, BatchPhoto
@@ -272,7 +274,13 @@ class EventQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_trace_verify(root, info, code):
-        batch = models.Batch.objects.filter(code=code.strip().upper()[:20]).first()
+        try:
+            batch = guesses.look_up(
+                lambda: models.Batch.objects.filter(code=code.strip().upper()[:20]).first(),
+                client_network(info.context),
+            )
+        except guesses.TooManyGuesses as error:
+            raise RequestError(Code.TOO_MANY_REQUESTS, guesses.REFUSED) from error
         if batch is None:
             public_cache.tag(info.context, cache.BATCH_LIST)
             return None

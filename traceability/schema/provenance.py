@@ -3,7 +3,9 @@
 A thin adapter over `traceability.provenance`: the same record for a short
 code, a short link or a GS1 Digital Link, and the same timeline and
 verification as the page. Anyone may ask; an unknown code is null, a
-malformed Digital Link an INVALID_ARGUMENT error with the parser's reason.
+malformed Digital Link an INVALID_ARGUMENT error with the parser's reason,
+and past the page's limit on unknown codes (`traceability.guesses`) every
+lookup from the address is TOO_MANY_REQUESTS.
 """
 
 import graphene
@@ -12,7 +14,8 @@ from graphene import relay
 from shop.api import public_cache
 from shop.errors import RequestError
 from shop.errors import RequestErrorCode as Code
-from traceability import cache, provenance
+from shop.throttling import client_network
+from traceability import cache, guesses, provenance
 from traceability.digital_link import DigitalLinkError
 from traceability.schema.events import VerifyReasonEnum
 
@@ -170,9 +173,13 @@ class ProvenanceQueries(graphene.ObjectType):
     @staticmethod
     def resolve_provenance(root, info, code):
         try:
-            record = provenance.find(code[:300])
+            record = guesses.look_up(
+                lambda: provenance.find(code[:300]), client_network(info.context)
+            )
         except DigitalLinkError as error:
             raise RequestError(Code.INVALID_ARGUMENT, error.message) from error
+        except guesses.TooManyGuesses as error:
+            raise RequestError(Code.TOO_MANY_REQUESTS, guesses.REFUSED) from error
         if record is None:
             public_cache.tag(info.context, cache.BATCH_LIST)
             return None

@@ -60,6 +60,17 @@ class Reading:
     value: Decimal
 
 
+def recorded_readings(event: TraceEvent) -> list[Reading]:
+    """The event's sensor readings as `record_event` and `correct_event` take them."""
+    kinds = {epcis.TEMPERATURE: "temperature", epcis.RELATIVE_HUMIDITY: "relative_humidity"}
+    return [
+        Reading(kinds[report["type"]], Decimal(str(report["value"])))
+        for element in event.document.get("sensorElementList", ())
+        for report in element.get("sensorReport", ())
+        if report.get("type") in kinds and report.get("value") is not None
+    ]
+
+
 @dataclass(frozen=True)
 class Correction:
     declaration: TraceEvent  # the wrong event declared wrong (EPCIS errorDeclaration)
@@ -523,6 +534,7 @@ def correct_event(
                     "disposition": disposition or event.disposition,
                     "event_time": when,
                     "read_point": read_point or event.read_point,
+                    "photo": event.photo,
                 },
             )
         declared = epcis.declare_error(

@@ -9,6 +9,7 @@ batches into this one).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django import forms
 from django.utils import timezone
@@ -20,10 +21,10 @@ from shop.errors import DomainError
 from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
 from storefront.forms.workbench import _bound_integers
 from storefront.templatetags.storefront import localized
-from traceability.models import Batch, LabelJob
+from traceability.models import Batch, LabelJob, TraceEvent
 from traceability.selectors import visible_batches
 from traceability.services import MAX_SERIALS_PER_CALL
-from traceability.trace import Reading
+from traceability.trace import Reading, recorded_readings
 from traceability.vocabulary import BizStep, Disposition, EventType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -131,14 +132,10 @@ class BatchFilterForm(PageForm):
         self.fields["variant"].label_from_instance = _variant_label
 
 
-class EventForm(SubmitOnce, PageForm):
-    """One step of the batch's chain, with where, when, a reading and a photo."""
+class _StepFactsForm(SubmitOnce, PageForm):
+    """When and where a step happened, and what was measured: what a step
+    records and what its correction may change."""
 
-    step = forms.ChoiceField(
-        label=_("What was done"),
-        choices=[(key, step.label) for key, step in FARM_STEPS.items()],
-        widget=forms.RadioSelect,
-    )
     event_time = forms.DateTimeField(
         label=_("When"),
         help_text=_("Beijing time."),
@@ -148,18 +145,46 @@ class EventForm(SubmitOnce, PageForm):
     read_point = forms.ModelChoiceField(
         label=_("Where"), queryset=None, required=False, empty_label=_("Not on a farm")
     )
+    temperature = forms.DecimalField(
+        label=_("Temperature (°C)"), required=False, widget=forms.NumberInput(attrs=DECIMAL)
+    )
+    humidity = forms.DecimalField(
+        label=_("Relative humidity (%)"), required=False, widget=forms.NumberInput(attrs=DECIMAL)
+    )
+
+    def readings(self) -> list[Reading]:
+        data = self.cleaned_data
+        return [
+            Reading(kind, data[field])
+            for kind, field in SENSOR_FIELDS.items()
+            if data.get(field) is not None
+        ]
+
+    def show_domain_error(self, error: DomainError) -> None:
+        """The service names `sensors` for either reading and `image` for the photo."""
+        readings = [f for f in SENSOR_FIELDS.values() if self.cleaned_data.get(f) is not None]
+        for item in error.errors:
+            targets = {"sensors": readings, "image": ["photo"], "outputs": ["inputs"]}
+            for field in targets.get(item.field or "", [item.field]):
+                self.add_error(field if field in self.fields else None, str(item.message))
+
+
+class EventForm(_StepFactsForm):
+    """One step of the batch's chain, with where, when, a reading and a photo."""
+
+    field_order = ["step", "event_time", "read_point", "inputs", "temperature", "humidity"]
+
+    step = forms.ChoiceField(
+        label=_("What was done"),
+        choices=[(key, step.label) for key, step in FARM_STEPS.items()],
+        widget=forms.RadioSelect,
+    )
     inputs = forms.ModelMultipleChoiceField(
         label=_("Input batches"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for processing: the batches this one was made from."),
-    )
-    temperature = forms.DecimalField(
-        label=_("Temperature (°C)"), required=False, widget=forms.NumberInput(attrs=DECIMAL)
-    )
-    humidity = forms.DecimalField(
-        label=_("Relative humidity (%)"), required=False, widget=forms.NumberInput(attrs=DECIMAL)
     )
     photo = forms.FileField(
         label=_("Photo"),
@@ -193,11 +218,6 @@ class EventForm(SubmitOnce, PageForm):
         """What `trace.record_event` takes, from the cleaned data."""
         data = self.cleaned_data
         step = FARM_STEPS[data["step"]]
-        readings = [
-            Reading(kind, data[field])
-            for kind, field in SENSOR_FIELDS.items()
-            if data.get(field) is not None
-        ]
         where = {"inputs": list(data.get("inputs", ())), "outputs": [batch]}
         if step.event_type != EventType.TRANSFORMATION:
             where = {"batch": batch}
@@ -208,17 +228,61 @@ class EventForm(SubmitOnce, PageForm):
             "disposition": step.disposition,
             "event_time": data["event_time"],
             "read_point": data.get("read_point"),
-            "sensors": readings,
+            "sensors": self.readings(),
             "photo": data.get("photo"),
         }
 
-    def show_domain_error(self, error: DomainError) -> None:
-        """The service names `sensors` for either reading and `image` for the photo."""
-        readings = [f for f in SENSOR_FIELDS.values() if self.cleaned_data.get(f) is not None]
-        for item in error.errors:
-            targets = {"sensors": readings, "image": ["photo"], "outputs": ["inputs"]}
-            for field in targets.get(item.field or "", [item.field]):
-                self.add_error(field if field in self.fields else None, str(item.message))
+
+def _to_the_minute(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(second=0, microsecond=0)
+
+
+class CorrectionForm(_StepFactsForm):
+    """A recorded step's facts, to correct: only what differs from the record is
+    sent, and the service records it as an EPCIS correction beside the original."""
+
+    def __init__(self, *args, actor, event: TraceEvent, **kwargs):
+        super().__init__(*args, **kwargs)
+        _seller_choices(self, actor, event.seller)
+        if event.read_point_id is not None:  # a correction moves a step, never off its farm
+            self.fields["read_point"].required = True
+            self.fields["read_point"].empty_label = None
+        recorded = {reading.kind: reading.value for reading in recorded_readings(event)}
+        self.recorded = {
+            "event_time": _to_the_minute(event.event_time),
+            "read_point": event.read_point,
+            **{field: recorded.get(kind) for kind, field in SENSOR_FIELDS.items()},
+        }
+        if not self.is_bound:
+            self.initial.update(self.recorded)
+
+    def _changed(self) -> set[str]:
+        data = self.cleaned_data
+        given = {
+            **data,
+            "event_time": data.get("event_time") and _to_the_minute(data["event_time"]),
+        }
+        return {name for name, value in self.recorded.items() if given.get(name) != value}
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self._changed():
+            raise forms.ValidationError(
+                _("Nothing differs from what was recorded: change the fact that was wrong.")
+            )
+        return data
+
+    def arguments(self) -> dict:
+        """What `trace.correct_event` takes: the facts that changed, nothing else."""
+        changed, data = self._changed(), self.cleaned_data
+        arguments: dict = {}
+        if "event_time" in changed:
+            arguments["event_time"] = data["event_time"]
+        if "read_point" in changed:
+            arguments["read_point"] = data["read_point"]
+        if changed & set(SENSOR_FIELDS.values()):
+            arguments["sensors"] = self.readings()
+        return arguments
 
 
 class SerialsForm(SubmitOnce, PageForm):

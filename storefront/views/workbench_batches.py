@@ -3,7 +3,8 @@
 
 As in `workbench_products`, views look objects up and call the same services
 as the API (`traceability.services`, `trace`, `label_jobs`) as the signed-in
-user; the batch page shows its forms, each posting to its own address. A label
+user; the batch page shows its forms, each posting to its own address. A
+wrong step is withdrawn or corrected, never edited (`trace.correct_event`). A label
 sheet renders in the background: its page reloads itself (a meta refresh, no
 script) until the sheet is done, then links to the members-only download.
 """
@@ -28,6 +29,7 @@ from storefront.forms.base import PageForm
 from storefront.forms.batches import (
     BatchCreateForm,
     BatchFilterForm,
+    CorrectionForm,
     EventForm,
     LabelJobForm,
     SerialsForm,
@@ -70,9 +72,16 @@ def _refused_as_too_large(request: HttpRequest, form, field: str) -> bool:
     return True
 
 
+def _declared_reason(declaration: TraceEvent) -> str:
+    """`did_not_occur` or `incorrect_data`: the CBV reason, without its URI."""
+    return declaration.document["errorDeclaration"]["reason"].rsplit(":", 1)[-1]
+
+
 def _timeline(batch: Batch) -> list[dict[str, Any]]:
+    """Each step with its readings; `declares` (on an error declaration) and
+    `declared` (on the step it declares wrong) give the reason."""
     events = list(events_of(batch).select_related("read_point", "photo"))
-    withdrawn = {event.corrects_id for event in events if event.corrects_id}
+    declared = {e.corrects_id: _declared_reason(e) for e in events if e.corrects_id}
     return [
         {
             "event": event,
@@ -81,7 +90,8 @@ def _timeline(batch: Batch) -> list[dict[str, Any]]:
                 f"{reading.name} {reading.value} {reading.unit}"
                 for reading in provenance.readings(event.document)
             ],
-            "withdrawn": event.pk in withdrawn,
+            "declares": event.corrects_id and _declared_reason(event),
+            "declared": declared.get(event.pk),
         }
         for event in events
     ]
@@ -210,6 +220,38 @@ def event_withdraw(request: HttpRequest, seller_id: int, batch_id: int, event_id
 
 
 @login_required
+def event_correct(request: HttpRequest, seller_id: int, batch_id: int, event_id: int):
+    """Correct a step's time, place or readings (an EPCIS error declaration with
+    a corrective event); the step as first recorded stays in the record."""
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    event = get_object_or_404(events_of(batch).select_related("read_point"), pk=event_id)
+    form = CorrectionForm(posted(request), actor=request.user, event=event)
+
+    def correct(**_cleaned: Any) -> trace.Correction:
+        return trace.correct_event(actor=request.user, event=event, **form.arguments())
+
+    if saved(form, request, correct):
+        messages.success(request, _("The step was corrected; the record keeps both."))
+        return redirect(batch_url(batch))
+    label = step_label(event.event_type, event.biz_step)
+    return form_page(
+        request,
+        form,
+        seller=seller,
+        title=_("Correct a step"),
+        subject=batch.variant.product,
+        intro=_(
+            "Lot %(lot)s, %(step)s. Change what was wrong: buyers see the step as "
+            "corrected, and the record keeps what was first written."
+        )
+        % {"lot": batch.lot, "step": label},
+        submit=_("Record the correction"),
+        back=batch_url(batch),
+    )
+
+
+@login_required
 @require_POST
 def serials_generate(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
     seller = managed_seller(request, seller_id)
@@ -280,6 +322,11 @@ urlpatterns = [
         "shop/<int:seller_id>/batches/<int:batch_id>/events/<int:event_id>/withdraw/",
         event_withdraw,
         name="workbench_event_withdraw",
+    ),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/events/<int:event_id>/correct/",
+        event_correct,
+        name="workbench_event_correct",
     ),
     path(
         "shop/<int:seller_id>/batches/<int:batch_id>/serials/",

@@ -102,6 +102,20 @@ def record_harvest_and_packing(farmer):
     farmer.step("harvested and packed")
 
 
+def correct_the_harvest_reading(farmer):
+    page = farmer.page
+    steps = page.locator("ol.timeline > li")
+    steps.first.get_by_role("link", name=zh("Correct")).click()
+    expect(page.locator('main [name="temperature"]')).to_have_value("21.5")
+    fill(page, {"temperature": "19.5"})
+    farmer.step("correction form")
+    send(page)
+    expect(steps).to_have_count(4)  # the original, its declaration, the corrected step, packing
+    expect(page.locator("ol.timeline > li.withdrawn")).to_contain_text(zh("corrected"))
+    expect(page.locator("ol.timeline")).to_contain_text("19.5 °C")
+    farmer.step("harvest corrected")
+
+
 def serials_and_labels(farmer, tmp_path):
     page = farmer.page
     page.get_by_label(zh("How many serials")).fill("30")
@@ -128,15 +142,19 @@ def test_a_farmer_traces_a_batch_and_prints_its_labels(
     sign_in(farmer, seller_user)
     create_batch(farmer)
     record_harvest_and_packing(farmer)
+    correct_the_harvest_reading(farmer)
     sheet = serials_and_labels(farmer, tmp_path)
 
     assert sheet.startswith(b"%PDF")
     events = TraceEvent.objects.order_by("pk")
-    assert [(e.biz_step, e.disposition, e.action) for e in events] == [
-        ("commissioning", "active", "ADD"),
-        ("packing", "container_closed", "OBSERVE"),
+    assert [(e.biz_step, e.disposition, e.action, e.corrects_id) for e in events] == [
+        ("commissioning", "active", "ADD", None),
+        ("packing", "container_closed", "OBSERVE", None),
+        ("commissioning", "active", "ADD", None),  # the corrected harvest
+        ("commissioning", "active", "ADD", events[0].pk),  # the original, declared wrong
     ]
     assert events[0].photo is not None and events[0].read_point == farm
+    assert events[2].photo == events[0].photo  # a correction keeps the step's photo
     assert Serial.objects.filter(batch__lot=LOT).count() == 30
     job = LabelJob.objects.get()
     assert (job.status, job.count, job.progress) == ("done", 30, 30)

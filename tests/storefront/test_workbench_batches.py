@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
@@ -17,6 +18,7 @@ from tests.traceability.conftest import FARM, HARVEST, batch_fields
 from tests.traceability.events import at, harvest, observe
 from traceability import label_jobs, services
 from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent, TraceEventBatch
+from traceability.trace import Reading, recorded_readings
 
 
 @pytest.fixture
@@ -256,6 +258,74 @@ def test_a_step_that_did_not_happen_is_withdrawn_not_edited(seller_user, seller,
     assert trace_rows() == before
 
 
+def correction_post(client, url, farm, **changes):
+    fields = {"event_time": "2026-10-08T09:00", "read_point": farm.pk, "temperature": "21"}
+    return {**fields, "humidity": "", **changes, "submission": token(client, url)}
+
+
+def test_a_wrong_reading_is_corrected_and_the_original_kept(seller_user, seller, batch, farm):
+    client = browser(seller_user)
+    event = harvest(seller_user, batch, sensors=[Reading("temperature", Decimal("21"))])
+    url = f"/shop/{seller.pk}/batches/{batch.pk}/"
+    correct = f"{url}events/{event.pk}/correct/"
+    assert f'href="{correct}"' in client.get(url).content.decode()
+    form = client.get(correct).content.decode()
+    assert 'value="2026-10-08T09:00"' in form and 'name="temperature" value="21"' in form
+    assert f'<option value="{farm.pk}" selected>' in form and "Not on a farm" not in form
+
+    response = client.post(correct, correction_post(client, correct, farm, temperature="12.5"))
+    assert response.status_code == 302 and response["Location"] == url
+    declaration = TraceEvent.objects.get(corrects=event)
+    declared = declaration.document["errorDeclaration"]
+    assert declared["reason"].endswith("incorrect_data")
+    corrective = TraceEvent.objects.get(document__eventID=declared["correctiveEventIDs"][0])
+    assert recorded_readings(corrective) == [Reading("temperature", Decimal("12.5"))]
+    assert (corrective.event_time, corrective.read_point) == (event.event_time, farm)
+    event.refresh_from_db()
+    assert recorded_readings(event) == [Reading("temperature", Decimal("21"))]  # as written
+
+    page = client.get(url).content.decode()
+    assert "Corrected:" in page and ">corrected</span>" in page and "12.5 °C" in page
+    assert f'href="{correct}"' not in page
+    public = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en").get(f"/t/{batch.code}")
+    assert "declared wrong later" in public.content.decode()
+
+    before = trace_rows()
+    again = client.post(correct, correction_post(client, correct, farm, temperature="13"))
+    assert again.status_code == 200 and "already corrected" in again.content.decode()
+    assert trace_rows() == before
+
+
+def test_a_correction_moves_a_step_in_time_and_place(seller_user, seller, batch, farm):
+    client = browser(seller_user)
+    terraces = catalog_services.create_farm(actor=seller_user, seller=seller, name="梯田", **FARM)
+    event = harvest(seller_user, batch)
+    correct = f"/shop/{seller.pk}/batches/{batch.pk}/events/{event.pk}/correct/"
+    changes = {"event_time": "2026-10-09T07:30", "read_point": terraces.pk, "temperature": ""}
+    client.post(correct, correction_post(client, correct, farm, **changes))
+    corrective = TraceEvent.objects.exclude(pk=event.pk).exclude(corrects=event).get()
+    assert corrective.read_point == terraces and recorded_readings(corrective) == []
+    assert corrective.event_time == at(1, hours=-1.5)
+    assert corrective.document["eventTimeZoneOffset"] == "+08:00"
+
+
+def test_a_correction_that_changes_nothing_or_breaks_a_rule_writes_nothing(
+    seller_user, seller, batch, farm
+):
+    client = browser(seller_user)
+    event = harvest(seller_user, batch, sensors=[Reading("temperature", Decimal("21"))])
+    correct = f"/shop/{seller.pk}/batches/{batch.pk}/events/{event.pk}/correct/"
+    before = trace_rows()
+    same = client.post(correct, correction_post(client, correct, farm, temperature="21.0"))
+    assert same.status_code == 200 and "Nothing differs" in same.content.decode()
+    hot = client.post(correct, correction_post(client, correct, farm, temperature="500"))
+    assert "between -80 and 80" in " ".join(field_errors(hot, "id_temperature"))
+    early = correction_post(client, correct, farm, event_time="2026-09-01T08:00")
+    refused = " ".join(field_errors(client.post(correct, early), "id_event_time"))
+    assert "cannot be earlier than the batch ZM2026-10A was harvested" in refused
+    assert trace_rows() == before
+
+
 def test_serials_and_label_sheets_refuse_bad_numbers(seller_user, seller, batch):
     client = browser(seller_user)
     url = f"/shop/{seller.pk}/batches/{batch.pk}/"
@@ -332,6 +402,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(seller, batch, job):
     urls = {
         **pages(seller, batch, job),
         f"/shop/{seller.pk}/batches/{batch.pk}/events/{event.pk}/withdraw/": {},
+        f"/shop/{seller.pk}/batches/{batch.pk}/events/{event.pk}/correct/": {},
     }
     for url, data in urls.items():
         for response in (client.get(url), client.post(url, data or {})):
@@ -348,6 +419,7 @@ def test_a_non_member_is_refused(role, users_by_role, seller, batch, job):
     urls = {
         **pages(seller, batch, job),
         f"/shop/{seller.pk}/batches/{batch.pk}/events/{event.pk}/withdraw/": {},
+        f"/shop/{seller.pk}/batches/{batch.pk}/events/{event.pk}/correct/": {"temperature": "9"},
     }
     for url, data in urls.items():
         assert client.get(url).status_code in (403, 405), url

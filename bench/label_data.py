@@ -20,8 +20,11 @@ from common import SetupError
 from catalog import services as catalog_services
 from catalog.models import Farm, ProductVariant, Seller
 from shop.accounts.models import User
-from traceability import label_jobs, services, trace, verification
 from traceability.models import Batch, LabelJob
+from traceability.services import batches as services
+from traceability.services import events as trace
+from traceability.services import labels as label_jobs
+from traceability.services import verification
 
 GTIN = "09506000134352"  # the GS1 example GTIN-14
 LABELS_LOT = "BENCH-LABELS"

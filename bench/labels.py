@@ -11,7 +11,7 @@ In one run, on a PostgreSQL database of its own and Redis (broker and cache):
      worker process (--pool=solo): target >= 0.8 x (a)
   c  the same job on two worker processes (--pool=solo, concurrency 1 each):
      target >= 1.6 x (b)
-  d  traceability.verification.verify_batch on a batch of 1,000 events:
+  d  traceability.services.verification.verify_batch on a batch of 1,000 events:
      printed (median of the repeats, and the first)
 
 The job's time runs from create_label_job to the job seen done. It exits 0

@@ -103,11 +103,11 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     import catalog.schema.queries
-    import shop.api.view
+    import shop.core.api.view
 
     timers = Timers()
     catalog.schema.queries.keyset_page = timers.wrap("page", catalog.schema.queries.keyset_page)
-    view = shop.api.view.ShopGraphQLView
+    view = shop.core.api.view.ShopGraphQLView
     view.execute_graphql_request = timers.wrap("execute", view.execute_graphql_request)
     base = graphene_django.views.GraphQLView
     base.json_encode = timers.wrap("json", base.json_encode)

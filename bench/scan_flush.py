@@ -3,8 +3,8 @@
 
 Run by bench/run.py in the benchmark server's environment after each resolver
 case: the resolve only pushes a scan onto the Redis buffer
-(`traceability.scans.record_scan`); this drains it with
-`traceability.scans.flush_scans` and prints `{"scans": N, "seconds": S}`, so
+(`traceability.services.scans.record_scan`); this drains it with
+`traceability.services.scans.flush_scans` and prints `{"scans": N, "seconds": S}`, so
 the run shows that every request was recorded and what the insert costs.
 """
 
@@ -25,7 +25,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from traceability.scans import flush_scans
+    from traceability.services.scans import flush_scans
 
     started = time.perf_counter()
     inserted = flush_scans()

@@ -3,8 +3,8 @@
 
 Bench-only. Run by bench/database.py in the benchmark server's environment,
 after `load_demo`: the demo cooperative's member records every batch and
-event through the real services (`traceability.services.create_batch`,
-`traceability.trace.record_event`), so the chains are the ones the product
+event through the real services (`traceability.services.batches.create_batch`,
+`traceability.services.events.record_event`), so the chains are the ones the product
 makes (hash-linked, under the batch locks), and one checkpoint is signed at
 the end so that every batch verifies. The batches alternate over the
 cooperative's demo variants, six of its ten with a GTIN, so both
@@ -60,8 +60,8 @@ def load(batches: int, events: int) -> None:
     from catalog.demo import data
     from catalog.models import ProductVariant
     from shop.accounts.models import User
-    from traceability import verification
     from traceability.models import Batch
+    from traceability.services import verification
 
     record = data.WANGLONGTAN_COOPERATIVE
     member = User.objects.get(phone=record["member"]["phone"])
@@ -84,7 +84,8 @@ def load(batches: int, events: int) -> None:
 def _load_batch(member, farm, variants, number, events):
     from decimal import Decimal
 
-    from traceability import services, trace
+    from traceability.services import batches as services
+    from traceability.services import events as trace
 
     harvested = datetime.date(2026, 9, 1) + datetime.timedelta(days=number % 60)
     batch = services.create_batch(

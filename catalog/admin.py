@@ -3,12 +3,12 @@ operator, and the forms show the same rules' errors next to the field."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from catalog import models, rules, services
 from catalog.images import validate_upload
-from shop.errors import DomainError
+from shop.core.admin import ServiceAdmin
+from shop.core.errors import DomainError
 
 
 def _validation_error(error):
@@ -20,24 +20,6 @@ def _adopt(instance, saved):
     instance.pk = saved.pk
     instance._state.adding = False
     instance.refresh_from_db()
-
-
-class ServiceAdmin(admin.ModelAdmin):
-    """A service refusing at save time (a race the form could not see) leaves
-    nothing written: the admin's transaction rolls back and the form comes back
-    with the reason."""
-
-    def changeform_view(self, request, *args, **kwargs):
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except DomainError as error:
-            for each in error.errors:
-                self.message_user(request, str(each.message), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    @staticmethod
-    def changes(form, fields):
-        return {field: form.cleaned_data[field] for field in form.changed_data if field in fields}
 
 
 class FarmInline(admin.TabularInline):

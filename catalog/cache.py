@@ -1,5 +1,5 @@
 """The public-cache tags of the catalogue: what a response shows, and what a
-write makes stale. Services bump them after commit (`shop.cache_tags`).
+write makes stale. Services bump them after commit (`shop.core.cache_tags`).
 
 A list can come to show any product, so every list of products hangs on one
 tag, bumped by any change a list can show (a product's fields, its variants'

@@ -12,7 +12,7 @@ from PIL import ExifTags, Image
 
 from catalog.errors import CatalogErrorCode as Code
 from catalog.models import ProductImageThumbnail
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 
 # Only these decoders ever see an upload. JPEG also opens MPO, the JPEG variant
 # many phone cameras write; the value is the extension the file is stored under.

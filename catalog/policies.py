@@ -1,8 +1,8 @@
 """Who may change what in the catalogue: named rules on an actor, built on the
-roles in `shop.permissions`. Services enforce them; reads use the selectors."""
+roles in `shop.core.roles`. Services enforce them; reads use the selectors."""
 
 from catalog.models import Seller
-from shop.permissions import Actor, is_operator, is_signed_in
+from shop.core.roles import Actor, is_operator, is_signed_in
 
 
 def can_register_seller(actor: Actor) -> bool:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from catalog.errors import CatalogErrorCode as Code
 from catalog.models import Seller
 from catalog.validators import is_division_code, normalize_gtin
-from shop.errors import DomainError, Message
-from shop.money import CENT
+from shop.core.errors import DomainError, Message
+from shop.core.money import CENT
 
 MAX_STOCK = 1_000_000_000
 

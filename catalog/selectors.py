@@ -25,8 +25,8 @@ from catalog.models import (
     ProductVariant,
     Seller,
 )
-from shop.loading import related_many
-from shop.permissions import Actor, is_operator
+from shop.core.loading import related_many
+from shop.core.roles import Actor, is_operator
 
 
 def visible_products(actor: Actor) -> QuerySet[Product]:

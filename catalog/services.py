@@ -40,10 +40,10 @@ from catalog.rules import (
     clean_text,
     decimal_from_float,
 )
-from shop.cache_tags import invalidate
-from shop.db import violated_constraint
-from shop.errors import Checks, DomainError, from_validation_error
-from shop.permissions import Actor, require
+from shop.core.cache_tags import invalidate
+from shop.core.db import violated_constraint
+from shop.core.errors import Checks, DomainError, from_validation_error
+from shop.core.roles import Actor, require
 
 OPTIONAL_PRODUCT_TEXTS = ("name_en", "description", "origin", "storage")
 

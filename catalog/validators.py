@@ -2,16 +2,10 @@
 
 import re
 
+from gs1.digital_link import gs1_check_digit
+
 GTIN14_RE = re.compile(r"^[0-9]{14}$")
 DIVISION_CODE_RE = re.compile(r"^[0-9]{12}$")
-
-
-def gs1_check_digit(digits: str) -> int:
-    """The GS1 mod-10 check digit for a key given without its check digit."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        total += int(char) * (3 if position % 2 == 0 else 1)
-    return (10 - total % 10) % 10
 
 
 def normalize_gtin(value: str) -> str | None:

@@ -6,9 +6,9 @@ from graphene import relay
 from catalog.schema import CatalogMutations, CatalogQueries
 from catalog.schema.types import Farm, ProductVariant, Seller, UserSellers
 from shop.accounts.schema import AccountMutations, AccountQueries, User
-from shop.api.core import NodeField, extend_type
-from shop.api.limits import declare_costs
-from shop.errors import RequestErrorCode
+from shop.core.api.base import NodeField, extend_type
+from shop.core.api.limits import declare_costs
+from shop.core.errors import RequestErrorCode
 from traceability.schema import TraceabilityMutations, TraceabilityQueries, batch_catalog_fields
 from traceability.schema.types import Batch
 

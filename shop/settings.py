@@ -102,12 +102,12 @@ PHONENUMBER_DEFAULT_REGION = "CN"
 JWT_ACCESS_TTL = timedelta(minutes=env.int("JWT_ACCESS_TTL_MINUTES", default=15))
 JWT_REFRESH_TTL = timedelta(days=env.int("JWT_REFRESH_TTL_DAYS", default=30))
 
-# Rate limits (shop/throttling.py, django-ratelimit's core) count in the shared cache.
+# Rate limits (shop/core/throttling.py, django-ratelimit's core) count in the shared cache.
 # TRUSTED_PROXY_HOPS: how many proxies of ours append to X-Forwarded-For (0: none,
-# the header is ignored); see shop/http.py client_address.
+# the header is ignored); see shop/core/http.py client_address.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_IP_META_KEY = "shop.http.client_address"
+RATELIMIT_IP_META_KEY = "shop.core.http.client_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -126,7 +126,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "shop.static_storage.StaticFilesStorage"
+        else "shop.core.storage.StaticFilesStorage"
     },
 }
 
@@ -139,7 +139,7 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=IMAGE_MAX_BYTES)
 UPLOAD_MAX_BODY_BYTES = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
-    "shop.api.uploads.LimitedUploadHandler",
+    "shop.core.api.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -147,7 +147,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "shop.redis_cache.RedisCache"  # one client, not one a call
+    CACHES["default"]["BACKEND"] = "shop.core.redis_cache.RedisCache"  # one client, not one a call
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -161,16 +161,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks a label job per serial queues to draw its QR codes on other workers
 # (traceability/label_pages.py): one less than the workers is enough.
 LABEL_JOB_HELPERS = env.int("LABEL_JOB_HELPERS", default=3)
-# Scans a process sends to the Redis scan buffer in one round trip (traceability/scans.py).
+# Scans a process sends to the Redis scan buffer in one round trip (traceability/services/scans.py).
 SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
 # `celery -A shop beat` signs a checkpoint of every trace chain head this often
-# (traceability/trace.py); the embedded default, which runs no beat, signs on demand.
+# (traceability/services/events.py); the embedded default, which runs no beat, signs on demand.
 CELERY_BEAT_SCHEDULE = {
     "trace-checkpoint": {
         "task": "traceability.tasks.sign_trace_checkpoint",
         "schedule": env.int("TRACE_CHECKPOINT_SECONDS", default=600),
     },
-    # Scans buffered by the resolver go into the database this often (traceability/scans.py).
+    # Scans buffered by the resolver go into the database this often (traceability/services/scans.py).
     "trace-flush-scans": {
         "task": "traceability.tasks.flush_scans",
         "schedule": env.int("SCAN_FLUSH_SECONDS", default=30),
@@ -192,7 +192,7 @@ GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=10)
 GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 # Public answers whose every change bumps a cache tag (the QR resolver's) are kept
-# this long: they are read most and change least (shop/public_cache.py).
+# this long: they are read most and change least (shop/core/public_cache.py).
 PUBLIC_CACHE_LASTING_SECONDS = env.int("PUBLIC_CACHE_LASTING_SECONDS", default=3600)
 
 # Ed25519 key that signs trace checkpoints (traceability/integrity.py): PEM (PKCS#8) or

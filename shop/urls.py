@@ -5,10 +5,10 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from shop.api.view import ShopGraphQLView
-from shop.views import healthz, ping
-from traceability.checkpoint_views import checkpoints
-from traceability.views import label_job_download
+from shop.core.api.view import ShopGraphQLView
+from shop.core.views import healthz, ping
+from traceability.views.checkpoints import checkpoints
+from traceability.views.labels import label_job_download
 
 admin.site.site_header = _("Mountain village market: operators")
 admin.site.site_title = _("Mountain village market")

@@ -1,8 +1,8 @@
 """What the catalogue's pages show of a product or a picture, read in bulk.
 
-Every relation is read through `shop.loading` (`related_one`, `variants_of`,
+Every relation is read through `shop.core.loading` (`related_one`, `variants_of`,
 `images_of`, `thumbnails_of`), so a list of any length costs the same few
-queries: a list's rows come from `shop.keyset.page` or `load_together`.
+queries: a list's rows come from `shop.core.keyset.page` or `load_together`.
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from decimal import Decimal
 from catalog.images import THUMBNAIL_SIZES
 from catalog.models import Product, ProductImage, ProductImageThumbnail, Seller
 from catalog.selectors import best_thumbnail, images_of, variants_of
-from shop.loading import related_one
+from shop.core.loading import related_one
 from storefront.templatetags.storefront import localized
 
 WEBP = ProductImageThumbnail.Format.WEBP

@@ -1,4 +1,4 @@
-"""Whole anonymous pages from the public response cache (`shop.public_cache`).
+"""Whole anonymous pages from the public response cache (`shop.core.public_cache`).
 
 A page is the same for every anonymous visitor asking for the same path and
 query in the same language, so it is kept under that key; the view `tag`s
@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 
-from shop import public_cache
+from shop.core import public_cache
 
 View = Callable[..., HttpResponse]
 

@@ -5,8 +5,8 @@ from django.core.exceptions import BadRequest
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from shop.errors import RequestError
-from shop.keyset import Page, page
+from shop.core.errors import RequestError
+from shop.core.keyset import Page, page
 
 
 def page_or_400(

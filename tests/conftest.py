@@ -236,7 +236,7 @@ def _fresh_cache():
     """Rolled-back test data must not survive in cached public responses."""
     from django.core.cache import cache
 
-    from shop import public_cache
+    from shop.core import public_cache
 
     cache.clear()
     public_cache.forget_local()

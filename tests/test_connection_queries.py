@@ -29,8 +29,8 @@ from shop.schema import schema
 from tests.catalog.pictures import picture
 from tests.conftest import SELLER_DATA, make_user
 from traceability.models import Batch
-from traceability.services import new_serial, random_code
-from traceability.trace import record_event
+from traceability.services.batches import new_serial, random_code
+from traceability.services.events import record_event
 
 PAGE = 5
 LEVELS = (4, 3, 2)  # object levels below a node, tried in turn until the limits allow one

@@ -1,14 +1,21 @@
 """The layers point one way (README, "Architecture in brief"); this test keeps it so.
 
-1. The plumbing (the `shop` package: settings, the GraphQL view and its
-   limits, pagination, errors, money, caching, permissions) imports no domain
-   app and no interface.
-2. A domain app imports only the apps below it, in DOMAIN_ORDER.
-3. An app's GraphQL layer (`<app>.schema`) is imported only by that app and by
-   the root schema; the pages (`storefront`) only by the root URL conf.
+0. `shop/` holds only the composition root at its top (settings, URLs, the
+   root schema, the Celery app, WSGI): they put every app together and are
+   imported by nothing else. Everything else under `shop/` is the plumbing
+   (`shop.core`) or a domain app (`shop.accounts`, later the commerce apps).
+1. The plumbing (`shop.core`: the GraphQL view and its limits, pagination,
+   errors, money, caching, roles, storage, admin bases) imports no app.
+   A library (`gs1`: GS1 Digital Link, EPCIS, the CBV, QR and label drawing)
+   imports no project module at all.
+2. A domain app imports only the plumbing, the libraries and the apps below
+   it, in DOMAIN_ORDER; its GraphQL layer (`<app>.schema`) may import the
+   GraphQL layers of the apps below it, and no other layer imports one.
+3. The pages (`storefront`) are imported only by the composition root.
 
 Every `import` and `from … import` counts, at module level or inside functions,
-and so does a string naming a project module (graphene's lazy type references).
+and so does a string naming a project module (graphene's lazy type references,
+settings' dotted paths).
 """
 
 import ast
@@ -18,7 +25,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("shop", "catalog", "traceability", "certification", "logistics", "storefront")
+PACKAGES = ("shop", "gs1", "catalog", "traceability", "certification", "logistics", "storefront")
 # Bottom first: an app may import the apps before it in this list.
 DOMAIN_ORDER = (
     "shop.accounts",
@@ -34,9 +41,11 @@ DOMAIN_ORDER = (
     "logistics",
 )
 INTERFACES = ("storefront",)
-DOTTED_PATH = re.compile(r"[a-z_]+(\.[A-Za-z_]+)+")
-# The root of the interfaces: they put every app's schema and pages together.
-ROOTS = ("shop.schema", "shop.urls", "shop.settings")  # settings name every app
+PLUMBING = "shop.core"
+LIBRARIES = ("gs1",)
+DOTTED_PATH = re.compile(r"[a-z_0-9]+(\.[A-Za-z_0-9]+)+")
+# The composition root: the only modules at the top of `shop/`.
+ROOTS = ("shop", "shop.settings", "shop.urls", "shop.schema", "shop.celery", "shop.wsgi")
 
 
 def module_name(path):
@@ -73,30 +82,50 @@ def imports_of(module, path):
 
 
 def unit_of(module):
-    """The domain app, interface or 'plumbing' a module belongs to."""
-    for unit in (*DOMAIN_ORDER, *INTERFACES):
+    """The domain app, interface, library, plumbing or root a module belongs to;
+    None for a module with no place (anything else at the top of `shop/`)."""
+    if module in ROOTS or any(module.startswith(f"{root}.") for root in ROOTS[1:]):
+        return "root"
+    for unit in (*DOMAIN_ORDER, *INTERFACES, *LIBRARIES):
         if module == unit or module.startswith(unit + "."):
             return unit
-    return "plumbing" if module.split(".")[0] == "shop" else module.split(".")[0]
+    if module == PLUMBING or module.startswith(PLUMBING + "."):
+        return "plumbing"
+    return None if module.split(".")[0] == "shop" else module.split(".")[0]
 
 
 def is_schema(module, unit):
     return module == f"{unit}.schema" or module.startswith(f"{unit}.schema.")
 
 
+def is_below(lower, upper):
+    return DOMAIN_ORDER.index(lower) < DOMAIN_ORDER.index(upper)
+
+
 def violation(importer, imported):
     """Why `importer` may not import `imported`, or None."""
     source, target = unit_of(importer), unit_of(imported)
-    if importer in ROOTS or source == target:
+    if source is None:
+        return "a module at the top of shop/ that is not the composition root"
+    if target is None:
+        return f"{imported} has no place in the layers"
+    if source == "root" or source == target:
         return None
+    if target == "root":
+        return "only the composition root imports itself"
+    if source in LIBRARIES:
+        return "a library imports no project module"
     if target in INTERFACES:
-        return f"only {' and '.join(ROOTS)} import the pages"
-    if target in DOMAIN_ORDER and is_schema(imported, target):
-        return "another app's GraphQL layer"
-    if source == "plumbing" and target != "plumbing":
+        return "only the composition root imports the pages"
+    if source == "plumbing" and target not in ("plumbing", *LIBRARIES):
         return "the plumbing imports no app"
-    both_domain = source in DOMAIN_ORDER and target in DOMAIN_ORDER
-    if both_domain and DOMAIN_ORDER.index(target) > DOMAIN_ORDER.index(source):
+    if target in DOMAIN_ORDER and is_schema(imported, target):
+        higher_schema = (
+            source in DOMAIN_ORDER and is_schema(importer, source) and is_below(target, source)
+        )
+        if not higher_schema:
+            return "only the GraphQL layer of a higher app imports another app's GraphQL layer"
+    elif target in DOMAIN_ORDER and source in DOMAIN_ORDER and is_below(source, target):
         return f"{source} is below {target}"
     return None
 
@@ -114,14 +143,22 @@ def test_every_import_points_down_the_layers():
 @pytest.mark.parametrize(
     ("importer", "imported", "allowed"),
     [
-        ("shop.api.core", "catalog.models", False),
-        ("shop.api.view", "shop.money", True),
-        ("catalog.services", "shop.api.public_cache", True),
+        ("shop.core.api.base", "catalog.models", False),
+        ("shop.core.api.view", "shop.core.money", True),
+        ("shop.core.roles", "shop.accounts.models", False),
+        ("shop.core.api.view", "shop.schema", False),
+        ("catalog.services", "shop.core.api.public_cache", True),
+        ("catalog.services", "gs1.digital_link", True),
         ("catalog.services", "logistics.models", False),
+        ("catalog.services", "shop.urls", False),
         ("logistics.services", "catalog.selectors", True),
-        ("logistics.schema.types", "catalog.schema.types", False),
+        ("logistics.schema.types", "catalog.schema.types", True),
+        ("catalog.schema.types", "traceability.schema.types", False),
+        ("logistics.services", "catalog.schema.types", False),
         ("catalog.schema.types", "catalog.selectors", True),
         ("catalog.services", "storefront.views", False),
+        ("gs1.digital_link", "catalog.validators", False),
+        ("gs1.epcis", "gs1.vocabulary", True),
         ("shop.schema", "catalog.schema", True),
         ("shop.urls", "storefront.urls", True),
         ("storefront.views", "catalog.selectors", True),
@@ -130,10 +167,19 @@ def test_every_import_points_down_the_layers():
         ("shop.orders.services", "shop.payments.services", False),
         ("shop.checkout.services", "catalog.services", True),
         ("shop.accounts.schema", "catalog.schema.types", False),
+        # The old shape: plumbing and composition root mixed at the top of shop/.
+        ("shop.permissions", "shop.core.errors", False),
+        ("catalog.services", "shop.errors", False),
+        ("shop.api.view", "shop.core.errors", False),
     ],
 )
 def test_the_rule_itself(importer, imported, allowed):
     assert (violation(importer, imported) is None) == allowed
+
+
+def test_only_the_composition_root_lives_at_the_top_of_shop():
+    top = {module_name(path) for path in (ROOT / "shop").glob("*.py")}
+    assert top == set(ROOTS)
 
 
 def test_relative_imports_are_resolved(tmp_path):

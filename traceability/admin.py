@@ -1,27 +1,11 @@
 """Batches and serials in the operators' admin, to look at only: they are
-written through `traceability.services` (the API and the farmer's pages), and
+written through `traceability.services.batches` (the API and the farmer's pages), and
 a traceability record is never edited or deleted."""
 
 from django.contrib import admin
 
+from shop.core.admin import ReadOnlyAdmin
 from traceability import models
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_fields(self, request, obj=None):
-        """Every column, the codes (not editable anywhere) included."""
-        return [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
-
-    get_readonly_fields = get_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PhotoInline(admin.TabularInline):
@@ -74,7 +58,7 @@ class EventLinkInline(admin.TabularInline):
 
 @admin.register(models.TraceEvent)
 class TraceEventAdmin(ReadOnlyAdmin):
-    """Trace events are append-only: recorded through `traceability.trace`, corrected
+    """Trace events are append-only: recorded through `traceability.services.events`, corrected
     by new events, never changed here (the database refuses it too)."""
 
     list_display = ["id", "event_type", "biz_step", "disposition", "event_time", "seller"]

@@ -12,6 +12,7 @@ class TraceabilityErrorCode(Enum):
     WRONG_SELLER = "wrong_seller"
     INVALID_COUNT = "invalid_count"
     TOO_MANY_SERIALS = "too_many_serials"
+    TOO_MANY_IDS = "too_many_ids"
     INVALID_EVENT_TYPE = "invalid_event_type"
     INVALID_BIZ_STEP = "invalid_biz_step"
     INVALID_DISPOSITION = "invalid_disposition"

@@ -16,7 +16,7 @@ Its ``hash`` is the lowercase hex SHA-256 of the bytes::
 where ``content`` is the event's EPCIS document, ``previous`` lists every chain
 of the event once, sorted by chain id (code point order), with the ``hash`` of
 that chain's previous event (``null`` for the chain's first event), and
-``canonical_json`` is `traceability.epcis.canonical_json` (RFC 8785 JCS with
+``canonical_json`` is `gs1.epcis.canonical_json` (RFC 8785 JCS with
 numbers written exactly; its docstring has the rules). So an event commits to
 its content and to each chain's past.
 
@@ -66,7 +66,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from traceability.epcis import canonical_json
+from gs1.epcis import canonical_json
 
 ALGORITHM = "Ed25519"
 

@@ -35,7 +35,7 @@ from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 
-from traceability.labels import QrDrawing
+from gs1.labels import QrDrawing
 
 KEEP_SECONDS = 3600  # how long a claim or a page waits in the cache, at most
 WAIT_SECONDS = 30  # for a page a helper claimed: then the assembler draws it itself

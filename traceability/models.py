@@ -1,7 +1,7 @@
 """Batches (lots) and the serials of their units.
 
 A batch is one harvest or production run of one variant from one farm. Its
-lot and its serials go into GS1 Digital Links (`traceability.digital_link`),
+lot and its serials go into GS1 Digital Links (`gs1.digital_link`),
 so the database keeps them in the GS1 82-character set; `code` is the short
 random code of `{PUBLIC_BASE_URL}/t/{code}` for variants without a GTIN.
 Batch codes and serial codes differ in length, so a `/t/` code names one
@@ -9,20 +9,20 @@ table. Stock stays on the variant: the batch keeps how much it yielded and
 how much of it has been packed (a later issue allocates order lines).
 """
 
-import os
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Farm, ProductVariant, Seller
-from traceability import digital_link, regions
-from traceability.vocabulary import Action, BizStep, Disposition, EventType
+from gs1 import digital_link
+from gs1.vocabulary import Action, BizStep, Disposition, EventType
+from shop.core.append_only import AppendOnlyModel
+from shop.core.storage import PrivateStorage
+from traceability import regions
 
 # The GS1 82-character set as a regular expression both SQLite and PostgreSQL
 # read alike ("-" last, no backslash); `traceability.rules` uses digital_link.CSET82.
@@ -183,48 +183,10 @@ class Serial(models.Model):
         return short_link(self.code)
 
 
-class AppendOnlyError(Exception):
-    """A trace record was about to be changed or removed; they are only ever added."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Refuses bulk changes: a trace record, once written, stays as it was."""
-
-    def update(self, **kwargs):
-        raise AppendOnlyError("trace records are append-only")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise AppendOnlyError("trace records are append-only")
-
-    def delete(self):
-        raise AppendOnlyError("trace records are append-only")
-
-    delete.queryset_only = True  # type: ignore[attr-defined]
-
-
-class AppendOnlyModel(models.Model):
-    """Inserted once, never saved again nor deleted (the database triggers of
-    migration 0002 refuse it too; `traceability.integrity` detects the rest)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("trace records are append-only")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("trace records are append-only")
-
-
 class TraceEvent(AppendOnlyModel):
-    """One EPCIS 2.0 event, as recorded by `traceability.trace`.
+    """One EPCIS 2.0 event, as recorded by `traceability.services.events`.
 
-    `document` is the event exactly as `traceability.epcis` built it (its
+    `document` is the event exactly as `gs1.epcis` built it (its
     eventID included) and `content_hash` is `integrity.event_hash(document,
     previous)`, where `previous` maps each of its batch chains (the batch's
     id as a string) to the hash of that chain's event before it. The other
@@ -351,30 +313,11 @@ class Checkpoint(AppendOnlyModel):
         return self.signed_at.isoformat()
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files that have no public URL: label sheets go out only through the download
-    view, which checks who asks. The root is PRIVATE_MEDIA_ROOT, by default
-    `private` beside MEDIA_ROOT (never inside it: DEBUG serves MEDIA_ROOT to
-    anyone under /media/), read at each use so tests and workers follow it."""
-
-    @property  # type: ignore[override]
-    def base_location(self) -> str:
-        root = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
-        return str(root or Path(settings.MEDIA_ROOT).parent / "private")
-
-    @property  # type: ignore[override]
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("private files have no URL: use the download view")
-
-
 MAX_LABELS_PER_JOB = 10_000
 
 
 class LabelJob(models.Model):
-    """A sheet of labels rendered in the background (`traceability.label_jobs`).
+    """A sheet of labels rendered in the background (`traceability.services.labels`).
 
     The primary key is a random UUID, the one thing a download URL names; the
     view still checks that the user manages the seller. `progress` counts the
@@ -436,7 +379,7 @@ class LabelJob(models.Model):
 
 class Scan(AppendOnlyModel):
     """One resolve of a batch's or a serial's code: an observation, not a trace
-    record (no hash, no trigger), inserted in bulk by `traceability.scans.flush_scans`
+    record (no hash, no trigger), inserted in bulk by `traceability.services.scans.flush_scans`
     and never changed (the append-only manager has no update path)."""
 
     batch = models.ForeignKey(
@@ -471,7 +414,7 @@ class Scan(AppendOnlyModel):
 
 class SerialFlag(AppendOnlyModel):
     """A serial scanned unusually often or from regions far apart, flagged once
-    for the operators (`traceability.scans`); `batch` repeats the serial's batch
+    for the operators (`traceability.services.scans`); `batch` repeats the serial's batch
     so a batch's flags and the operators' queue read one table."""
 
     class Reason(models.TextChoices):

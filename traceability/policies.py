@@ -3,7 +3,7 @@ of what a seller sells (`catalog.policies.can_manage_seller`)."""
 
 from catalog.models import Seller
 from catalog.policies import can_manage_seller
-from shop.permissions import Actor, is_operator
+from shop.core.roles import Actor, is_operator
 
 
 def can_manage_batches(actor: Actor, seller: Seller) -> bool:

@@ -9,8 +9,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shop.errors import DomainError
-from traceability.digital_link import CSET82
+from gs1.digital_link import CSET82
+from shop.core.errors import DomainError
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import Batch
 

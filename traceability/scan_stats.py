@@ -14,9 +14,10 @@ from django.db.models import Count, F, Max, Min, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from shop.permissions import Actor, is_operator
-from traceability import regions, scans
+from shop.core.roles import Actor, is_operator
+from traceability import regions
 from traceability.models import Batch, Scan, SerialFlag
+from traceability.services import scans
 
 DAYS = 30
 FLAGS_SHOWN = 50

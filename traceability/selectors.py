@@ -5,7 +5,7 @@ batch only through its provenance, by its code."""
 from django.db.models import Exists, OuterRef, QuerySet
 
 from catalog.models import Seller
-from shop.permissions import Actor, is_operator, is_signed_in
+from shop.core.roles import Actor, is_operator, is_signed_in
 from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent
 
 

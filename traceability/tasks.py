@@ -2,24 +2,24 @@
 
 from celery import shared_task
 
-from traceability import label_jobs, scans, verification
+from traceability.services import labels, scans, verification
 
 
 @shared_task
 def render_label_job(job_id: str) -> str | None:
-    """Render a label sheet job (`label_jobs.render_steps`); return its final status.
+    """Render a label sheet job (`labels.render_steps`); return its final status.
 
     A no-op for a job already finished or deleted, so a redelivery is harmless.
     """
-    job = label_jobs.run_label_job(job_id)
+    job = labels.run_label_job(job_id)
     return job.status if job else None
 
 
 @shared_task
 def help_render_label_job(job_id: str, run: str) -> int:
     """Draw pages of QR codes for a label job another worker is rendering
-    (`label_jobs.help_render`); return how many. A no-op once the job is done."""
-    return label_jobs.help_render(job_id, run)
+    (`labels.help_render`); return how many. A no-op once the job is done."""
+    return labels.help_render(job_id, run)
 
 
 @shared_task

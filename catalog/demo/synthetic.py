@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from catalog.cache import PRODUCT_LIST
 from catalog.models import Product, ProductVariant
-from shop.cache_tags import invalidate
+from shop.core.cache_tags import invalidate
 
 BATCH_SIZE = 2000
 

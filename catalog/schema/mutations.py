@@ -2,7 +2,6 @@
 signed-in user (the services enforce the policies), return the payload."""
 
 import graphene
-from django.utils.translation import gettext_lazy as _
 
 from catalog import models, services
 from catalog.errors import CatalogErrorCode
@@ -15,37 +14,16 @@ from catalog.schema.types import (
     Seller,
     SellerKindEnum,
 )
-from shop.api.core import (
+from shop.core.api.base import (
     Decimal,
     DomainMutation,
     Upload,
     error_type,
     errors_field,
-    node_from_global_id,
 )
-from shop.errors import DomainError, RequestError
-from shop.permissions import require_login
+from shop.core.api.ids import mutation_target, referenced
 
-
-def referenced(global_id, type_name, model, field):
-    """An object named inside an input: unknown ones are the input's fault."""
-    if global_id is None:
-        return None
-    try:
-        return node_from_global_id(global_id, type_name, model)
-    except RequestError as exc:
-        raise DomainError(
-            CatalogErrorCode.NOT_FOUND, _("No %s has this ID.") % type_name, field
-        ) from exc
-
-
-def _target(info, global_id, type_name, model):
-    """The object a mutation changes; the service decides whether the user may.
-
-    Nobody signed in learns nothing, not even whether an ID exists.
-    """
-    require_login(info.context.user)
-    return node_from_global_id(global_id, type_name, model)
+NOT_FOUND = CatalogErrorCode.NOT_FOUND
 
 
 class SellerCreateInput(graphene.InputObjectType):
@@ -90,7 +68,7 @@ class SellerVerify(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id):
-        seller = _target(info, id, "Seller", models.Seller)
+        seller = mutation_target(info, id, "Seller", models.Seller)
         return cls(seller=services.verify_seller(actor=info.context.user, seller=seller), errors=[])
 
 
@@ -106,7 +84,7 @@ class SellerReject(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id, reason):
-        seller = _target(info, id, "Seller", models.Seller)
+        seller = mutation_target(info, id, "Seller", models.Seller)
         seller = services.reject_seller(actor=info.context.user, seller=seller, reason=reason)
         return cls(seller=seller, errors=[])
 
@@ -143,7 +121,7 @@ class FarmCreate(DomainMutation):
     @classmethod
     def perform(cls, root, info, input):
         data = dict(input)
-        seller = _target(info, data.pop("seller"), "Seller", models.Seller)
+        seller = mutation_target(info, data.pop("seller"), "Seller", models.Seller)
         farm = services.create_farm(actor=info.context.user, seller=seller, **data)
         return cls(farm=farm, errors=[])
 
@@ -160,7 +138,7 @@ class FarmUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        farm = _target(info, id, "Farm", models.Farm)
+        farm = mutation_target(info, id, "Farm", models.Farm)
         farm = services.update_farm(actor=info.context.user, farm=farm, **dict(input))
         return cls(farm=farm, errors=[])
 
@@ -188,9 +166,13 @@ class ProductUpdateInput(ProductFields, graphene.InputObjectType):
 
 def _product_data(data):
     if "category" in data:
-        data["category"] = referenced(data["category"], "Category", models.Category, "category")
+        data["category"] = referenced(
+            data["category"], "Category", models.Category, field="category", not_found=NOT_FOUND
+        )
     if "farm" in data:
-        data["farm"] = referenced(data["farm"], "Farm", models.Farm, "farm")
+        data["farm"] = referenced(
+            data["farm"], "Farm", models.Farm, field="farm", not_found=NOT_FOUND
+        )
     return data
 
 
@@ -204,7 +186,7 @@ class ProductCreate(DomainMutation):
     @classmethod
     def perform(cls, root, info, input):
         data = dict(input)
-        seller = _target(info, data.pop("seller"), "Seller", models.Seller)
+        seller = mutation_target(info, data.pop("seller"), "Seller", models.Seller)
         product = services.create_product(
             actor=info.context.user, seller=seller, **_product_data(data)
         )
@@ -221,7 +203,7 @@ class ProductUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        product = _target(info, id, "Product", models.Product)
+        product = mutation_target(info, id, "Product", models.Product)
         product = services.update_product(
             actor=info.context.user, product=product, **_product_data(dict(input))
         )
@@ -237,7 +219,7 @@ class ProductDelete(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id):
-        product = _target(info, id, "Product", models.Product)
+        product = mutation_target(info, id, "Product", models.Product)
         services.delete_product(actor=info.context.user, product=product)
         return cls(deleted_id=id, errors=[])
 
@@ -277,7 +259,7 @@ class ProductVariantCreate(DomainMutation):
     @classmethod
     def perform(cls, root, info, input):
         data = dict(input)
-        product = _target(info, data.pop("product"), "Product", models.Product)
+        product = mutation_target(info, data.pop("product"), "Product", models.Product)
         variant = services.create_variant(actor=info.context.user, product=product, **data)
         return cls(variant=variant, errors=[])
 
@@ -292,7 +274,7 @@ class ProductVariantUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id, input):
-        variant = _target(info, id, "ProductVariant", models.ProductVariant)
+        variant = mutation_target(info, id, "ProductVariant", models.ProductVariant)
         variant = services.update_variant(actor=info.context.user, variant=variant, **dict(input))
         return cls(variant=variant, errors=[])
 
@@ -306,7 +288,7 @@ class ProductVariantDelete(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, id):
-        variant = _target(info, id, "ProductVariant", models.ProductVariant)
+        variant = mutation_target(info, id, "ProductVariant", models.ProductVariant)
         services.delete_variant(actor=info.context.user, variant=variant)
         return cls(deleted_id=id, errors=[])
 
@@ -324,7 +306,7 @@ class StockUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, variant, quantity=None, delta=None):
-        target = _target(info, variant, "ProductVariant", models.ProductVariant)
+        target = mutation_target(info, variant, "ProductVariant", models.ProductVariant)
         target = services.update_stock(
             actor=info.context.user, variant=target, quantity=quantity, delta=delta
         )
@@ -344,7 +326,7 @@ class ProductImageCreate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, product, image, alt=""):
-        target = _target(info, product, "Product", models.Product)
+        target = mutation_target(info, product, "Product", models.Product)
         image = services.add_product_image(
             actor=info.context.user, product=target, upload=image, alt=alt
         )

@@ -18,11 +18,11 @@ from catalog.selectors import (
     visible_sellers,
     with_min_price,
 )
-from shop.api import public_cache
-from shop.api.core import Decimal, node_from_global_id, pk_from_global_id
-from shop.api.pagination import KeysetConnectionField, keyset_page
-from shop.errors import RequestError
-from shop.errors import RequestErrorCode as Code
+from shop.core.api import public_cache
+from shop.core.api.base import Decimal, node_from_global_id, pk_from_global_id
+from shop.core.api.pagination import KeysetConnectionField, keyset_page
+from shop.core.errors import RequestError
+from shop.core.errors import RequestErrorCode as Code
 
 
 class PriceRangeInput(graphene.InputObjectType):

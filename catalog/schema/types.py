@@ -6,10 +6,10 @@ from catalog import cache, models, selectors
 from catalog.errors import CatalogErrorCode
 from catalog.images import THUMBNAIL_SIZES
 from catalog.selectors import best_thumbnail, images_of, variants_of
-from shop.api.core import Money, MoneyRange, VisibleNode, money
-from shop.api.pagination import CountableConnection
-from shop.loading import related_many, related_one
-from shop.permissions import is_operator, is_signed_in
+from shop.core.api.base import Money, MoneyRange, VisibleNode, money
+from shop.core.api.pagination import CountableConnection
+from shop.core.loading import related_many, related_one
+from shop.core.roles import is_operator, is_signed_in
 
 CatalogErrorCodeEnum = graphene.Enum.from_enum(CatalogErrorCode, name="CatalogErrorCode")
 SellerKindEnum = graphene.Enum.from_enum(models.Seller.Kind, name="SellerKind")
@@ -308,7 +308,7 @@ class Product(VisibleNode):
 
 class UserSellers:
     """The sellers a user is a member of: added to accounts' User type by the root
-    schema (`shop.api.core.extend_type`), as accounts knows nothing of sellers."""
+    schema (`shop.core.api.base.extend_type`), as accounts knows nothing of sellers."""
 
     sellers = graphene.List(graphene.NonNull(Seller), required=True)
 

@@ -24,7 +24,7 @@ class BearerTokenMiddleware:
     """Authenticate API clients by `Authorization: Bearer <access token>`.
 
     A request carrying a bearer token is not cookie-authenticated, so it is
-    also exempt from the CSRF check (see shop.graphql_view).
+    also exempt from the CSRF check (see shop.core.api.view).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -40,7 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with a mainland mobile number or an email address.
 
     Operators are staff users; seller and station roles come from memberships
-    (see shop.permissions).
+    (see shop.core.roles).
     """
 
     phone = PhoneNumberField(_("mobile phone"), region="CN", unique=True, null=True, blank=True)

@@ -4,8 +4,8 @@ from graphene_django import DjangoObjectType
 
 from shop.accounts import models, services
 from shop.accounts.errors import AccountErrorCode
-from shop.api.core import DomainMutation, error_type, errors_field
-from shop.permissions import Role, roles_of
+from shop.core.api.base import DomainMutation, error_type, errors_field
+from shop.core.roles import Role, roles_of
 
 AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
 RoleEnum = graphene.Enum.from_enum(Role, name="Role")

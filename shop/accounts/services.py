@@ -17,8 +17,8 @@ from shop.accounts.selectors import (
     is_unicode_text,
     parse_mainland_mobile,
 )
-from shop.errors import DomainError
-from shop.permissions import Actor, require_login
+from shop.core.errors import DomainError
+from shop.core.roles import Actor, require_login
 
 
 def register_account(

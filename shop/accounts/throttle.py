@@ -2,9 +2,9 @@
 
 The authentication backend (shop/accounts/backends.py) applies it, so the
 web login, the admin login and the API's tokenCreate share the counts.
-Failed sign-ins are counted in the shared cache (shop.throttling):
+Failed sign-ins are counted in the shared cache (shop.core.throttling):
 
-- per client network (shop.throttling.client_network): MAX_FAILURES_PER_ADDRESS
+- per client network (shop.core.throttling.client_network): MAX_FAILURES_PER_ADDRESS
   failures in WINDOW_SECONDS, whatever accounts they were for;
 - per account: MAX_FAILURES failures in WINDOW_SECONDS. Past that, the account
   is locked for every client except one from the network that last signed in
@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
-from shop.errors import DomainError
-from shop.throttling import Limit, client_network
+from shop.core.errors import DomainError
+from shop.core.throttling import Limit, client_network
 
 WINDOW_SECONDS = 15 * 60
 MAX_FAILURES = 10

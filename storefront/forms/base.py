@@ -17,7 +17,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 
 SUBMITTED_KEY = "storefront_submitted"
 SUBMITTED_KEPT = 50

@@ -17,15 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ProductVariant
 from catalog.selectors import visible_farms, visible_variants
-from shop.errors import DomainError
+from gs1.vocabulary import BizStep, Disposition, EventType
+from shop.core.errors import DomainError
 from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
 from storefront.forms.workbench import _bound_integers
 from storefront.templatetags.storefront import localized
 from traceability.models import Batch, LabelJob, TraceEvent
 from traceability.selectors import visible_batches
-from traceability.services import MAX_SERIALS_PER_CALL
-from traceability.trace import Reading, recorded_readings
-from traceability.vocabulary import BizStep, Disposition, EventType
+from traceability.services.batches import MAX_SERIALS_PER_CALL
+from traceability.services.events import Reading, recorded_readings
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"

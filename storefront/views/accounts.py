@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from catalog.demo import data as demo
 from shop.accounts.services import register_account
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from storefront.forms.accounts import LoginForm, RegisterForm
 
 

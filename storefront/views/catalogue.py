@@ -31,10 +31,10 @@ from catalog.selectors import (
     visible_sellers,
     with_min_price,
 )
-from shop import public_cache
-from shop.errors import RequestError
-from shop.keyset import page
-from shop.loading import load_together, related_many
+from shop.core import public_cache
+from shop.core.errors import RequestError
+from shop.core.keyset import page
+from shop.core.loading import load_together, related_many
 from storefront.cards import card_of, picture_of
 from storefront.forms.catalogue import CursorForm, ProductSearchForm
 from storefront.page_cache import cached_page

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from catalog import services
 from catalog.policies import can_verify_sellers
 from catalog.selectors import sellers_awaiting_verification, visible_sellers
-from shop.errors import DomainError
-from shop.permissions import require
+from shop.core.errors import DomainError
+from shop.core.roles import require
 from storefront.forms.operator import RejectForm
 from storefront.paging import page_or_400
 

@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from storefront.paging import page_or_400
 from storefront.views.operator import operators_only
-from traceability import regions, scans
+from traceability import regions
 from traceability.models import Batch
 from traceability.policies import can_review_scans
 from traceability.scan_stats import flagged_serials, scan_stats
+from traceability.services import scans
 
 FLAGS_PAGE = 30
 

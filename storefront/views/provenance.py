@@ -2,14 +2,14 @@
 resolver description at `/.well-known/gs1resolver`, and the farms that trace
 events name as their place (`/farms/{id}`).
 
-Both kinds of code name the same record (`traceability.provenance.find`). What
+Both kinds of code name the same record (`traceability.resolver.provenance.find`). What
 comes back is chosen, in this order, by `?linkType=` (a GS1 link type: 307 to
 it, 404 when the record has none; `all`: the linkset), `?format=` (`html`,
 `jsonld`, `epcis`, `linkset`) and the `Accept` header (`text/html`;
 `application/ld+json`, with `profile` naming EPCIS for the events;
 `application/linkset+json`). A malformed Digital Link is a 400 with the
 parser's reason, an unknown code a 404; the 404s one client address collects
-are counted (`traceability.guesses`) and past the limit every lookup from it
+are counted (`traceability.resolver.guesses`) and past the limit every lookup from it
 gets a 429.
 
 Answers to anonymous requests are kept in the public cache, tagged with the
@@ -17,7 +17,7 @@ batch and every batch it was made from, so a new event makes only those
 stale; every change to what they show bumps a tag, so they are kept
 PUBLIC_CACHE_LASTING_SECONDS, and a worker serves its own copy of them while
 no tag is bumped (`public_cache.get(..., lasting=True)`). The scan is recorded on every resolve, served
-from the cache or not (`traceability.scans.record_scan`: a push to a buffer,
+from the cache or not (`traceability.services.scans.record_scan`: a push to a buffer,
 no database write).
 """
 
@@ -40,14 +40,18 @@ from django.views.decorators.http import require_safe
 
 from catalog import cache as catalog_cache
 from catalog.selectors import visible_farms
-from shop import public_cache
-from shop.throttling import client_network
+from gs1 import digital_link
+from gs1.digital_link import DigitalLinkError
+from shop.core import public_cache
+from shop.core.throttling import client_network
 from storefront.cards import picture_of
 from storefront.page_cache import cached_page
 from storefront.templatetags.storefront import localized
-from traceability import digital_link, guesses, provenance, regions, resolver, scans
-from traceability.digital_link import DigitalLinkError
-from traceability.provenance import Provenance, Record
+from traceability import regions
+from traceability.resolver import answers as resolver
+from traceability.resolver import guesses, provenance
+from traceability.resolver.provenance import Provenance, Record
+from traceability.services import scans
 
 HTML = "text/html"
 FORMATS = {"html", "jsonld", "epcis", "linkset"}

@@ -23,9 +23,9 @@ from catalog import services
 from catalog.models import Seller
 from catalog.policies import can_manage_seller
 from catalog.selectors import variants_of, visible_farms, visible_products, visible_sellers
-from shop.errors import DomainError
-from shop.keyset import Page
-from shop.permissions import require
+from shop.core.errors import DomainError
+from shop.core.keyset import Page
+from shop.core.roles import require
 from storefront.forms.base import SubmitOnce
 from storefront.forms.workbench import FarmCreateForm, FarmForm, SellerForm, SellerRegisterForm
 from storefront.paging import page_or_400

@@ -2,7 +2,7 @@
 (harvest, drying, grading, processing, packing, shipping), serials, label sheets.
 
 As in `workbench_products`, views look objects up and call the same services
-as the API (`traceability.services`, `trace`, `label_jobs`) as the signed-in
+as the API (`traceability.services.batches`, `trace`, `label_jobs`) as the signed-in
 user; the batch page shows its forms, each posting to its own address. A
 wrong step is withdrawn or corrected, never edited (`trace.correct_event`). A label
 sheet renders in the background: its page reloads itself (a meta refresh, no
@@ -24,7 +24,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalog.models import Seller
-from shop.api.uploads import TOO_LARGE
+from gs1 import qr
+from gs1.vocabulary import ErrorReason
+from shop.core.api.uploads import TOO_LARGE
 from storefront.forms.base import PageForm
 from storefront.forms.batches import (
     BatchCreateForm,
@@ -37,15 +39,17 @@ from storefront.forms.batches import (
 )
 from storefront.paging import page_or_400
 from storefront.views.workbench import PAGE_SIZE, form_page, managed_seller, posted, saved
-from traceability import label_jobs, provenance, qr, services, trace
 from traceability.models import Batch, LabelJob, TraceEvent
+from traceability.resolver import provenance
 from traceability.selectors import (
     events_of,
     filter_batches,
     visible_batches,
     visible_label_jobs,
 )
-from traceability.vocabulary import ErrorReason
+from traceability.services import batches as services
+from traceability.services import events as trace
+from traceability.services import labels as label_jobs
 
 QR_SCALE = 4  # pixels a module: about 170 px for a short link, sharp on any screen
 JOBS_SHOWN = 10

@@ -27,7 +27,7 @@ from catalog.selectors import (
     visible_products,
     visible_variants,
 )
-from shop.api.uploads import TOO_LARGE
+from shop.core.api.uploads import TOO_LARGE
 from storefront.forms.workbench import (
     PictureForm,
     ProductCreateForm,

@@ -10,8 +10,9 @@ from catalog import services as catalog_services
 from tests.browser.conftest import zh
 from tests.conftest import PASSWORD
 from tests.traceability.conftest import FARM, batch_fields
-from traceability import scans, services
 from traceability.models import Scan
+from traceability.services import batches as services
+from traceability.services import scans
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from tests.browser.conftest import zh
 from tests.conftest import make_user
 from tests.traceability.conftest import FARM, batch_fields
 from tests.traceability.events import at, create_triggers, drop_triggers, harvest, observe
-from traceability import services, verification
 from traceability.models import Checkpoint, TraceEvent, TraceEventBatch
+from traceability.services import batches as services
+from traceability.services import verification
 
 PAGE_WEIGHT_LIMIT = 100_000  # bytes of HTML, CSS and scripts, photos aside
 

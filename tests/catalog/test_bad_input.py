@@ -8,7 +8,7 @@ from graphql_relay import to_global_id
 from catalog import services
 from catalog.models import Product, ProductVariant, Seller
 from catalog.validators import gs1_check_digit
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from tests.conftest import SELLER_DATA, GraphQLClient, gid, make_user
 
 SELLER_CREATE = """mutation($input: SellerCreateInput!) {

@@ -508,7 +508,7 @@ def test_an_unexpected_exception_is_logged_and_hidden(shelf, client_as, monkeypa
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr("catalog.schema.queries.filter_products", broken)
-    with caplog.at_level(logging.ERROR, logger="shop.graphql"):
+    with caplog.at_level(logging.ERROR, logger="shop.core.api.view"):
         status, body = client_as("customer").post(PRODUCTS, {"first": 5})
     assert status == 200
     assert body["data"] == {"products": None}
@@ -521,7 +521,7 @@ def test_an_unexpected_exception_is_logged_and_hidden(shelf, client_as, monkeypa
         }
     ]
     assert "secret detail" not in json.dumps(body)
-    [record] = [r for r in caplog.records if r.name == "shop.graphql"]
+    [record] = [r for r in caplog.records if r.name == "shop.core.api.view"]
     assert record.levelno == logging.ERROR
     assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
     assert "secret detail" in caplog.text and "Traceback" in caplog.text

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
 from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
-from shop.errors import NotAllowed, RequestErrorCode
+from shop.core.errors import NotAllowed, RequestErrorCode
 from tests.catalog.pictures import picture
 
 SELLER_FIELDS = {

@@ -8,7 +8,7 @@ from django.utils import timezone
 from catalog import selectors, services
 from catalog.errors import CatalogErrorCode
 from catalog.models import Seller
-from shop.errors import DomainError, NotAllowed
+from shop.core.errors import DomainError, NotAllowed
 from tests.conftest import SELLER_DATA, gid
 
 REJECT = """

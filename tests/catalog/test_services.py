@@ -9,7 +9,7 @@ from catalog.errors import CatalogErrorCode as Code
 from catalog.models import ProductVariant, Seller
 from catalog.selectors import category_with_descendants, division_prefix
 from catalog.validators import normalize_gtin
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from tests.conftest import SELLER_DATA, GraphQLClient
 from tests.services import require_postgresql, run_at_once
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from catalog import images
 from catalog.errors import CatalogErrorCode as Code
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from tests.catalog.pictures import png_header_only
 from tests.services import run_python
 

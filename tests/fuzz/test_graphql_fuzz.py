@@ -170,7 +170,7 @@ def server_errors():
     """Error log records (with tracebacks) of the request made inside the block;
     kept off the console, since a failure's report shows them."""
     handler = _ErrorRecords()
-    loggers = {logging.getLogger(name) for name in ("shop.graphql", "django.request")}
+    loggers = {logging.getLogger(name) for name in ("shop.core.api.view", "django.request")}
     propagate = {logger: logger.propagate for logger in loggers}
     for logger in loggers:
         logger.addHandler(handler)

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import services
 from catalog.errors import CatalogErrorCode
-from shop import cache_tags
-from shop.errors import DomainError
+from shop.core import cache_tags
+from shop.core.errors import DomainError
 from tests.conftest import GraphQLClient, gid
 
 ONE = """query ($id: ID!) { product(id: $id) { name variants { stockQuantity } } }"""

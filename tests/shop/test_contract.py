@@ -35,7 +35,7 @@ def test_no_python_in_the_contract_folder():
 
 
 def test_the_codes_of_errors_outside_a_payload_are_one_documented_enum():
-    from shop.errors import RequestError, RequestErrorCode
+    from shop.core.errors import RequestError, RequestErrorCode
 
     listed = schema.graphql_schema.get_type("RequestErrorCode")
     assert set(listed.values) == set(RequestErrorCode.__members__)

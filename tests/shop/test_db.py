@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from catalog import services
 from catalog.errors import CatalogErrorCode
 from catalog.models import ProductVariant
-from shop.db import violated_constraint
-from shop.errors import DomainError
+from shop.core.db import violated_constraint
+from shop.core.errors import DomainError
 
 GTIN = "06901234567892"
 

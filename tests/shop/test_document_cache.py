@@ -2,8 +2,8 @@
 
 import pytest
 
-from shop.api import documents
-from shop.api.documents import DocumentCache
+from shop.core.api import documents
+from shop.core.api.documents import DocumentCache
 from shop.schema import schema
 from tests.conftest import GraphQLClient
 

@@ -12,8 +12,8 @@ from catalog import rules
 from catalog.errors import CatalogErrorCode
 from shop.accounts import services as account_services
 from shop.accounts.errors import AccountErrorCode
-from shop.api.core import DomainMutation, error_codes, error_type, errors_field
-from shop.errors import Checks, DomainError, FieldError
+from shop.core.api.base import DomainMutation, error_codes, error_type, errors_field
+from shop.core.errors import Checks, DomainError, FieldError
 
 
 class CheckoutLike(DomainMutation):

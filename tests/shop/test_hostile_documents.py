@@ -11,7 +11,7 @@ import time
 import pytest
 from django.conf import settings
 
-from shop.api import documents
+from shop.core.api import documents
 from tests.conftest import GraphQLClient
 
 CPU_GUARD_SECONDS = 1.0
@@ -93,7 +93,7 @@ def test_the_largest_allowed_number_of_root_fields_runs(product):
 @pytest.mark.django_db
 def test_a_connections_total_count_costs_more_than_a_plain_field():
     """totalCount runs COUNT(*): a few dozen of them pass the cost limit sooner."""
-    from shop.api.limits import COUNT_COST
+    from shop.core.api.limits import COUNT_COST
 
     assert COUNT_COST > 1
     counts = " ".join(f"c{i}: totalCount" for i in range(50))
@@ -223,7 +223,7 @@ def test_a_mutation_by_get_is_still_refused_and_queries_by_get_work():
 def test_a_search_costs_more_than_a_plain_list(arguments, extra):
     from graphql import parse
 
-    from shop.api.limits import _Measurer
+    from shop.core.api.limits import _Measurer
     from shop.schema import schema
 
     graphql_schema = schema.graphql_schema

@@ -1,5 +1,5 @@
 """A process serves its own copy of a lasting answer while the tags' clock stands
-still (shop/public_cache.py, shop/cache_tags.py)."""
+still (shop/core/public_cache.py, shop/core/cache_tags.py)."""
 
 import os
 import time
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from shop import cache_tags, public_cache
+from shop.core import cache_tags, public_cache
 from tests.services import run_python, skip_unless
 
 TAG = "traceability:batch:7"
@@ -101,7 +101,7 @@ def test_answers_not_stored_as_lasting_are_asked_for_every_time(monkeypatch):
 def test_a_bump_in_another_process_reaches_this_one(monkeypatch):
     """A real second process against the shared cache (CACHE_URL=redis://…)."""
     backend = settings.CACHES["default"]["BACKEND"]
-    skip_unless(backend == "shop.redis_cache.RedisCache", "needs CACHE_URL=redis://…")
+    skip_unless(backend == "shop.core.redis_cache.RedisCache", "needs CACHE_URL=redis://…")
     monkeypatch.setattr(public_cache, "CLOCK_READ_SECONDS", 0.2)
     store(b"page one")
     assert public_cache.get(KEY, lasting=True) == b"page one"

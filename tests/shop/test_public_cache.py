@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services
-from shop.api import public_cache
+from shop.core.api import public_cache
 from tests.conftest import GraphQLClient
 
 LIST = "{ products(first: 10) { edges { node { name variants { stockQuantity } } } } }"

@@ -1,15 +1,17 @@
-"""The Redis cache backend that keeps one client per pool (shop/redis_cache.py)."""
+"""The Redis cache backend that keeps one client per pool (shop/core/redis_cache.py)."""
 
 from django.conf import settings
 
-from shop.redis_cache import RedisCache
+from shop.core.redis_cache import RedisCache
 from tests.services import skip_unless
 
 
 def redis_cache():
     config = settings.CACHES["default"]
     # CACHE_URL=redis://… selects this backend (shop/settings.py); CI sets it.
-    skip_unless(config["BACKEND"] == "shop.redis_cache.RedisCache", "needs CACHE_URL=redis://…")
+    skip_unless(
+        config["BACKEND"] == "shop.core.redis_cache.RedisCache", "needs CACHE_URL=redis://…"
+    )
     return RedisCache(config["LOCATION"], {"KEY_PREFIX": "test-redis-cache"})
 
 

@@ -1,13 +1,13 @@
 """The plumbing under the sign-in throttle: the client's address and the
-reusable counters (shop/http.py, shop/throttling.py), on the real cache."""
+reusable counters (shop/core/http.py, shop/core/throttling.py), on the real cache."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django_ratelimit.core import get_usage
 
-from shop.http import client_address
-from shop.throttling import Limit, client_network
+from shop.core.http import client_address
+from shop.core.throttling import Limit, client_network
 
 pytestmark = pytest.mark.usefixtures("ratelimit_clock")
 
@@ -84,7 +84,7 @@ def test_limits_are_off_when_ratelimit_is_disabled(settings):
     assert not limit.reached("subject")
 
 
-@pytest.mark.parametrize("module", ["shop/http.py", "shop/throttling.py"])
+@pytest.mark.parametrize("module", ["shop/core/http.py", "shop/core/throttling.py"])
 def test_the_plumbing_imports_no_domain_app(module):
     import ast
     from pathlib import Path
@@ -99,4 +99,4 @@ def test_the_plumbing_imports_no_domain_app(module):
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     domain = ("shop.accounts", "catalog", "logistics", "storefront")
     assert not {name for name in imported if name.startswith(domain)}
-    assert "django_ratelimit.core" in imported or module == "shop/http.py"
+    assert "django_ratelimit.core" in imported or module == "shop/core/http.py"

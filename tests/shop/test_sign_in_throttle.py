@@ -13,7 +13,7 @@ from django.utils import timezone
 from shop.accounts import services, throttle
 from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from tests.conftest import PASSWORD, GraphQLClient, make_user
 
 TOKEN = """

@@ -8,8 +8,9 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from tests.conftest import ROLES
 from tests.traceability.conftest import FARM, batch_fields
-from traceability import scans, services
 from traceability.models import Scan, SerialFlag
+from traceability.services import batches as services
+from traceability.services import scans
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 FLAGGED = "/operator/scans/"

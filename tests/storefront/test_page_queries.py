@@ -1,6 +1,6 @@
 """Every catalogue page costs the same SQL queries whatever it shows: a list of
 10 products as one of 2, a product with 4 variants and 3 pictures as one with
-1 of each (relations are loaded for the whole page at once, `shop.loading`)."""
+1 of each (relations are loaded for the whole page at once, `shop.core.loading`)."""
 
 import io
 

@@ -10,8 +10,10 @@ from django.test import Client
 from catalog import services as catalog_services
 from tests.traceability.conftest import FARM, batch_fields
 from tests.traceability.events import at, harvest, observe
-from traceability import scans, services, trace, verification
 from traceability.models import Scan, SerialFlag
+from traceability.services import batches as services
+from traceability.services import events as trace
+from traceability.services import scans, verification
 
 
 def anonymous(**headers):

@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.staticfiles import finders
 from django.test import Client, RequestFactory
 
-from shop.errors import DomainError, RequestErrorCode
+from shop.core.errors import DomainError, RequestErrorCode
 from storefront.forms.base import PageForm, SubmitOnce
 
 pytestmark = pytest.mark.django_db

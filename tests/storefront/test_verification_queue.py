@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from catalog import services
 from catalog.models import Seller
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from tests.conftest import SELLER_DATA, GraphQLClient, make_user
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -16,9 +16,10 @@ from tests.catalog.pictures import picture
 from tests.storefront.workbench import browser, field_errors, token
 from tests.traceability.conftest import FARM, HARVEST, batch_fields
 from tests.traceability.events import at, harvest, observe
-from traceability import label_jobs, services
 from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent, TraceEventBatch
-from traceability.trace import Reading, recorded_readings
+from traceability.services import batches as services
+from traceability.services import labels as label_jobs
+from traceability.services.events import Reading, recorded_readings
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from catalog import services as catalog_services
-from traceability import services
 from traceability.models import Batch, BatchPhoto, Serial
+from traceability.services import batches as services
 
 FARM = {
     "village": "王龙潭村",

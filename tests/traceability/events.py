@@ -10,8 +10,9 @@ from django.db import connection
 from django.utils import timezone
 from jsonschema import Draft7Validator
 
-from traceability import epcis, trace
+from gs1 import epcis
 from traceability.models import Checkpoint, TraceEvent, TraceEventBatch
+from traceability.services import events as trace
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 HARVESTED = datetime.datetime(2026, 10, 8, 9, 0, tzinfo=BEIJING)

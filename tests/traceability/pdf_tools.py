@@ -20,9 +20,9 @@ except ImportError as error:  # only on a machine without libzbar0: fail, never 
         f"pyzbar cannot load zbar ({error}): install Debian's libzbar0 with scripts/system-packages"
     ) from error
 
+from gs1.labels import A4_24
 from shop.celery import app as celery_app
 from tests.services import skip_unless, subprocess_database_url
-from traceability.labels import A4_24
 
 
 def run(*command):

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.catalog.pictures import picture
 from tests.conftest import ROLES, gid
 from tests.traceability.conftest import batch_fields, snapshot
-from traceability import services
 from traceability.models import Batch, BatchPhoto, Serial
+from traceability.services import batches as services
 
 MANAGERS = ("seller", "operator")
 CREATE = """

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.errors import CatalogErrorCode
-from shop.errors import DomainError, NotAllowed, RequestErrorCode
+from gs1 import digital_link
+from shop.core.errors import DomainError, NotAllowed, RequestErrorCode
 from tests.catalog.pictures import picture
 from tests.services import require_postgresql, run_at_once
 from tests.traceability.conftest import HARVEST, batch_fields, snapshot
-from traceability import digital_link, services
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import (
     BATCH_CODE_LENGTH,
@@ -28,6 +28,7 @@ from traceability.models import (
     Batch,
     Serial,
 )
+from traceability.services import batches as services
 
 BASE = "http://127.0.0.1:8000"
 GTIN = "6901234567892"
@@ -394,7 +395,7 @@ def test_every_service_that_writes_is_in_the_table():
         name
         for name, value in vars(services).items()
         if callable(value)
-        and getattr(value, "__module__", "") == "traceability.services"
+        and getattr(value, "__module__", "") == "traceability.services.batches"
         and not name.startswith("_")
         and "actor" in value.__code__.co_varnames[: value.__code__.co_kwonlyargcount]
     }

@@ -4,7 +4,7 @@ coded refusal (in the API too), never a 500, and deletes nothing."""
 from catalog import services as catalog_services
 from catalog.errors import CatalogErrorCode
 from catalog.models import Product, ProductVariant
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 from tests.conftest import GraphQLClient, gid
 
 DELETE_VARIANT = """

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from catalog.demo import data
 from catalog.demo.loader import load_demo
+from gs1 import epcis
 from tests.traceability.events import VALIDATOR
-from traceability import epcis, verification
 from traceability.models import (
     Batch,
     Checkpoint,
@@ -21,6 +21,7 @@ from traceability.models import (
     TraceEvent,
     TraceEventBatch,
 )
+from traceability.services import verification
 
 pytestmark = pytest.mark.django_db
 

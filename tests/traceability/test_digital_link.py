@@ -46,7 +46,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from traceability.digital_link import (
+from gs1.digital_link import (
     AIS,
     CSET82,
     DATA_ATTRIBUTES,

@@ -1,4 +1,4 @@
-"""EPCIS 2.0 documents (traceability/epcis.py) and the CBV vocabulary (traceability/vocabulary.py).
+"""EPCIS 2.0 documents (gs1/epcis.py) and the CBV vocabulary (gs1/vocabulary.py).
 
 Everything built is validated against GS1's EPCIS 2.0 JSON schema
 (`tests/traceability/epcis/`, sources in SOURCES.txt there) with format
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from rfc3986_validator import validate_rfc3986
 
-from traceability import epcis
-from traceability.epcis import (
+from gs1 import epcis
+from gs1.epcis import (
     EPCISError,
     Quantity,
     SensorElement,
@@ -36,7 +36,7 @@ from traceability.epcis import (
     parse_time,
     transformation_event,
 )
-from traceability.vocabulary import Action, BizStep, Disposition, ErrorReason, EventType
+from gs1.vocabulary import Action, BizStep, Disposition, ErrorReason, EventType
 
 HERE = Path(__file__).parent / "epcis"
 SCHEMA = json.loads((HERE / "EPCIS-JSON-Schema.json").read_text())

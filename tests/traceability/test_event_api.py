@@ -18,8 +18,8 @@ from tests.traceability.events import (
     rows,
     write,
 )
-from traceability import services, verification
 from traceability.models import TraceEvent
+from traceability.services import batches, verification
 
 MANAGERS = ("seller", "operator")
 RECORD = """
@@ -110,6 +110,14 @@ def test_trace_event_record_as_every_role(client_as, users_by_role, batch, role)
         ({"sensors": [{"kind": "TEMPERATURE", "value": "300"}]}, ("sensors", "INVALID_SENSOR")),
         ({"batch": None}, ("batch", "REQUIRED")),
         ({"readPoint": "RmFybTo5OTk5"}, ("readPoint", "NOT_FOUND")),
+        # Fuzzing found "" reaching the service as a string (an internal error).
+        ({"readPoint": ""}, ("readPoint", "NOT_FOUND")),
+        ({"batch": ""}, ("batch", "NOT_FOUND")),
+        # A 1 MB body of IDs is refused before tens of thousands of lookups.
+        (
+            {"eventType": "AGGREGATION", "serials": ["U2VyaWFsOjE="] * 1001},
+            ("serials", "TOO_MANY_IDS"),
+        ),
         (
             {"eventType": "TRANSFORMATION", "batch": None, "outputs": ["QmF0Y2g6OTk5OQ=="]},
             ("outputs", "NOT_FOUND"),
@@ -125,6 +133,19 @@ def test_bad_input_is_a_coded_error(client_as, batch, changes, expected):
     assert rows() == before
 
 
+def test_an_empty_read_point_in_a_correction_is_a_coded_error(client_as, seller_user, batch):
+    event = harvest(seller_user, batch)
+    before = rows()
+    _status, body = client_as("seller").post(
+        CORRECT,
+        {"input": {"event": gid(event), "reason": "INCORRECT_DATA", "readPoint": ""}},
+    )
+    result = body["data"]["traceEventCorrect"]
+    assert result["declaration"] is None
+    assert ("readPoint", "NOT_FOUND") in {(e["field"], e["code"]) for e in result["errors"]}
+    assert rows() == before
+
+
 def test_unknown_vocabulary_is_refused_by_the_schema(client_as, batch):
     _status, body = client_as("seller").post(
         RECORD, {"input": record_input(batch, bizStep="HARVESTING")}
@@ -135,7 +156,7 @@ def test_unknown_vocabulary_is_refused_by_the_schema(client_as, batch):
 
 def test_a_transformation_through_the_api(client_as, seller_user, batch, variant, farm):
     harvest(seller_user, batch)
-    rice = services.create_batch(
+    rice = batches.create_batch(
         actor=seller_user,
         variant=variant,
         farm=farm,

@@ -1,4 +1,4 @@
-"""Trace events (traceability/trace.py): the rules of recording, chains that
+"""Trace events (traceability/services/events.py): the rules of recording, chains that
 transformations link, corrections as new events, append-only rows, and every
 stored document validating against the EPCIS 2.0 schema."""
 
@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalog import services as catalog_services
-from shop.permissions import NotAllowed
+from shop.core.append_only import AppendOnlyError
+from shop.core.roles import NotAllowed
 from tests.catalog.pictures import picture
 from tests.services import require_postgresql, run_at_once
 from tests.traceability.conftest import FARM, batch_fields
@@ -22,9 +23,12 @@ from tests.traceability.events import (
     rows,
     stored_documents,
 )
-from traceability import integrity, services, trace, verification
-from traceability.models import AppendOnlyError, Batch, Checkpoint, TraceEvent, TraceEventBatch
-from traceability.trace import Reading
+from traceability import integrity
+from traceability.models import Batch, Checkpoint, TraceEvent, TraceEventBatch
+from traceability.services import batches as services
+from traceability.services import events as trace
+from traceability.services import verification
+from traceability.services.events import Reading
 
 
 @pytest.fixture

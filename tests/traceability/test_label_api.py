@@ -11,8 +11,8 @@ from graphql_relay import to_global_id
 from shop.accounts.tokens import create_access_token
 from tests.conftest import ROLES, gid
 from tests.traceability.pdf_tools import pdfinfo_pages
-from traceability import label_jobs
 from traceability.models import LabelJob
+from traceability.services import labels as label_jobs
 
 HOST = "https://shancun.example"
 MANAGERS = ("seller", "operator")

@@ -1,4 +1,4 @@
-"""Label sheet jobs (traceability/label_jobs.py, the render task and the
+"""Label sheet jobs (traceability/services/labels.py, the render task and the
 print_labels command): real PDFs, read back with poppler and zbar."""
 
 import io
@@ -12,11 +12,12 @@ from django.db.models.functions import Concat
 from django.utils import translation
 
 from catalog.models import Product
-from shop.errors import DomainError, NotAllowed
+from shop.core.errors import DomainError, NotAllowed
 from tests.traceability.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
-from traceability import label_jobs, services
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import LabelJob
+from traceability.services import batches as services
+from traceability.services import labels as label_jobs
 from traceability.tasks import render_label_job
 
 HOST = "https://shancun.example"

@@ -7,12 +7,14 @@ import time
 
 import pytest
 
+from gs1.labels import qr_drawing
 from tests.services import skip_unless
 from tests.traceability.pdf_tools import decode_page, label_worker, pdfinfo_pages
-from traceability import label_jobs, label_pages, services
+from traceability import label_pages
 from traceability.label_pages import Assembler, PageFailed, SharedPages
-from traceability.labels import qr_drawing
 from traceability.models import LabelJob
+from traceability.services import batches
+from traceability.services import labels as label_jobs
 
 HOST = "https://shancun.example"
 DEADLINE_SECONDS = 90
@@ -26,7 +28,7 @@ def _public_base_url(settings):
 
 def running_job(actor, batch, serials):
     """A job per serial marked running, as the render task leaves it before drawing."""
-    services.generate_serials(actor=actor, batch=batch, count=serials)
+    batches.generate_serials(actor=actor, batch=batch, count=serials)
     job = label_jobs.create_label_job(actor=actor, batch=batch, kind="serials", enqueue=False)
     LabelJob.objects.filter(pk=job.pk).update(status=LabelJob.Status.RUNNING)
     return str(job.pk)
@@ -109,7 +111,7 @@ def test_the_embedded_default_draws_every_page_itself(seller_user, batch):
 def test_two_real_workers_render_one_job_together(transactional_db, seller_user, batch, tmp_path):
     """Through Redis: one worker renders the job, the other draws pages for it."""
     skip_unless(label_pages.can_share(), "needs a cache the workers share: set CACHE_URL")
-    services.generate_serials(actor=seller_user, batch=batch, count=240)
+    batches.generate_serials(actor=seller_user, batch=batch, count=240)
     with (
         label_worker(tmp_path) as first,
         label_worker(tmp_path, name="labels-helper", purge=False) as second,

@@ -1,4 +1,4 @@
-"""Label sheet PDFs (traceability/labels.py), checked with real tools.
+"""Label sheet PDFs (gs1/labels.py), checked with real tools.
 
 Poppler (`pdfinfo`, `pdftoppm`, `pdftotext`, `pdfimages`, `pdffonts`), zbar
 (through pyzbar) and the Noto CJK font come from Debian packages that
@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 import pytest
 from PIL import Image
 
+from gs1 import labels, qr
 from tests.traceability.pdf_tools import decode_page, pdfinfo_pages, run
-from traceability import labels, qr
 
 HOST = "https://shancun.example"
 MM = 72 / 25.4  # points in a millimetre

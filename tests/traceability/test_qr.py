@@ -1,4 +1,4 @@
-"""QR codes (traceability/qr.py), read back with a real decoder: zbar, through pyzbar.
+"""QR codes (gs1/qr.py), read back with a real decoder: zbar, through pyzbar.
 
 zbar is Debian's libzbar0, which `scripts/system-packages` installs; without it
 this module fails to load, on purpose, rather than skip.
@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
-from traceability import qr
+from gs1 import qr
 
 try:
     from pyzbar import pyzbar

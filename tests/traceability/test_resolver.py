@@ -11,12 +11,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
-from shop.throttling import Limit
+from shop.core.throttling import Limit
 from tests.traceability.conftest import batch_fields
 from tests.traceability.events import VALIDATOR, at, drop_triggers, harvest, observe, write
-from traceability import guesses, scans, services, trace, verification
 from traceability.models import Scan, TraceEvent
-from traceability.resolver import GS1_VOC
+from traceability.resolver import guesses
+from traceability.resolver.answers import GS1_VOC
+from traceability.services import batches as services
+from traceability.services import events as trace
+from traceability.services import scans, verification
 
 GTIN = "06901234567892"
 LINK = f"/01/{GTIN}/10/ZM2026-10A"

@@ -10,9 +10,11 @@ from django.test import Client
 from PIL import Image
 
 from catalog import services as catalog_services
+from gs1 import qr
 from tests.traceability.events import harvest
 from tests.traceability.pdf_tools import decode_page, pyzbar
-from traceability import label_jobs, qr, services
+from traceability.services import batches as services
+from traceability.services import labels
 
 GTIN = "6901234567892"
 
@@ -65,10 +67,8 @@ def test_a_gs1_digital_link_and_a_units_serial_scan_to_their_pages(seller_user, 
 
 def test_a_printed_label_sheet_scans_to_the_page(seller_user, harvested, tmp_path):
     services.generate_serials(actor=seller_user, batch=harvested, count=3)
-    job = label_jobs.create_label_job(
-        actor=seller_user, batch=harvested, kind="serials", enqueue=False
-    )
-    label_jobs.run_label_job(str(job.pk))
+    job = labels.create_label_job(actor=seller_user, batch=harvested, kind="serials", enqueue=False)
+    labels.run_label_job(str(job.pk))
     job.refresh_from_db()
     path = tmp_path / "sheet.pdf"
     with job.file.open("rb") as stored:

@@ -8,9 +8,10 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from tests.conftest import ROLES, gid
-from traceability import regions, scans, services
+from traceability import regions
 from traceability.models import Scan
 from traceability.scan_stats import DAYS, scan_stats
+from traceability.services import batches, scans
 
 MANAGERS = ("seller", "operator")
 STATS = """
@@ -26,7 +27,7 @@ query($batch: ID!) {
 
 @pytest.fixture
 def serials(seller_user, batch):
-    services.generate_serials(actor=seller_user, batch=batch, count=3)
+    batches.generate_serials(actor=seller_user, batch=batch, count=3)
     return list(batch.serials.order_by("id"))
 
 

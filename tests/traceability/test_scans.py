@@ -11,15 +11,17 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from shop import cache_tags
+from shop.core import cache_tags
 from tests.services import require_postgresql, run_at_once, skip_unless
 from tests.traceability.conftest import batch_fields
 from tests.traceability.pdf_tools import label_worker
-from traceability import regions, scans, services, tasks
+from traceability import regions, tasks
 from traceability.cache import batch_tag
-from traceability.demo_scans import demo_scans
+from traceability.demo.scans import demo_scans
 from traceability.models import Scan, SerialFlag
 from traceability.scan_stats import scan_stats
+from traceability.services import batches as services
+from traceability.services import scans
 
 NANCHANG, CHANGSHA, URUMQI = "36", "43", "65"
 

@@ -24,10 +24,13 @@ from tests.traceability.events import (
     observe,
     write,
 )
-from traceability import integrity, services, trace, verification
-from traceability.checkpoint_views import checkpoints
+from traceability import integrity
 from traceability.integrity import Reason
 from traceability.models import TraceEvent
+from traceability.services import batches as services
+from traceability.services import events as trace
+from traceability.services import verification
+from traceability.views.checkpoints import checkpoints
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import traceability.models
+import shop.core.storage
 
 
 class Migration(migrations.Migration):
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         blank=True,
-                        storage=traceability.models.PrivateStorage(),
+                        storage=shop.core.storage.PrivateStorage(),
                         upload_to="labels/",
                         verbose_name="file",
                     ),

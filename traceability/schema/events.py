@@ -1,18 +1,19 @@
 """Trace events through GraphQL: the TraceEvent node, `events` on Batch,
 `traceEventRecord`, `traceEventCorrect` and the public `traceVerify(code)`.
 
-Thin: the mutations find the objects named and call `traceability.trace` as
+Thin: the mutations find the objects named and call `traceability.services.events` as
 the signed-in user, which enforces the policies and the rules."""
 
 import graphene
-from django.utils.translation import gettext_lazy as _
 from graphene import relay
 from graphene.types.generic import GenericScalar
 
 from catalog import models as catalog_models
 from catalog.errors import CatalogErrorCode
-from shop.api import public_cache
-from shop.api.core import (
+from gs1 import epcis
+from gs1.vocabulary import Action, BizStep, Disposition, ErrorReason
+from shop.core.api import public_cache
+from shop.core.api.base import (
     Decimal,
     DomainMutation,
     Upload,
@@ -22,17 +23,20 @@ from shop.api.core import (
     extend_type,
     node_from_global_id,
 )
-from shop.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
-from shop.errors import DomainError, RequestError
-from shop.errors import RequestErrorCode as Code
-from shop.loading import related_one
-from shop.permissions import require_login
-from shop.throttling import client_network
-from traceability import cache, epcis, guesses, models, selectors, trace, verification
+from shop.core.api.ids import referenced, referenced_list
+from shop.core.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
+from shop.core.errors import RequestError
+from shop.core.errors import RequestErrorCode as Code
+from shop.core.loading import related_one
+from shop.core.roles import require_login
+from shop.core.throttling import client_network
+from traceability import cache, models, selectors
 from traceability.errors import TraceabilityErrorCode
 from traceability.integrity import Reason
+from traceability.resolver import guesses
 from traceability.schema.types import Batch, BatchPhoto
-from traceability.vocabulary import Action, BizStep, Disposition, ErrorReason
+from traceability.services import events as trace
+from traceability.services import verification
 
 EventTypeEnum = graphene.Enum(
     "TraceEventType",
@@ -134,18 +138,13 @@ class BatchEvents:
 extend_type(Batch, BatchEvents)
 
 
+NOT_FOUND = TraceabilityErrorCode.NOT_FOUND
+TOO_MANY = TraceabilityErrorCode.TOO_MANY_IDS
+
+
 class SensorReadingInput(graphene.InputObjectType):
     kind = SensorKindEnum(required=True)
     value = Decimal(required=True)
-
-
-def _referenced(global_id, type_name, model, field):
-    try:
-        return node_from_global_id(global_id, type_name, model)
-    except RequestError as exc:
-        raise DomainError(
-            TraceabilityErrorCode.NOT_FOUND, _("No %s has this ID.") % type_name, field
-        ) from exc
 
 
 def _readings(sensors):
@@ -155,7 +154,15 @@ def _readings(sensors):
 
 
 def _batches(ids, field):
-    return [_referenced(i, "Batch", models.Batch, field) for i in ids or ()]
+    return referenced_list(
+        ids, "Batch", models.Batch, field=field, not_found=NOT_FOUND, too_many=TOO_MANY
+    )
+
+
+def _farm(global_id):
+    return referenced(
+        global_id, "Farm", catalog_models.Farm, field="read_point", not_found=NOT_FOUND
+    )
 
 
 class TraceEventRecordInput(graphene.InputObjectType):
@@ -191,22 +198,25 @@ class TraceEventRecord(DomainMutation):
         require_login(info.context.user)
         data = dict(input)
         batch = data.get("batch")
-        serials = [
-            _referenced(i, "Serial", models.Serial, "serials") for i in data.get("serials") or ()
-        ]
-        read_point = data.get("read_point")
+        serials = referenced_list(
+            data.get("serials"),
+            "Serial",
+            models.Serial,
+            field="serials",
+            not_found=NOT_FOUND,
+            too_many=TOO_MANY,
+        )
         event = trace.record_event(
             actor=info.context.user,
             event_type=_value(data["event_type"]),
-            batch=_referenced(batch, "Batch", models.Batch, "batch") if batch else None,
+            batch=referenced(batch, "Batch", models.Batch, field="batch", not_found=NOT_FOUND),
             inputs=_batches(data.get("inputs"), "inputs"),
             outputs=_batches(data.get("outputs"), "outputs"),
             serials=serials,
             biz_step=_value(data["biz_step"]),
             disposition=_value(data["disposition"]),
             event_time=data["event_time"],
-            read_point=read_point
-            and _referenced(read_point, "Farm", catalog_models.Farm, "read_point"),
+            read_point=_farm(data.get("read_point")),
             quantity=data.get("quantity"),
             sensors=_readings(data.get("sensors")),
             photo=data.get("photo"),
@@ -241,7 +251,6 @@ class TraceEventCorrect(DomainMutation):
         require_login(info.context.user)
         data = dict(input)
         event = node_from_global_id(data["event"], "TraceEvent", models.TraceEvent)
-        read_point = data.get("read_point")
         correction = trace.correct_event(
             actor=info.context.user,
             event=event,
@@ -249,8 +258,7 @@ class TraceEventCorrect(DomainMutation):
             event_time=data.get("event_time"),
             biz_step=data.get("biz_step") and _value(data["biz_step"]),
             disposition=data.get("disposition") and _value(data["disposition"]),
-            read_point=read_point
-            and _referenced(read_point, "Farm", catalog_models.Farm, "read_point"),
+            read_point=_farm(data.get("read_point")),
             quantity=data.get("quantity"),
             sensors=_readings(data.get("sensors")),
         )

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shop.api.core import DomainMutation, error_type, errors_field, node_from_global_id
-from shop.errors import RequestError
-from shop.errors import RequestErrorCode as Code
-from shop.permissions import require_login
-from traceability import label_jobs, models
+from shop.core.api.base import DomainMutation, error_type, errors_field, node_from_global_id
+from shop.core.errors import RequestError
+from shop.core.errors import RequestErrorCode as Code
+from shop.core.roles import require_login
+from traceability import models
 from traceability.schema.types import Batch, TraceabilityErrorCodeEnum
 from traceability.selectors import visible_label_jobs
+from traceability.services import labels as label_jobs
 
 LabelJobKindEnum = graphene.Enum.from_enum(models.LabelJob.Kind, name="LabelJobKind")
 LabelJobStatusEnum = graphene.Enum.from_enum(models.LabelJob.Status, name="LabelJobStatus")

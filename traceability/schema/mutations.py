@@ -1,43 +1,24 @@
-"""Batch mutations: find the objects named, call traceability.services as the
+"""Batch mutations: find the objects named, call traceability.services.batches as the
 signed-in user (the services enforce the policies), return the payload."""
 
 import graphene
-from django.utils.translation import gettext_lazy as _
 
 from catalog import models as catalog_models
 from catalog.errors import CatalogErrorCode
-from shop.api.core import (
+from shop.core.api.base import (
     Decimal,
     DomainMutation,
     Upload,
     error_type,
     errors_field,
-    node_from_global_id,
 )
-from shop.errors import DomainError, RequestError
-from shop.permissions import require_login
-from traceability import models, services
+from shop.core.api.ids import mutation_target, referenced
+from traceability import models
 from traceability.errors import TraceabilityErrorCode
 from traceability.schema.events import EventMutations
 from traceability.schema.labels import LabelMutations
 from traceability.schema.types import Batch, BatchPhoto, BatchUnitEnum, TraceabilityErrorCodeEnum
-
-
-def _target(info, global_id, type_name, model):
-    """The object a mutation acts on; the service decides whether the user may.
-    Nobody signed in learns nothing, not even whether an ID exists."""
-    require_login(info.context.user)
-    return node_from_global_id(global_id, type_name, model)
-
-
-def _referenced(global_id, type_name, model, field):
-    """An object named inside an input: an unknown one is the input's fault."""
-    try:
-        return node_from_global_id(global_id, type_name, model)
-    except RequestError as exc:
-        raise DomainError(
-            TraceabilityErrorCode.NOT_FOUND, _("No %s has this ID.") % type_name, field
-        ) from exc
+from traceability.services import batches as services
 
 
 class BatchCreateInput(graphene.InputObjectType):
@@ -65,10 +46,16 @@ class BatchCreate(DomainMutation):
     @classmethod
     def perform(cls, root, info, input):
         data = dict(input)
-        variant = _target(
+        variant = mutation_target(
             info, data.pop("variant"), "ProductVariant", catalog_models.ProductVariant
         )
-        data["farm"] = _referenced(data["farm"], "Farm", catalog_models.Farm, "farm")
+        data["farm"] = referenced(
+            data["farm"],
+            "Farm",
+            catalog_models.Farm,
+            field="farm",
+            not_found=TraceabilityErrorCode.NOT_FOUND,
+        )
         data["unit"] = getattr(data["unit"], "value", data["unit"])
         batch = services.create_batch(actor=info.context.user, variant=variant, **data)
         return cls(batch=batch, errors=[])
@@ -87,7 +74,7 @@ class BatchSerialsGenerate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, batch, count):
-        target = _target(info, batch, "Batch", models.Batch)
+        target = mutation_target(info, batch, "Batch", models.Batch)
         added = services.generate_serials(actor=info.context.user, batch=target, count=count)
         return cls(batch=target, count=added, errors=[])
 
@@ -107,7 +94,7 @@ class BatchPhotoCreate(DomainMutation):
 
     @classmethod
     def perform(cls, root, info, batch, image, alt=""):
-        target = _target(info, batch, "Batch", models.Batch)
+        target = mutation_target(info, batch, "Batch", models.Batch)
         photo = services.add_batch_photo(
             actor=info.context.user, batch=target, upload=image, alt=alt
         )

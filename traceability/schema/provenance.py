@@ -1,22 +1,23 @@
 """The public `provenance(code)` query: what a QR code's page shows, as data.
 
-A thin adapter over `traceability.provenance`: the same record for a short
+A thin adapter over `traceability.resolver.provenance`: the same record for a short
 code, a short link or a GS1 Digital Link, and the same timeline and
 verification as the page. Anyone may ask; an unknown code is null, a
 malformed Digital Link an INVALID_ARGUMENT error with the parser's reason,
-and past the page's limit on unknown codes (`traceability.guesses`) every
+and past the page's limit on unknown codes (`traceability.resolver.guesses`) every
 lookup from the address is TOO_MANY_REQUESTS.
 """
 
 import graphene
 from graphene import relay
 
-from shop.api import public_cache
-from shop.errors import RequestError
-from shop.errors import RequestErrorCode as Code
-from shop.throttling import client_network
-from traceability import cache, guesses, provenance
-from traceability.digital_link import DigitalLinkError
+from gs1.digital_link import DigitalLinkError
+from shop.core.api import public_cache
+from shop.core.errors import RequestError
+from shop.core.errors import RequestErrorCode as Code
+from shop.core.throttling import client_network
+from traceability import cache
+from traceability.resolver import guesses, provenance
 from traceability.schema.events import VerifyReasonEnum
 
 ProvenanceStatusEnum = graphene.Enum.from_enum(provenance.Status, name="ProvenanceStatus")

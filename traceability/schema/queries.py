@@ -1,11 +1,11 @@
 import graphene
 from django.utils.translation import gettext_lazy as _
 
-from shop.api import public_cache
-from shop.api.core import pk_from_global_id
-from shop.api.pagination import KeysetConnectionField, keyset_page
-from shop.errors import RequestError
-from shop.errors import RequestErrorCode as Code
+from shop.core.api import public_cache
+from shop.core.api.base import pk_from_global_id
+from shop.core.api.pagination import KeysetConnectionField, keyset_page
+from shop.core.errors import RequestError
+from shop.core.errors import RequestErrorCode as Code
 from traceability import cache
 from traceability.schema.events import EventQueries
 from traceability.schema.labels import LabelQueries

@@ -4,8 +4,8 @@ seller's members and operators; anyone else gets the permission error."""
 import graphene
 from django.utils.translation import gettext_lazy as _
 
-from shop.api.core import node_from_global_id
-from shop.permissions import require, require_login
+from shop.core.api.base import node_from_global_id
+from shop.core.roles import require, require_login
 from traceability import models
 from traceability.policies import can_manage_batches
 from traceability.scan_stats import scan_stats

@@ -2,9 +2,9 @@ import graphene
 from django.conf import settings
 from graphene import relay
 
-from shop.api.core import Decimal, VisibleNode
-from shop.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
-from shop.loading import related_many, related_one
+from shop.core.api.base import Decimal, VisibleNode
+from shop.core.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
+from shop.core.loading import related_many, related_one
 from traceability import cache, models, selectors
 from traceability.errors import TraceabilityErrorCode
 
@@ -117,7 +117,7 @@ class BatchConnection(CountableConnection):
 def batch_catalog_fields(variant_type, farm_type, seller_type):
     """The batch's variant, farm and seller, typed with catalog's GraphQL types,
     which this app may not import: the root schema passes them in and adds the
-    fields to Batch (`shop.api.core.extend_type`)."""
+    fields to Batch (`shop.core.api.base.extend_type`)."""
 
     class BatchCatalogFields:
         variant = graphene.Field(variant_type, required=True)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.demo import data
 from catalog.demo.loader import load_demo
 from catalog.demo.synthetic import add_synthetic_products
-from shop.errors import DomainError
+from shop.core.errors import DomainError
 
 
 class Command(BaseCommand):

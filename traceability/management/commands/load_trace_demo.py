@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from shop.errors import DomainError
-from traceability.demo import CatalogueDemoMissing, load_trace_demo
+from shop.core.errors import DomainError
+from traceability.demo.chains import CatalogueDemoMissing, load_trace_demo
 
 
 class Command(BaseCommand):

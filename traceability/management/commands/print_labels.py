@@ -19,9 +19,9 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from shop.accounts.models import User
-from shop.errors import DomainError, NotAllowed
-from traceability import label_jobs
+from shop.core.errors import DomainError, NotAllowed
 from traceability.models import Batch, LabelJob
+from traceability.services import labels as label_jobs
 
 
 class Command(BaseCommand):

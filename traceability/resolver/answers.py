@@ -1,0 +1,187 @@
+"""What the resolver answers machines, as plain JSON data: a GS1-Conformant
+Resolver's formats for a record's `provenance.Provenance`.
+
+- `product_jsonld`: schema.org `Product` with the GS1 Web Vocabulary (the
+  lot, the production and best-before dates, the producer and its farm);
+- `epcis_events`: the events of the batch and of the batches it was made from, as an
+  EPCIS 2.0 JSON-LD document (`gs1.epcis.epcis_document`);
+- `links` / `linkset`: the record's links by GS1 link type, as an RFC 9264
+  linkset (`application/linkset+json`), only the types the record has;
+- `description`: the resolver description file served at
+  `/.well-known/gs1resolver` (GS1-Conformant Resolver 1.2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gs1 import epcis
+from gs1.digital_link import QUALIFIERS
+from traceability.resolver.provenance import Link, Provenance
+
+GS1_VOC = "https://gs1.org/voc/"
+SCHEMA_ORG = "https://schema.org/"
+PRODUCT_CONTEXT = {"@vocab": SCHEMA_ORG, "schema": SCHEMA_ORG, "gs1": GS1_VOC}
+JSONLD = "application/ld+json"
+LINKSET = "application/linkset+json"
+# The link types this resolver can serve, in the order a linkset lists them.
+LINK_TYPES = (
+    "gs1:defaultLink",
+    "gs1:pip",
+    "gs1:traceability",
+    "gs1:epcis",
+    "gs1:certificationInfo",
+)
+LANGUAGES = ["zh-Hans", "en"]
+
+
+def link_type_uri(link_type: str) -> str:
+    """ "gs1:pip" as the linkset names it: https://gs1.org/voc/pip."""
+    return GS1_VOC + link_type.removeprefix("gs1:")
+
+
+def normalise_link_type(value: str) -> str:
+    """A requested linkType as a CURIE: "gs1:pip" for it or its full URI."""
+    for prefix in (GS1_VOC, "http://gs1.org/voc/", "https://ref.gs1.org/voc/"):
+        if value.startswith(prefix):
+            return "gs1:" + value.removeprefix(prefix)
+    return value
+
+
+def _names(obj: Any) -> list[dict[str, str]]:
+    names = [{"@value": obj.name, "@language": "zh-Hans"}]
+    if getattr(obj, "name_en", ""):
+        names.append({"@value": obj.name_en, "@language": "en"})
+    return names
+
+
+def _farm(view: Provenance) -> dict[str, Any]:
+    farm = view.farm
+    place: dict[str, Any] = {
+        "@type": ["Place", "gs1:Place"],
+        "@id": f"{settings.PUBLIC_BASE_URL}/farms/{farm.pk}",
+        "name": _names(farm),
+        "address": {
+            "@type": "PostalAddress",
+            "addressCountry": "CN",
+            "addressRegion": view.seller.province,
+            "addressLocality": view.seller.county,
+            "streetAddress": farm.village,
+        },
+    }
+    if farm.latitude is not None and farm.longitude is not None:
+        place["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": float(farm.latitude),
+            "longitude": float(farm.longitude),
+        }
+    return place
+
+
+def product_jsonld(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
+    """The record as a schema.org Product (and gs1:Product) of this one lot."""
+    batch, variant, seller = view.batch, view.variant, view.seller
+    data: dict[str, Any] = {
+        "@context": PRODUCT_CONTEXT,
+        "@id": view.uri,
+        "@type": ["Product", "gs1:Product"],
+        "name": _names(view.product),
+        "sku": variant.sku,
+        "size": variant.name,
+    }
+    if variant.gtin:
+        data["gtin"] = data["gs1:gtin"] = variant.gtin
+    data["gs1:hasBatchLotNumber"] = batch.lot
+    if view.serial is not None:
+        data["gs1:hasSerialNumber"] = view.serial.serial
+    data["productionDate"] = batch.harvest_date.isoformat()
+    if batch.best_before:
+        data["gs1:bestBeforeDate"] = {
+            "@value": batch.best_before.isoformat(),
+            "@type": "schema:Date",
+        }
+    data["gs1:netContent"] = {
+        "@type": "gs1:QuantitativeValue",
+        "gs1:value": variant.net_weight_grams,
+        "gs1:unitCode": "GRM",
+    }
+    if view.product.description:
+        data["description"] = view.product.description
+    if view.photo is not None:
+        data["image"] = view.photo.absolute_url
+    if pip_url:
+        data["url"] = pip_url
+    data["countryOfOrigin"] = {"@type": "Country", "name": "CN"}
+    data["manufacturer"] = {
+        "@type": ["Organization", "gs1:Organization"],
+        "name": _names(seller),
+        "description": seller.story or None,
+        "address": {
+            "@type": "PostalAddress",
+            "addressCountry": "CN",
+            "addressRegion": seller.province,
+            "addressLocality": seller.county,
+        },
+        "location": _farm(view),
+    }
+    if data["manufacturer"]["description"] is None:
+        del data["manufacturer"]["description"]
+    data["subjectOf"] = {"@id": f"{view.uri}?format=epcis", "encodingFormat": JSONLD}
+    return data
+
+
+def epcis_events(view: Provenance) -> dict[str, Any]:
+    """The events of the batch and of what it was made from, in recording order;
+    an event declared wrong stays, beside its error declaration."""
+    return epcis.epcis_document([event.document for event in view.events], created=timezone.now())
+
+
+def links(view: Provenance, *, pip_url: str | None) -> list[Link]:
+    """The record's links, one per link type it has (the page is the default)."""
+    page = view.uri
+    found = [
+        Link("gs1:defaultLink", page, _("Where it comes from"), "text/html"),
+        Link("gs1:traceability", page, _("Where it comes from"), "text/html"),
+        Link("gs1:epcis", f"{page}?format=epcis", _("Trace events (EPCIS 2.0)"), JSONLD),
+    ]
+    if pip_url:
+        found.insert(1, Link("gs1:pip", pip_url, _("Product information"), "text/html"))
+    if view.certificates:
+        found.append(
+            Link("gs1:certificationInfo", f"{page}#certificates", _("Certificates"), "text/html")
+        )
+    return found
+
+
+def linkset(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
+    """RFC 9264 linkset JSON, as a GS1-Conformant Resolver lists a record's links."""
+    context: dict[str, Any] = {"anchor": view.uri, "itemDescription": view.product.name}
+    for link in links(view, pip_url=pip_url):
+        entry: dict[str, Any] = {
+            "href": link.href,
+            "title": str(link.title),
+            "type": link.media_type,
+        }
+        if link.media_type == "text/html":
+            entry["hreflang"] = LANGUAGES
+        context.setdefault(link_type_uri(link.link_type), []).append(entry)
+    return {"linkset": [context]}
+
+
+def description() -> dict[str, Any]:
+    """The resolver description file (/.well-known/gs1resolver)."""
+    return {
+        "name": str(_("Mountain village market")),
+        "resolverRoot": settings.PUBLIC_BASE_URL,
+        "supportedPrimaryKeys": list(QUALIFIERS),
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        # The page stays the default: a linkset only for linkType=all or by Accept.
+        "linkTypeDefaultCanBeLinkset": False,
+        "supportsLanguageVariants": True,  # zh-Hans and en, by Accept-Language
+        "supportsSemanticInterpretation": False,
+        "validatesAIcombinations": False,  # the grammar's key order only (digital_link)
+    }

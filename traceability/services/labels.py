@@ -1,0 +1,270 @@
+"""Label sheet jobs: order a PDF of N labels, render it in the background, in chunks.
+
+`create_label_job` checks who asks and what, records the job and queues
+`traceability.tasks.render_label_job` after commit (run inline in the embedded
+default, which has no broker). The task drives `render_steps`, which draws one
+page of labels at a time and records the progress after each with one cheap
+UPDATE, so a client polling `labelJob` sees it move; it writes one PDF to the
+private storage at the end. Any error marks the job failed with a message: no
+job is left "running" by an exception. The management command `print_labels`
+runs the same steps in-process to show a progress bar.
+
+A batch label repeats one QR code, so its drawing is computed once; labels per
+serial compute one drawing each, a page at a time. Those drawings are nearly
+all of the work, so a job of several pages of serials shares them with
+`help_render` tasks on the other workers (`label_pages`): the task rendering
+the job still draws the pages in order, takes the pages the helpers drew, and
+alone writes the progress and the file.
+"""
+
+import functools
+import io
+import logging
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gs1.labels import A4_24, Label, LabelDocument, QrDrawing, qr_drawing
+from shop.core.errors import DomainError
+from shop.core.roles import Actor, require
+from traceability import tasks
+from traceability.errors import TraceabilityErrorCode as Code
+from traceability.label_pages import Assembler, SharedPages, can_share
+from traceability.models import MAX_LABELS_PER_JOB, Batch, LabelJob, Serial
+from traceability.policies import can_manage_batches
+
+logger = logging.getLogger(__name__)
+
+CHUNK = A4_24.per_page  # labels drawn between two progress updates: one page
+SERIALS_FETCHED = 2_000  # serials read per query while rendering
+ERROR_LENGTH = 500
+
+
+def _count(batch: Batch, kind: str, copies: object) -> int:
+    """How many labels the job prints, or the coded error saying why not."""
+    if kind == LabelJob.Kind.SERIALS:
+        if copies is not None:
+            raise DomainError(
+                Code.INVALID, _("Labels per serial take no number of copies."), "copies"
+            )
+        count = batch.serials.count()
+        if count == 0:
+            raise DomainError(Code.INVALID_COUNT, _("This batch has no serials yet."), "kind")
+    elif kind == LabelJob.Kind.BATCH:
+        if isinstance(copies, bool) or not isinstance(copies, int):
+            raise DomainError(Code.INVALID_COUNT, _("Give a whole number of copies."), "copies")
+        count = copies
+    else:
+        raise DomainError(Code.INVALID, _("Unknown kind of label sheet."), "kind")
+    if not 1 <= count <= MAX_LABELS_PER_JOB:
+        raise DomainError(
+            Code.INVALID_COUNT,
+            _("A label sheet has between 1 and %d labels.") % MAX_LABELS_PER_JOB,
+            "copies" if kind == LabelJob.Kind.BATCH else "kind",
+        )
+    return count
+
+
+def create_label_job(
+    *, actor: Actor, batch: Batch, kind: str, copies: int | None = None, enqueue: bool = True
+) -> LabelJob:
+    """Order `copies` (1 to 10,000) batch labels, or one label per serial of the
+    batch (kind "serials", at most 10,000 serials), for the batch's seller's
+    members and operators.
+
+    The render task is queued after commit; `enqueue=False` leaves the job
+    queued for a caller that runs `render_steps` itself (the command does).
+    """
+    require(actor, can_manage_batches(actor, batch.seller), _("You do not manage this seller."))
+    count = _count(batch, kind, copies)
+    with transaction.atomic():
+        job = LabelJob.objects.create(
+            seller_id=batch.seller_id,
+            batch=batch,
+            kind=kind,
+            count=count,
+            created_by=actor,  # type: ignore[misc]  # signed in: require() checked it
+        )
+        if enqueue:
+            transaction.on_commit(lambda: tasks.render_label_job.delay(str(job.pk)))
+    return job
+
+
+def _label(batch: Batch, uri: str, code: str) -> Label:
+    product = batch.variant.product
+    return Label(
+        product=product.name,
+        product_en=product.name_en,
+        variant=batch.variant.name,
+        lot=batch.lot,
+        produced_on=batch.harvest_date,
+        best_before=batch.best_before,
+        seller=batch.seller.name,
+        village=batch.farm.village,
+        uri=uri,
+        code=code,
+    )
+
+
+def _chunks(job: LabelJob) -> Iterator[list[tuple[Label, str]]]:
+    """The job's labels, a page at a time, each with the URI of its QR code."""
+    batch = job.batch
+    if job.kind == LabelJob.Kind.BATCH:
+        label = _label(batch, batch.digital_link(), batch.code)
+        for start in range(0, job.count, CHUNK):
+            yield [(label, label.uri)] * min(CHUNK, job.count - start)
+        return
+    serials: QuerySet[Serial] = batch.serials.order_by("id").only("serial", "code", "batch_id")
+    chunk = []
+    for serial in serials[: job.count].iterator(chunk_size=SERIALS_FETCHED):
+        serial.batch = batch  # the one batch, loaded once
+        uri = serial.digital_link()
+        chunk.append((_label(batch, uri, serial.code), uri))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _claim(job_id: str) -> LabelJob | None:
+    """Mark the job running and load it, or None if it is finished (or gone).
+
+    A job found running is taken again: with late acknowledgement, a task is
+    redelivered only when the worker running it died.
+    """
+    unfinished = (LabelJob.Status.QUEUED, LabelJob.Status.RUNNING)
+    claimed = LabelJob.objects.filter(pk=job_id, status__in=unfinished).update(
+        status=LabelJob.Status.RUNNING, progress=0
+    )
+    if not claimed:
+        return None
+    return LabelJob.objects.select_related(
+        "batch__variant__product", "batch__seller", "batch__farm"
+    ).get(pk=job_id)
+
+
+def _drawings(chunk: list[tuple[Label, str]], drawn: int) -> list[QrDrawing]:
+    """The QR drawings of a page of labels, the first of which is label `drawn` + 1."""
+    drawings = []
+    for number, (label, uri) in enumerate(chunk, start=drawn + 1):
+        try:
+            drawings.append(qr_drawing(uri))
+        except ValueError as error:
+            error.add_note(f"label {number} (lot {label.lot!r}, code {label.code!r})")
+            raise
+    return drawings
+
+
+def _page_drawings(chunks: list[list[tuple[Label, str]]], page: int) -> list[QrDrawing]:
+    return _drawings(chunks[page], page * CHUNK)
+
+
+def _message(error: Exception) -> str:
+    message = " ".join([str(error), *getattr(error, "__notes__", [])]) or type(error).__name__
+    return message[:ERROR_LENGTH]
+
+
+def _share(job: LabelJob) -> SharedPages | None:
+    """Open the job's pages to helper tasks if it has several pages of serials."""
+    if job.kind != LabelJob.Kind.SERIALS or job.count <= CHUNK or not can_share():
+        return None
+    pages = SharedPages.open(str(job.pk))
+    for _helper in range(settings.LABEL_JOB_HELPERS):
+        tasks.help_render_label_job.delay(str(job.pk), pages.run)
+    return pages
+
+
+def render_steps(job_id: str) -> Iterator[int]:
+    """Render the job, yielding the number of labels drawn after each page.
+
+    The progress is stored before each yield; at the end the PDF is saved and
+    the job marked done. An exception, here or in a helper's page, marks it
+    failed with its message and ends the steps (it is logged, not raised: the
+    job records the failure).
+    """
+    job = _claim(job_id)
+    if job is None:
+        return
+    jobs = LabelJob.objects.filter(pk=job.pk)
+    pages = None
+    try:
+        pages = _share(job)
+        document = LabelDocument()
+        chunks: Iterable[list[tuple[Label, str]]] = _chunks(job)
+        assembler = None
+        if pages is not None:
+            chunks = list(chunks)
+            assembler = Assembler(pages, functools.partial(_page_drawings, chunks), len(chunks))
+        batch_drawing: QrDrawing | None = None
+        for page, chunk in enumerate(chunks):
+            if job.kind == LabelJob.Kind.BATCH:
+                batch_drawing = batch_drawing or _drawings(chunk[:1], 0)[0]
+                drawings = [batch_drawing] * len(chunk)
+            elif assembler is not None:
+                drawings = assembler.drawings(page)
+            else:
+                drawings = _drawings(chunk, document.count)
+            document.add([label for label, _uri in chunk], drawings)
+            jobs.update(progress=document.count)
+            yield document.count
+        buffer = io.BytesIO()
+        document.write(buffer)
+        job.file.save(f"{job.pk}.pdf", ContentFile(buffer.getvalue()), save=False)
+        jobs.update(
+            status=LabelJob.Status.DONE,
+            file=job.file.name,
+            progress=document.count,
+            finished_at=timezone.now(),
+        )
+    except Exception as error:
+        logger.exception("label job %s failed", job.pk)
+        jobs.update(
+            status=LabelJob.Status.FAILED, error=_message(error), finished_at=timezone.now()
+        )
+    finally:
+        if pages is not None:
+            pages.close()
+
+
+def help_render(job_id: str, run: str) -> int:
+    """Draw the pages of the job's run that nobody claimed yet, until none is left
+    or the run ends; return how many this call drew.
+
+    A page it cannot draw is handed to the assembler as a failure, which fails
+    the job with the message; a job not running, or another run, is left alone.
+    """
+    pages = SharedPages(job_id, run)
+    job = (
+        LabelJob.objects.select_related("batch__variant__product", "batch__seller", "batch__farm")
+        .filter(pk=job_id, status=LabelJob.Status.RUNNING)
+        .first()
+    )
+    if job is None or not pages.is_open():
+        return 0
+    drawn = 0
+    for page, chunk in enumerate(_chunks(job)):
+        if not pages.is_open():
+            break
+        if not pages.claim(page):
+            continue
+        try:
+            pages.put(page, _drawings(chunk, page * CHUNK))
+        except Exception as error:
+            logger.exception("label job %s: page %d failed", job_id, page + 1)
+            pages.put_failure(page, _message(error))
+            break
+        drawn += 1
+    return drawn
+
+
+def run_label_job(job_id: str) -> LabelJob | None:
+    """Render the job to the end; return it as stored then (None if it is gone)."""
+    for _progress in render_steps(job_id):
+        pass
+    return LabelJob.objects.filter(pk=job_id).first()

@@ -1,0 +1,380 @@
+"""Scans of QR codes: recorded without a database write, inserted in bulk later.
+
+The resolver calls `record_scan`, which pushes a small JSON entry onto a
+buffer: a Redis list when the default cache is Redis (its own short-timeout
+client, so a Redis that is down costs the request a second at most, never an
+error), otherwise a list in the default cache guarded by a process lock (the
+embedded default: one process, locmem cache). A process sends its scans to
+Redis `SCAN_PUSH_BATCH` at a time, in one round trip, and none waits there
+longer than `PUSH_SECONDS` (a background thread sends what is left; so does
+the process's exit): the hottest URL pays for a fraction of a round trip,
+and a worker killed outright loses at most its last second of scans. `flush_scans` drains the buffer
+in chunks, each popped atomically (Redis LPOP with a count), so two flushers
+never insert a scan twice nor skip one; a chunk whose insert fails goes back
+onto the buffer. Celery beat runs it every 30 s (`traceability.tasks`); the
+embedded default, which runs no beat, flushes where scans are read.
+
+A serial scanned more than `TOO_MANY_SCANS` times, or from two regions whose
+capitals lie more than `FAR_APART_KM` apart, is flagged once for the
+operators, and its page shows `notice_for`. Each flush drops the cached notices
+of the flagged serials it inserted scans for, and the cached pages of their
+batches, so the notice lags by the flush interval (30 s) at most.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.utils import timezone
+
+from shop.core.cache_tags import invalidate
+from traceability import cache as cache_tags
+from traceability import regions
+from traceability.models import Batch, Scan, Serial, SerialFlag
+
+logger = logging.getLogger(__name__)
+
+TOO_MANY_SCANS = 20
+FAR_APART_KM = 800.0
+NOTICE_SECONDS = 30
+FLUSH_CHUNK = 1000
+# A buffer nobody drains stops growing here (the oldest entries go first).
+REDIS_BUFFER_MAX = 1_000_000
+LOCAL_BUFFER_MAX = 10_000
+REDIS_TIMEOUT_SECONDS = 0.5
+PUSH_SECONDS = 1.0  # the longest a scan waits in its process before going to Redis
+
+BUFFER_KEY = "trace:scan-buffer"
+_local_lock = threading.Lock()
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class ScanNotice:
+    """What a flagged serial's page tells the buyer."""
+
+    first_scanned_at: datetime
+    first_region: str | None  # regions code
+    count_since: int  # scans after the first
+    reason: str  # SerialFlag.Reason
+
+    @property
+    def first_region_name(self) -> str | None:
+        return regions.region_name(self.first_region)
+
+
+def record_scan(*, batch_id: int, serial_id: int | None, geo: str | None) -> None:
+    """Buffer one resolve of a batch's or serial's code. Never raises: a buffer
+    that is down loses the scan, not the page."""
+    try:
+        entry = json.dumps(
+            {
+                "t": round(time.time(), 3),
+                "b": int(batch_id),
+                "s": None if serial_id is None else int(serial_id),
+                "r": regions.clean_geo(geo),
+            },
+            separators=(",", ":"),
+        )
+        client = _redis()
+        if client is None:
+            _push_local(entry)
+            return
+    except Exception:
+        logger.warning("scan of batch %s dropped: the scan buffer is unavailable", batch_id)
+        return
+    _pending.add(entry)
+
+
+class _Pending:
+    """The scans this process has not sent to Redis yet."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a worker starts with none
+        atexit.register(self.send)
+
+    def _reset(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: list[str] = []
+        self.since = 0.0
+        self.sender: threading.Thread | None = None
+
+    def add(self, entry: str) -> None:
+        with self.lock:
+            if not self.entries:
+                self.since = time.monotonic()
+            self.entries.append(entry)
+            due = len(self.entries) >= settings.SCAN_PUSH_BATCH
+            if self.sender is None or not self.sender.is_alive():
+                self.sender = threading.Thread(target=self._send_late, daemon=True)
+                self.sender.start()
+        if due:
+            self.send()
+
+    def send(self) -> None:
+        """Send every pending scan now, in one round trip; drop them if Redis is down."""
+        with self.lock:
+            entries, self.entries = self.entries, []
+        if not entries:
+            return
+        try:
+            client = _redis()
+            if client is None:
+                return
+            key = cache.make_key(BUFFER_KEY)
+            if client.rpush(key, *entries) > REDIS_BUFFER_MAX:
+                client.ltrim(key, -REDIS_BUFFER_MAX, -1)
+        except Exception:
+            logger.warning("%d scans dropped: the scan buffer is unavailable", len(entries))
+
+    def _send_late(self) -> None:
+        while True:
+            time.sleep(PUSH_SECONDS / 4)
+            with self.lock:
+                waiting = bool(self.entries)
+                late = waiting and time.monotonic() - self.since >= PUSH_SECONDS
+            if late:
+                self.send()
+
+
+_pending = _Pending()
+
+
+def flush_scans() -> int:
+    """Insert every buffered scan, a chunk per query, flag the serials that need
+    it, and return how many scans were inserted."""
+    _pending.send()
+    inserted = 0
+    while True:
+        chunk = _pop(FLUSH_CHUNK)
+        if not chunk:
+            return inserted
+        try:
+            inserted += _insert(chunk)
+        except Exception:
+            _push_back(chunk)
+            raise
+        if len(chunk) < FLUSH_CHUNK:
+            return inserted
+
+
+def flush_if_embedded() -> None:
+    """Without a beat (tasks run eagerly: the embedded default), flush here."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    try:
+        flush_scans()
+    except Exception:
+        logger.exception("flushing buffered scans failed")
+
+
+def notice_for(serial_id: int) -> ScanNotice | None:
+    """The notice of a flagged serial (None when it is not flagged), cached briefly."""
+    key = _notice_key(serial_id)
+    try:
+        cached = cache.get(key, _MISSING)
+    except Exception:
+        cached = _MISSING
+    if cached is not _MISSING:
+        return cached
+    flush_if_embedded()
+    notice = _read_notice(serial_id)
+    try:
+        cache.set(key, notice, NOTICE_SECONDS)
+    except Exception:
+        logger.warning("scan notice of serial %s not cached", serial_id)
+    return notice
+
+
+def flag_serials(serial_ids: set[int]) -> list[SerialFlag]:
+    """Flag, once, those of the serials scanned too often or from regions far apart."""
+    flagged = set(
+        SerialFlag.objects.filter(serial_id__in=serial_ids).values_list("serial_id", flat=True)
+    )
+    candidates = set(serial_ids) - flagged
+    if not candidates:
+        return []
+    counts: dict[int, int] = {}
+    seen: dict[int, set[str]] = {}
+    batch_of: dict[int, int] = {}
+    rows = (
+        Scan.objects.filter(serial_id__in=candidates)
+        .values_list("serial_id", "batch_id", "region")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for serial_id, batch_id, region, n in rows:
+        counts[serial_id] = counts.get(serial_id, 0) + n
+        batch_of[serial_id] = batch_id
+        if region:
+            seen.setdefault(serial_id, set()).add(region)
+    now = timezone.now()
+    flags = []
+    for serial_id, total in counts.items():
+        reason = _reason(total, seen.get(serial_id, set()))
+        if reason:
+            flags.append(
+                SerialFlag(
+                    serial_id=serial_id, batch_id=batch_of[serial_id], reason=reason, flagged_at=now
+                )
+            )
+    if flags:
+        SerialFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    return flags
+
+
+def _reason(total: int, seen: set[str]) -> str | None:
+    far = any(regions.distance_km(a, b) > FAR_APART_KM for a, b in combinations(sorted(seen), 2))
+    if far:
+        return SerialFlag.Reason.FAR_APART
+    if total > TOO_MANY_SCANS:
+        return SerialFlag.Reason.TOO_MANY
+    return None
+
+
+def _read_notice(serial_id: int) -> ScanNotice | None:
+    scans = Scan.objects.filter(serial_id=OuterRef("serial_id"))
+    first = scans.order_by("scanned_at", "id")
+    row = (
+        SerialFlag.objects.filter(serial_id=serial_id)
+        .annotate(
+            first_at=Subquery(first.values("scanned_at")[:1]),
+            first_region=Subquery(first.values("region")[:1]),
+            total=Subquery(
+                scans.order_by().values("serial_id").annotate(n=Count("id")).values("n")
+            ),
+        )
+        .values("reason", "first_at", "first_region", "total")
+        .first()
+    )
+    if row is None or row["first_at"] is None:
+        return None
+    return ScanNotice(
+        first_scanned_at=row["first_at"],
+        first_region=row["first_region"],
+        count_since=max((row["total"] or 0) - 1, 0),
+        reason=row["reason"],
+    )
+
+
+def _insert(chunk: list[Any]) -> int:
+    entries = [entry for entry in map(_parse, chunk) if entry]
+    if not entries:
+        return 0
+    batches = set(
+        Batch.objects.filter(pk__in={e["b"] for e in entries}).values_list("pk", flat=True)
+    )
+    serial_batch = dict(
+        Serial.objects.filter(pk__in={e["s"] for e in entries if e["s"]}).values_list(
+            "pk", "batch_id"
+        )
+    )
+    scans = [
+        Scan(
+            batch_id=e["b"],
+            serial_id=e["s"] if serial_batch.get(e["s"]) == e["b"] else None,
+            scanned_at=datetime.fromtimestamp(e["t"], tz=UTC),
+            region=regions.clean_geo(e["r"]),
+        )
+        for e in entries
+        if e["b"] in batches
+    ]
+    scanned = {scan.serial_id for scan in scans if scan.serial_id}
+    with transaction.atomic():
+        Scan.objects.bulk_create(scans, batch_size=FLUSH_CHUNK)
+        flag_serials(scanned)
+        noticed = dict(
+            SerialFlag.objects.filter(serial_id__in=scanned).values_list("serial_id", "batch_id")
+        )
+        # Their notices just changed (a new flag, or more scans since the first):
+        # drop the cached notice and the cached pages that show it.
+        invalidate(*{cache_tags.batch_tag(batch_id) for batch_id in noticed.values()})
+    _forget([_notice_key(serial_id) for serial_id in noticed])
+    return len(scans)
+
+
+def _parse(raw: Any) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(raw)
+        return {
+            "t": float(entry["t"]),
+            "b": int(entry["b"]),
+            "s": None if entry.get("s") is None else int(entry["s"]),
+            "r": entry.get("r"),
+        }
+    except (ValueError, TypeError, KeyError):
+        logger.warning("unreadable scan entry dropped: %r", raw)
+        return None
+
+
+def _notice_key(serial_id: int) -> str:
+    return f"trace:scan-notice:{serial_id}"
+
+
+def _forget(keys: list[str]) -> None:
+    if not keys:
+        return
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        logger.warning("scan notices not invalidated")
+
+
+def _redis() -> redis.Redis | None:
+    """A client of the default cache's Redis, or None when the cache is not Redis."""
+    config = settings.CACHES["default"]
+    if not config["BACKEND"].endswith("RedisCache"):
+        return None
+    location = config["LOCATION"]
+    return _client(location[0] if isinstance(location, (list, tuple)) else location)
+
+
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+    )
+
+
+def _pop(count: int) -> list[Any]:
+    client = _redis()
+    if client is not None:
+        popped = client.lpop(cache.make_key(BUFFER_KEY), count)
+        return popped if isinstance(popped, list) else []
+    with _local_lock:
+        buffered = cache.get(BUFFER_KEY, [])
+        if buffered:
+            cache.set(BUFFER_KEY, buffered[count:], timeout=None)
+        return buffered[:count]
+
+
+def _push_back(chunk: list[Any]) -> None:
+    client = _redis()
+    if client is not None:
+        client.rpush(cache.make_key(BUFFER_KEY), *chunk)
+        return
+    with _local_lock:
+        cache.set(BUFFER_KEY, chunk + cache.get(BUFFER_KEY, []), timeout=None)
+
+
+def _push_local(entry: str) -> None:
+    with _local_lock:
+        buffered = cache.get(BUFFER_KEY, [])
+        buffered.append(entry)
+        cache.set(BUFFER_KEY, buffered[-LOCAL_BUFFER_MAX:], timeout=None)

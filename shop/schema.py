@@ -4,16 +4,11 @@ import graphene
 from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
-from catalog.schema.types import Farm, ProductVariant, Seller, UserSellers
-from shop.accounts.schema import AccountMutations, AccountQueries, User
-from shop.core.api.base import NodeField, extend_type
+from shop.accounts.schema import AccountMutations, AccountQueries
+from shop.core.api.base import NodeField
 from shop.core.api.limits import declare_costs
 from shop.core.errors import RequestErrorCode
-from traceability.schema import TraceabilityMutations, TraceabilityQueries, batch_catalog_fields
-from traceability.schema.types import Batch
-
-extend_type(User, UserSellers)
-extend_type(Batch, batch_catalog_fields(ProductVariant, Farm, Seller))
+from traceability.schema import TraceabilityMutations, TraceabilityQueries
 
 
 class Query(AccountQueries, CatalogQueries, TraceabilityQueries, graphene.ObjectType):

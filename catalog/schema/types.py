@@ -6,7 +6,8 @@ from catalog import cache, models, selectors
 from catalog.errors import CatalogErrorCode
 from catalog.images import THUMBNAIL_SIZES
 from catalog.selectors import best_thumbnail, images_of, variants_of
-from shop.core.api.base import Money, MoneyRange, VisibleNode, money
+from shop.accounts.schema import User
+from shop.core.api.base import Money, MoneyRange, VisibleNode, extend_type, money
 from shop.core.api.pagination import CountableConnection
 from shop.core.loading import related_many, related_one
 from shop.core.roles import is_operator, is_signed_in
@@ -307,14 +308,17 @@ class Product(VisibleNode):
 
 
 class UserSellers:
-    """The sellers a user is a member of: added to accounts' User type by the root
-    schema (`shop.core.api.base.extend_type`), as accounts knows nothing of sellers."""
+    """The sellers a user is a member of, on accounts' User type: accounts, below
+    catalog, knows nothing of sellers, so catalog adds the field (`extend_type`)."""
 
     sellers = graphene.List(graphene.NonNull(Seller), required=True)
 
     @staticmethod
     def resolve_sellers(root, info):
         return root.sellers.all()
+
+
+extend_type(User, UserSellers)
 
 
 class ProductConnection(CountableConnection):

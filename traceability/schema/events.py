@@ -1,40 +1,34 @@
-"""Trace events through GraphQL: the TraceEvent node, `events` on Batch,
-`traceEventRecord`, `traceEventCorrect` and the public `traceVerify(code)`.
+"""Trace events through GraphQL: `traceEventRecord`, `traceEventCorrect` and the
+public `traceVerify(code)` (the TraceEvent node and `Batch.events` are in `types`).
 
 Thin: the mutations find the objects named and call `traceability.services.events` as
 the signed-in user, which enforces the policies and the rules."""
 
 import graphene
 from graphene import relay
-from graphene.types.generic import GenericScalar
 
 from catalog import models as catalog_models
 from catalog.errors import CatalogErrorCode
-from gs1 import epcis
-from gs1.vocabulary import Action, BizStep, Disposition, ErrorReason
+from gs1.vocabulary import ErrorReason
 from shop.core.api import public_cache
 from shop.core.api.base import (
     Decimal,
     DomainMutation,
     Upload,
-    VisibleNode,
     error_type,
     errors_field,
-    extend_type,
     node_from_global_id,
 )
 from shop.core.api.ids import referenced, referenced_list
-from shop.core.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
 from shop.core.errors import RequestError
 from shop.core.errors import RequestErrorCode as Code
-from shop.core.loading import related_one
 from shop.core.roles import require_login
 from shop.core.throttling import client_network
-from traceability import cache, models, selectors
+from traceability import cache, models
 from traceability.errors import TraceabilityErrorCode
 from traceability.integrity import Reason
 from traceability.resolver import guesses
-from traceability.schema.types import Batch, BatchPhoto
+from traceability.schema.types import BizStepEnum, DispositionEnum, TraceEvent
 from traceability.services import events as trace
 from traceability.services import verification
 
@@ -43,10 +37,7 @@ EventTypeEnum = graphene.Enum(
     [(value.replace("Event", "").upper(), value) for value in map(str, trace.SUPPORTED)],
     description="The EPCIS 2.0 event types recorded here.",
 )
-BizStepEnum = graphene.Enum.from_enum(BizStep, name="BizStep")
-DispositionEnum = graphene.Enum.from_enum(Disposition, name="Disposition")
 ErrorReasonEnum = graphene.Enum.from_enum(ErrorReason, name="ErrorReason")
-ActionEnum = graphene.Enum.from_enum(Action, name="EventAction")
 SensorKindEnum = graphene.Enum(
     "SensorKind",
     [("TEMPERATURE", "temperature"), ("RELATIVE_HUMIDITY", "relative_humidity")],
@@ -58,84 +49,6 @@ EventErrorCode = (TraceabilityErrorCode, CatalogErrorCode)
 
 def _value(choice):
     return getattr(choice, "value", choice)
-
-
-class TraceEvent(VisibleNode):
-    """One EPCIS 2.0 event of a batch chain, append-only. `contentHash` is the
-    SHA-256 over the document and the previous hash of each chain it is on."""
-
-    event_type = graphene.String(required=True, description="The EPCIS event type.")
-    action = ActionEnum()
-    biz_step = BizStepEnum(required=True)
-    disposition = DispositionEnum(required=True)
-    epcis_event_id = graphene.String(required=True, description="The document's eventID.")
-    document = GenericScalar(required=True, description="The event as EPCIS 2.0 JSON-LD.")
-    previous = GenericScalar(required=True, description="{batch id: previous hash or null}.")
-    sequence = graphene.Int(required=True, description="The global recording order.")
-    corrects = graphene.Field(lambda: TraceEvent, description="The event this one declares wrong.")
-    photo = graphene.Field(BatchPhoto)
-
-    class Meta:
-        model = models.TraceEvent
-        interfaces = (relay.Node,)
-        fields = (
-            "id",
-            "event_time",
-            "event_time_zone_offset",
-            "record_time",
-            "content_hash",
-        )
-
-    visible_to = staticmethod(selectors.visible_trace_events)
-
-    @staticmethod
-    def cache_tags(found):
-        return (cache.BATCH_LIST,)
-
-    @staticmethod
-    def resolve_event_time(root, info):
-        """In the offset of the place where it happened, as the document says."""
-        return epcis.parse_time(root.document["eventTime"])
-
-    @staticmethod
-    def resolve_action(root, info):
-        return root.action or None
-
-    @staticmethod
-    def resolve_epcis_event_id(root, info):
-        return root.event_id
-
-    @staticmethod
-    def resolve_sequence(root, info):
-        return root.sequence
-
-    @staticmethod
-    def resolve_corrects(root, info):
-        return related_one(root, "corrects")
-
-    @staticmethod
-    def resolve_photo(root, info):
-        return related_one(root, "photo")
-
-
-class TraceEventConnection(CountableConnection):
-    class Meta:
-        node = TraceEvent
-
-
-class BatchEvents:
-    events = KeysetConnectionField(
-        TraceEventConnection, description="The batch's events in recording order."
-    )
-
-    @staticmethod
-    def resolve_events(root, info, first=None, after=None, **_):
-        return keyset_page(
-            TraceEventConnection, selectors.events_of(root), keys=["id"], first=first, after=after
-        )
-
-
-extend_type(Batch, BatchEvents)
 
 
 NOT_FOUND = TraceabilityErrorCode.NOT_FOUND

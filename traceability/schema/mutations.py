@@ -15,8 +15,6 @@ from shop.core.api.base import (
 from shop.core.api.ids import mutation_target, referenced
 from traceability import models
 from traceability.errors import TraceabilityErrorCode
-from traceability.schema.events import EventMutations
-from traceability.schema.labels import LabelMutations
 from traceability.schema.types import Batch, BatchPhoto, BatchUnitEnum, TraceabilityErrorCodeEnum
 from traceability.services import batches as services
 
@@ -101,7 +99,7 @@ class BatchPhotoCreate(DomainMutation):
         return cls(photo=photo, errors=[])
 
 
-class TraceabilityMutations(EventMutations, LabelMutations, graphene.ObjectType):
+class BatchMutations(graphene.ObjectType):
     batch_create = BatchCreate.Field()
     batch_serials_generate = BatchSerialsGenerate.Field()
     batch_photo_create = BatchPhotoCreate.Field()

@@ -1,3 +1,5 @@
+"""Batch queries: `batches` and `batch(id | code)`."""
+
 import graphene
 from django.utils.translation import gettext_lazy as _
 
@@ -7,9 +9,6 @@ from shop.core.api.pagination import KeysetConnectionField, keyset_page
 from shop.core.errors import RequestError
 from shop.core.errors import RequestErrorCode as Code
 from traceability import cache
-from traceability.schema.events import EventQueries
-from traceability.schema.labels import LabelQueries
-from traceability.schema.provenance import ProvenanceQueries
 from traceability.schema.types import Batch, BatchConnection
 from traceability.selectors import filter_batches, visible_batches
 
@@ -34,7 +33,7 @@ def _batch_filters(filter_input):
     return found
 
 
-class TraceabilityQueries(EventQueries, LabelQueries, ProvenanceQueries, graphene.ObjectType):
+class BatchQueries(graphene.ObjectType):
     batches = KeysetConnectionField(
         BatchConnection,
         filter=BatchFilterInput(),

@@ -1,7 +1,11 @@
 import graphene
 from django.conf import settings
 from graphene import relay
+from graphene.types.generic import GenericScalar
 
+from catalog.schema.types import Farm, ProductVariant, Seller
+from gs1 import epcis
+from gs1.vocabulary import Action, BizStep, Disposition
 from shop.core.api.base import Decimal, VisibleNode
 from shop.core.api.pagination import CountableConnection, KeysetConnectionField, keyset_page
 from shop.core.loading import related_many, related_one
@@ -12,6 +16,9 @@ TraceabilityErrorCodeEnum = graphene.Enum.from_enum(
     TraceabilityErrorCode, name="TraceabilityErrorCode"
 )
 BatchUnitEnum = graphene.Enum.from_enum(models.Batch.Unit, name="BatchUnit")
+BizStepEnum = graphene.Enum.from_enum(BizStep, name="BizStep")
+DispositionEnum = graphene.Enum.from_enum(Disposition, name="Disposition")
+ActionEnum = graphene.Enum.from_enum(Action, name="EventAction")
 
 
 def _batch_tags(found, batch_id):
@@ -67,6 +74,69 @@ class BatchPhoto(VisibleNode):
         return url if "://" in url else f"{settings.PUBLIC_BASE_URL}{url}"
 
 
+class TraceEvent(VisibleNode):
+    """One EPCIS 2.0 event of a batch chain, append-only. `contentHash` is the
+    SHA-256 over the document and the previous hash of each chain it is on."""
+
+    event_type = graphene.String(required=True, description="The EPCIS event type.")
+    action = ActionEnum()
+    biz_step = BizStepEnum(required=True)
+    disposition = DispositionEnum(required=True)
+    epcis_event_id = graphene.String(required=True, description="The document's eventID.")
+    document = GenericScalar(required=True, description="The event as EPCIS 2.0 JSON-LD.")
+    previous = GenericScalar(required=True, description="{batch id: previous hash or null}.")
+    sequence = graphene.Int(required=True, description="The global recording order.")
+    corrects = graphene.Field(lambda: TraceEvent, description="The event this one declares wrong.")
+    photo = graphene.Field(BatchPhoto)
+
+    class Meta:
+        model = models.TraceEvent
+        interfaces = (relay.Node,)
+        fields = (
+            "id",
+            "event_time",
+            "event_time_zone_offset",
+            "record_time",
+            "content_hash",
+        )
+
+    visible_to = staticmethod(selectors.visible_trace_events)
+
+    @staticmethod
+    def cache_tags(found):
+        return (cache.BATCH_LIST,)
+
+    @staticmethod
+    def resolve_event_time(root, info):
+        """In the offset of the place where it happened, as the document says."""
+        return epcis.parse_time(root.document["eventTime"])
+
+    @staticmethod
+    def resolve_action(root, info):
+        return root.action or None
+
+    @staticmethod
+    def resolve_epcis_event_id(root, info):
+        return root.event_id
+
+    @staticmethod
+    def resolve_sequence(root, info):
+        return root.sequence
+
+    @staticmethod
+    def resolve_corrects(root, info):
+        return related_one(root, "corrects")
+
+    @staticmethod
+    def resolve_photo(root, info):
+        return related_one(root, "photo")
+
+
+class TraceEventConnection(CountableConnection):
+    class Meta:
+        node = TraceEvent
+
+
 class Batch(VisibleNode):
     """One harvest or production run of a variant from one farm (a lot). Only the
     seller's members and operators read batches; the public sees provenance."""
@@ -81,6 +151,12 @@ class Batch(VisibleNode):
     )
     photos = graphene.List(graphene.NonNull(BatchPhoto), required=True)
     serials = KeysetConnectionField(SerialConnection, description="The units, oldest first.")
+    events = KeysetConnectionField(
+        TraceEventConnection, description="The batch's events in recording order."
+    )
+    variant = graphene.Field(ProductVariant, required=True)
+    farm = graphene.Field(Farm, required=True)
+    seller = graphene.Field(Seller, required=True)
 
     class Meta:
         model = models.Batch
@@ -108,32 +184,25 @@ class Batch(VisibleNode):
             SerialConnection, root.serials.all(), keys=["id"], first=first, after=after
         )
 
+    @staticmethod
+    def resolve_events(root, info, first=None, after=None, **_):
+        return keyset_page(
+            TraceEventConnection, selectors.events_of(root), keys=["id"], first=first, after=after
+        )
+
+    @staticmethod
+    def resolve_variant(root, info):
+        return related_one(root, "variant")
+
+    @staticmethod
+    def resolve_farm(root, info):
+        return related_one(root, "farm")
+
+    @staticmethod
+    def resolve_seller(root, info):
+        return related_one(root, "seller")
+
 
 class BatchConnection(CountableConnection):
     class Meta:
         node = Batch
-
-
-def batch_catalog_fields(variant_type, farm_type, seller_type):
-    """The batch's variant, farm and seller, typed with catalog's GraphQL types,
-    which this app may not import: the root schema passes them in and adds the
-    fields to Batch (`shop.core.api.base.extend_type`)."""
-
-    class BatchCatalogFields:
-        variant = graphene.Field(variant_type, required=True)
-        farm = graphene.Field(farm_type, required=True)
-        seller = graphene.Field(seller_type, required=True)
-
-        @staticmethod
-        def resolve_variant(root, info):
-            return related_one(root, "variant")
-
-        @staticmethod
-        def resolve_farm(root, info):
-            return related_one(root, "farm")
-
-        @staticmethod
-        def resolve_seller(root, info):
-            return related_one(root, "seller")
-
-    return BatchCatalogFields

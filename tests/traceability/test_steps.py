@@ -55,9 +55,7 @@ def test_processing_makes_the_batch_from_its_inputs(seller_user, batch, variant,
         read_point=farm,
     )
     assert event.event_type == EventType.TRANSFORMATION
-    assert event.document[
-        "inputEPCList" if "inputEPCList" in event.document else "inputQuantityList"
-    ]
+    assert_valid(event.document)
     assert {(link.batch_id, link.role) for link in event.links.all()} == {
         (paddy.pk, "input"),
         (batch.pk, "output"),

@@ -99,7 +99,12 @@ def check_publishable(seller: Seller, is_published: bool | None) -> None:
 
 def decimal_from_float(value: Any, places: int) -> Any:
     """A float (a GPS reading, a JSON number) as a Decimal rounded to the column's
-    places; anything else unchanged, for the model's own validation to judge."""
+    places; anything else, or a number too large to round, unchanged, for the
+    model's own validation to judge."""
     if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
+        exact = Decimal(repr(value))
+        try:
+            return exact.quantize(Decimal(1).scaleb(-places))
+        except InvalidOperation:  # more digits than Decimal's precision: out of range
+            return exact
     return value

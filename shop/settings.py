@@ -164,7 +164,8 @@ LABEL_JOB_HELPERS = env.int("LABEL_JOB_HELPERS", default=3)
 # Scans a process sends to the Redis scan buffer in one round trip (traceability/services/scans.py).
 SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
 # `celery -A shop beat` signs a checkpoint of every trace chain head this often
-# (traceability/services/events.py); the embedded default, which runs no beat, signs on demand.
+# (traceability/services/verification.py); the embedded default, which runs no beat, signs
+# after each write that records an event (shop/core/tasks.py).
 CELERY_BEAT_SCHEDULE = {
     "trace-checkpoint": {
         "task": "traceability.tasks.sign_trace_checkpoint",

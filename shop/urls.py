@@ -7,8 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from shop.core.api.view import ShopGraphQLView
 from shop.core.views import healthz, ping
-from traceability.views.checkpoints import checkpoints
-from traceability.views.labels import label_job_download
+from storefront.views.provenance import PAGES as PROVENANCE_PAGES
 
 admin.site.site_header = _("Mountain village market: operators")
 admin.site.site_title = _("Mountain village market")
@@ -23,8 +22,9 @@ urlpatterns = [
     ),
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
-    path("labels/<uuid:job_id>/download/", label_job_download, name="label-job-download"),
-    path("trace/checkpoints", checkpoints, name="trace-checkpoints"),
+    # First: the QR resolver is the most requested address.
+    path("", include("traceability.resolver.urls"), {"pages": PROVENANCE_PAGES}),
+    path("", include("traceability.urls")),
     path("", include("storefront.urls")),
 ]
 if settings.DEBUG:

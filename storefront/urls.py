@@ -16,7 +16,7 @@ from storefront.views import (
 
 app_name = "storefront"
 urlpatterns = [
-    *provenance.urlpatterns,  # first: the resolver is the most requested address
+    *provenance.urlpatterns,
     path("lang/<str:code>/", site.switch_language, name="language"),
     path("robots.txt", site.robots_txt, name="robots"),
     *catalogue.urlpatterns,

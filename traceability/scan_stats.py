@@ -2,7 +2,7 @@
 in a fixed number of queries, and the queue of flagged serials.
 
 Buffered scans reach these reads after the next flush (every 30 s), or at
-once in the embedded default, which flushes here (`scans.flush_if_embedded`).
+once in the embedded default, where recording a scan flushes the buffer.
 """
 
 from __future__ import annotations
@@ -59,9 +59,7 @@ class ScanStats:
 
 
 def scan_stats(batch: Batch) -> ScanStats:
-    """A batch's scans in five queries (after the embedded default's flush; load
-    the batch's `seller` with it)."""
-    scans.flush_if_embedded()
+    """A batch's scans in five queries (load the batch's `seller` with it)."""
     of_batch = Scan.objects.filter(batch=batch)
     totals = of_batch.aggregate(
         total=Count("id"),
@@ -117,7 +115,6 @@ def flagged_serials(actor: Actor) -> QuerySet[SerialFlag]:
     """The operators' queue of flagged serials, newest first (others: none)."""
     if not is_operator(actor):
         return SerialFlag.objects.none()
-    scans.flush_if_embedded()
     return SerialFlag.objects.select_related(
         "serial", "batch", "batch__seller", "batch__variant__product"
     ).order_by("-id")

@@ -2,13 +2,9 @@
 and label sheets. They read and type the input; `traceability` checks the rules
 and saves, and its errors land beside the fields.
 
-A farmer records steps in plain words; `FARM_STEPS` says which EPCIS event,
-CBV business step and disposition each one is (CBV has no "harvesting": a
-harvest commissions the lot; processing such as milling transforms input
-batches into this one).
+A farmer records steps in plain words (`traceability.steps`).
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django import forms
@@ -17,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import ProductVariant
 from catalog.selectors import visible_farms, visible_variants
-from gs1.vocabulary import BizStep, Disposition, EventType
 from shop.core.errors import DomainError
 from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
 from storefront.forms.workbench import _bound_integers
@@ -26,53 +21,13 @@ from traceability.models import Batch, LabelJob, TraceEvent
 from traceability.selectors import visible_batches
 from traceability.services.batches import MAX_SERIALS_PER_CALL
 from traceability.services.events import Reading, recorded_readings
+from traceability.steps import FARM_STEPS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 DECIMAL = {"inputmode": "decimal", "step": "any"}
 # The form's fields of the sensor readings `trace.record_event` takes, by their kind.
 SENSOR_FIELDS = {"temperature": "temperature", "relative_humidity": "humidity"}
-
-
-@dataclass(frozen=True)
-class FarmStep:
-    label: str
-    event_type: str
-    biz_step: str
-    disposition: str
-
-
-FARM_STEPS = {
-    "harvest": FarmStep(
-        _("Harvest or make"), EventType.OBJECT, BizStep.COMMISSIONING, Disposition.ACTIVE
-    ),
-    "store": FarmStep(
-        _("Dry or store"),
-        EventType.OBJECT,
-        BizStep.STORING,
-        Disposition.SELLABLE_NOT_ACCESSIBLE,
-    ),
-    "inspect": FarmStep(
-        _("Inspect or grade"), EventType.OBJECT, BizStep.INSPECTING, Disposition.CONFORMANT
-    ),
-    "process": FarmStep(
-        _("Process from other batches (e.g. mill paddy into rice)"),
-        EventType.TRANSFORMATION,
-        BizStep.COMMISSIONING,
-        Disposition.ACTIVE,
-    ),
-    "pack": FarmStep(_("Pack"), EventType.OBJECT, BizStep.PACKING, Disposition.CONTAINER_CLOSED),
-    "ship": FarmStep(_("Ship"), EventType.OBJECT, BizStep.SHIPPING, Disposition.IN_TRANSIT),
-    "receive": FarmStep(_("Receive"), EventType.OBJECT, BizStep.RECEIVING, Disposition.IN_PROGRESS),
-}
-
-
-def step_label(event_type: str, biz_step: str) -> str:
-    """A recorded event's step in the farmer's words, else the CBV step's name."""
-    for step in FARM_STEPS.values():
-        if (step.event_type, step.biz_step) == (event_type, biz_step):
-            return str(step.label)
-    return str(BizStep(biz_step).label) if biz_step in BizStep.values else biz_step
 
 
 def _variant_label(variant: ProductVariant) -> str:
@@ -217,15 +172,8 @@ class EventForm(_StepFactsForm):
     def arguments(self, batch: Batch) -> dict:
         """What `trace.record_event` takes, from the cleaned data."""
         data = self.cleaned_data
-        step = FARM_STEPS[data["step"]]
-        where = {"inputs": list(data.get("inputs", ())), "outputs": [batch]}
-        if step.event_type != EventType.TRANSFORMATION:
-            where = {"batch": batch}
         return {
-            **where,
-            "event_type": step.event_type,
-            "biz_step": step.biz_step,
-            "disposition": step.disposition,
+            **FARM_STEPS[data["step"]].event_arguments(batch, inputs=data.get("inputs", ())),
             "event_time": data["event_time"],
             "read_point": data.get("read_point"),
             "sensors": self.readings(),

@@ -35,7 +35,6 @@ from storefront.forms.batches import (
     EventForm,
     LabelJobForm,
     SerialsForm,
-    step_label,
 )
 from storefront.paging import page_or_400
 from storefront.views.workbench import PAGE_SIZE, form_page, managed_seller, posted, saved
@@ -50,6 +49,7 @@ from traceability.selectors import (
 from traceability.services import batches as services
 from traceability.services import events as trace
 from traceability.services import labels as label_jobs
+from traceability.steps import step_label
 
 QR_SCALE = 4  # pixels a module: about 170 px for a short link, sharp on any screen
 JOBS_SHOWN = 10

@@ -104,6 +104,14 @@ def test_only_the_sellers_members_and_operators_update_a_farm(role, client_as, f
             [("latitude", "INVALID"), ("longitude", "INVALID")],
         ),
         ({"areaMu": -1}, [("areaMu", "INVALID")]),
+        # Fuzzing found floats past Decimal's precision raising InvalidOperation.
+        (
+            {"latitude": 1e22, "longitude": -1e300, "areaMu": 1e30},
+            # Each out of range and with too many digits.
+            [("areaMu", "INVALID")]
+            + [("latitude", "INVALID")] * 2
+            + [("longitude", "INVALID")] * 2,
+        ),
         ({"produce": "米" * 201}, [("produce", "INVALID")]),
     ],
 )

@@ -106,7 +106,7 @@ def test_a_bump_in_another_process_reaches_this_one(monkeypatch):
     store(b"page one")
     assert public_cache.get(KEY, lasting=True) == b"page one"
     script = (
-        f"import django; django.setup(); from shop import cache_tags; cache_tags.bump([{TAG!r}])"
+        f"import django; django.setup(); from shop.core import cache_tags; cache_tags.bump([{TAG!r}])"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings"}
     bumped = run_python("-c", script, env=env, timeout=60)

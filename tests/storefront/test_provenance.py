@@ -70,7 +70,7 @@ def test_english_by_accept_language_and_by_the_switch(chain):
 def test_the_badge_says_verified_or_not_yet_checkpointed(
     chain, settings, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # no signing on demand: a beat would sign
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a beat signs, not the write
     english = {"HTTP_ACCEPT_LANGUAGE": "en"}
     assert "Not yet checkpointed" in page(f"/t/{chain.code}", **english)
     with django_capture_on_commit_callbacks(execute=True):

@@ -398,18 +398,32 @@ def test_a_checkpoint_signs_every_chain_head(seller_user, batch, rice):
     assert checkpoint.key_id == integrity.public_key_document()["key_id"]
 
 
-def test_the_embedded_default_signs_on_demand(seller_user, batch, settings):
+def test_the_embedded_default_signs_after_the_write_and_never_on_a_read(
+    seller_user, batch, settings, django_capture_on_commit_callbacks
+):
+    """No beat runs without a broker: recording the event checkpoints it once
+    it commits; reading verification never signs (no GET writes)."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    assert verification.latest_checkpoint() is None
-    event = harvest(seller_user, batch)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        event = harvest(seller_user, batch)
+    assert verification.latest_checkpoint() is None  # nothing signed before the commit
+    assert verification.verify_batch(batch).checkpoint_at is None  # nor by the read
+    for callback in pending:
+        callback()
     signed = verification.latest_checkpoint()
     assert signed.last_event == event.pk
-    assert verification.latest_checkpoint() == signed  # nothing newer: the same one
     result = verification.verify_batch(batch)
     assert result.verdict.ok and result.checkpoint_at == signed.signed_at
+
+
+def test_with_a_broker_the_write_leaves_signing_to_the_beat(
+    seller_user, batch, settings, django_capture_on_commit_callbacks
+):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    observe(seller_user, batch)
-    assert verification.latest_checkpoint() == signed  # a beat signs, not the request
+    with django_capture_on_commit_callbacks(execute=True):
+        harvest(seller_user, batch)
+    assert verification.latest_checkpoint() is None
+    assert verification.verify_batch(batch).checkpoint_at is None
 
 
 def test_the_beat_task_signs_only_when_an_event_came(seller_user, batch):

@@ -279,7 +279,7 @@ QUERY = """query ($code: String!) { provenance(code: $code) {
 
 
 def test_the_provenance_query_reads_the_same_record_by_any_code(gql, chain, gtin_batch):
-    verification.sign_checkpoint()  # as the beat does (a broker set: no signing on demand)
+    verification.sign_checkpoint()  # as the beat does
     for code in (
         gtin_batch.code,
         gtin_batch.digital_link(),

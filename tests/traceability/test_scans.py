@@ -168,16 +168,23 @@ def test_the_notice_lags_until_the_flush_which_refreshes_it_and_its_pages(
     assert cache_tags.versions([batch_tag(batch.pk)]) != page  # its cached pages are stale
 
 
-def test_the_embedded_default_flushes_where_scans_are_read(settings, batch, serials):
+def test_the_embedded_default_flushes_when_a_scan_is_recorded(
+    settings, batch, serials, django_capture_on_commit_callbacks
+):
+    """No beat runs without a broker: recording a scan inserts it; reads never write."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    scan(batch, serials[0], geo=NANCHANG)
-    scan(batch, serials[0], geo=URUMQI)
-    assert not Scan.objects.exists()
-    assert scans.notice_for(serials[0].pk).reason == "far_apart"
-    assert Scan.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(batch, serials[0], geo=NANCHANG)
+    assert Scan.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=False):
+        scan(batch, serials[0], geo=URUMQI)
+    assert scans.notice_for(serials[0].pk) is None  # a read flushes nothing
+    assert Scan.objects.count() == 1
 
 
-def test_a_buffer_that_is_down_drops_the_scan_not_the_request(settings, batch, serials, caplog):
+def test_a_buffer_that_is_down_drops_the_scan_not_the_request(
+    settings, batch, serials, caplog, django_capture_on_commit_callbacks
+):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -186,7 +193,8 @@ def test_a_buffer_that_is_down_drops_the_scan_not_the_request(settings, batch, s
     }
     settings.CELERY_TASK_ALWAYS_EAGER = True
     started = time.monotonic()
-    scan(batch, serials[0], geo=NANCHANG)
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(batch, serials[0], geo=NANCHANG)
     assert scans.notice_for(serials[0].pk) is None
     assert time.monotonic() - started < 5
     assert "dropped" in caplog.text

@@ -388,8 +388,7 @@ def _check(result: verification.Verification, steps: list[Step]) -> Check:
 def provenance(record: Record) -> Provenance:
     """The public view of `record` (from `find`): six queries (chains, events and
     links, checkpoint, photo and its thumbnails), one more per level of
-    transformation the batch came through, and a checkpoint signed on demand in
-    the embedded default when none covers the newest event yet."""
+    transformation the batch came through."""
     batch = record.batch
     product = batch.variant.product
     chains = verification.upstream_batches(batch)

@@ -34,6 +34,7 @@ from gs1.vocabulary import Action, BizStep, Disposition, ErrorReason, EventType
 from shop.core.cache_tags import invalidate
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
+from shop.core.tasks import after_write_without_beat
 from traceability import cache, integrity
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import Batch, Serial, TraceEvent, TraceEventBatch
@@ -296,8 +297,13 @@ def _refuse_duplicate(batch_ids: Sequence[int], event_id: str) -> None:
         raise DomainError(Code.UNIQUE, _("This event is already recorded."), None)
 
 
-def _bump(batch_ids: Iterable[int]) -> None:
+def _appended(batch_ids: Iterable[int]) -> None:
+    """After the commit: the batches' cached answers go, and without a beat the
+    new event is checkpointed at once."""
+    from traceability import tasks
+
     invalidate(*{tag for batch_id in batch_ids for tag in cache.batch_changed(batch_id)})
+    after_write_without_beat(tasks.sign_trace_checkpoint)
 
 
 def record_event(
@@ -407,7 +413,7 @@ def record_event(
                 "photo": stored_photo,
             },
         )
-        _bump(ids)
+        _appended(ids)
     return event
 
 
@@ -567,5 +573,5 @@ def correct_event(
             raise DomainError(
                 Code.ALREADY_CORRECTED, _("This event is already corrected."), "event"
             ) from exc
-        _bump(ids)
+        _appended(ids)
     return Correction(declaration, corrective)

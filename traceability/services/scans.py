@@ -43,6 +43,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from shop.core.cache_tags import invalidate
+from shop.core.tasks import after_write_without_beat
 from traceability import cache as cache_tags
 from traceability import regions
 from traceability.models import Batch, Scan, Serial, SerialFlag
@@ -94,11 +95,18 @@ def record_scan(*, batch_id: int, serial_id: int | None, geo: str | None) -> Non
         client = _redis()
         if client is None:
             _push_local(entry)
-            return
+        else:
+            _pending.add(entry)
     except Exception:
         logger.warning("scan of batch %s dropped: the scan buffer is unavailable", batch_id)
         return
-    _pending.add(entry)
+    _flush_without_beat()
+
+
+def _flush_without_beat() -> None:
+    from traceability import tasks
+
+    after_write_without_beat(tasks.flush_scans)
 
 
 class _Pending:
@@ -174,16 +182,6 @@ def flush_scans() -> int:
             return inserted
 
 
-def flush_if_embedded() -> None:
-    """Without a beat (tasks run eagerly: the embedded default), flush here."""
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    try:
-        flush_scans()
-    except Exception:
-        logger.exception("flushing buffered scans failed")
-
-
 def notice_for(serial_id: int) -> ScanNotice | None:
     """The notice of a flagged serial (None when it is not flagged), cached briefly."""
     key = _notice_key(serial_id)
@@ -193,7 +191,6 @@ def notice_for(serial_id: int) -> ScanNotice | None:
         cached = _MISSING
     if cached is not _MISSING:
         return cached
-    flush_if_embedded()
     notice = _read_notice(serial_id)
     try:
         cache.set(key, notice, NOTICE_SECONDS)

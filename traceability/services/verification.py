@@ -4,8 +4,8 @@
 from, against their content (`traceability.integrity.verify_chain`) and against
 the last signed checkpoint, which someone who rewrote every hash in the
 database cannot forge. The beat task calls `refresh_checkpoint`; without a
-beat (tasks run eagerly: the embedded default), `latest_checkpoint` signs on
-demand.
+beat (the embedded default) the write that records an event runs that task
+after it commits (`shop.core.tasks`). Reading never signs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Max
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -123,16 +122,10 @@ def verify_records(chains: set[int], records: list[integrity.EventRecord]) -> Ve
     verdict = integrity.verify_chain(records, chains=names)
     if not verdict.ok:
         return Verification(verdict, None)
-    if records:
-        stored = latest_checkpoint(covering=max(int(record.id) for record in records))
-    else:  # nothing to cover: never sign over a chain that may have been emptied
-        stored = _newest_checkpoint()
+    stored = latest_checkpoint()
     if stored is None:
         return Verification(verdict, None)
-    if "document" in stored.get_deferred_fields():
-        checked = _checked_checkpoint(stored.pk, stored.signature, _public_key_id())  # type: ignore[attr-defined]
-    else:  # just signed here, document in hand
-        checked = _check(stored.document, None, _public_key_id())
+    checked = _checked_checkpoint(stored.pk, stored.signature, _public_key_id())  # type: ignore[attr-defined]
     if isinstance(checked, integrity.Verdict):
         return Verification(checked, None)
     verdict = integrity.check_heads(records, checked, chains=names)
@@ -228,17 +221,7 @@ def refresh_checkpoint() -> Checkpoint | None:
     return stored
 
 
-def latest_checkpoint(*, covering: int | None = None) -> Checkpoint | None:
-    """The newest checkpoint. Without a beat (tasks run eagerly: the embedded
-    default), one is signed here when none covers the newest event, or, given
-    `covering`, that event (the newest of the chains being checked: one query
-    when a checkpoint already covers them, and never a new signature over a
-    chain that lost its newest events)."""
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        return _newest_checkpoint()
-    if covering is None:
-        return refresh_checkpoint()
-    stored = _newest_checkpoint()
-    if stored is None or (stored.last_event or 0) < covering:
-        return sign_checkpoint()
-    return stored
+def latest_checkpoint() -> Checkpoint | None:
+    """The newest checkpoint; reading never signs one (the beat does, or, in the
+    embedded default, the write that recorded the event: `record_event`)."""
+    return _newest_checkpoint()

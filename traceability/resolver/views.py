@@ -1,0 +1,241 @@
+"""The QR resolver: `/01/{gtin}/10/{lot}[/21/{serial}]` and `/t/{code}`, and the
+resolver description at `/.well-known/gs1resolver`.
+
+Both kinds of code name the same record (`traceability.resolver.provenance.find`). What
+comes back is chosen, in this order, by `?linkType=` (a GS1 link type: 307 to
+it, 404 when the record has none; `all`: the linkset), `?format=` (`html`,
+`jsonld`, `epcis`, `linkset`) and the `Accept` header (`text/html`;
+`application/ld+json`, with `profile` naming EPCIS for the events;
+`application/linkset+json`). A malformed Digital Link is a 400 with the
+parser's reason, an unknown code a 404; the 404s one client address collects
+are counted (`traceability.resolver.guesses`) and past the limit every lookup from it
+gets a 429.
+
+Answers to anonymous requests are kept in the public cache, tagged with the
+batch and every batch it was made from, so a new event makes only those
+stale; every change to what they show bumps a tag, so they are kept
+PUBLIC_CACHE_LASTING_SECONDS, and a worker serves its own copy of them while
+no tag is bumped (`public_cache.get(..., lasting=True)`). The scan is recorded on every resolve, served
+from the cache or not (`traceability.services.scans.record_scan`: a push to a buffer,
+no database write).
+
+The machine answers are made here; a person's page and error page come from
+the `ResolverPages` the composition root hands these views (the storefront's).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from gs1 import digital_link
+from gs1.digital_link import DigitalLinkError
+from shop.core import public_cache
+from shop.core.throttling import client_network
+from traceability.resolver import answers as resolver
+from traceability.resolver import guesses, provenance
+from traceability.resolver.provenance import Provenance, Record
+from traceability.services import scans
+
+HTML = "text/html"
+FORMATS = {"html", "jsonld", "epcis", "linkset"}
+EPCIS_PROFILE = "epcis"  # in Accept's profile parameter: "…/standards/epcis"
+# The stem is not the resolver's business: the parser checks the path after it.
+_STEM = "https://id.invalid"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response as the cache keeps it, with the record it resolved (for the scan)."""
+
+    status: int
+    body: bytes
+    content_type: str
+    location: str
+    batch_id: int
+    serial_id: int | None
+
+
+def _response(answer: Answer) -> HttpResponse:
+    response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+    if answer.location:
+        response["Location"] = answer.location
+    return _finish(response)
+
+
+def _finish(response: HttpResponse) -> HttpResponse:
+    """Every scan must reach us: shared caches revalidate, and answers vary by both."""
+    patch_vary_headers(response, ("Accept", "Accept-Language"))
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+class ResolverPages(Protocol):
+    """What a person sees: the provenance page and the resolver's error page."""
+
+    def page(self, request: HttpRequest, view: Provenance, *, pip_url: str | None) -> bytes: ...
+
+    def error_page(
+        self, request: HttpRequest, *, status: int, code: str, message: str
+    ) -> HttpResponse: ...
+
+    def product_url(self, view: Provenance) -> str: ...
+
+
+def _error(
+    request: HttpRequest, pages: ResolverPages, choice: str, status: int, code: str, message: str
+) -> HttpResponse:
+    """A machine gets `{"error": {"code", "message"}}`, a browser a page saying it."""
+    if choice == "html":
+        response = pages.error_page(request, status=status, code=code, message=message)
+    else:
+        body = {"error": {"code": code, "message": message}}
+        response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return _finish(response)
+
+
+def _choose(request: HttpRequest, params: dict[str, str]) -> str:
+    """What is asked for: html, jsonld, epcis, linkset, link:gs1:… or "" (unknown format)."""
+    link_type = params.get("linkType")
+    if link_type:
+        link_type = resolver.normalise_link_type(link_type)
+        return "linkset" if link_type in ("all", "linkset") else f"link:{link_type}"
+    fmt = params.get("format")
+    if fmt is not None:
+        return fmt if fmt in FORMATS else ""
+    accepted = request.accepted_types
+    if any(
+        EPCIS_PROFILE in m.params.get("profile", "") and m.quality > 0
+        for m in accepted
+        if (m.main_type, m.sub_type) in (("application", "ld+json"), ("application", "json"))
+    ):
+        return "epcis"
+    preferred = request.get_preferred_type(
+        [HTML, resolver.JSONLD, resolver.LINKSET, "application/json"]
+    )
+    if preferred == resolver.LINKSET:
+        return "linkset"
+    if preferred in (resolver.JSONLD, "application/json"):
+        return "jsonld"
+    return "html"
+
+
+def _cache_key(request: HttpRequest, choice: str) -> str | None:
+    if (
+        not public_cache.enabled()
+        or request.user.is_authenticated
+        or len(messages.get_messages(request))
+    ):
+        return None
+    return public_cache.cache_key(
+        "provenance", request.get_full_path(), choice, request.LANGUAGE_CODE
+    )
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _answer(
+    request: HttpRequest, pages: ResolverPages, record: Record, choice: str
+) -> Answer | None:
+    """The answer for `record`, or None when the requested link type is absent."""
+    view = provenance.provenance(record)
+    public_cache.tag(request, *view.cache_tags)
+    pip_url = settings.PUBLIC_BASE_URL + pages.product_url(view) if view.product_public else None
+    ids = {"batch_id": record.batch.pk, "serial_id": record.serial.pk if record.serial else None}
+    if choice.startswith("link:"):
+        wanted = choice.removeprefix("link:")
+        found = next(
+            (x for x in resolver.links(view, pip_url=pip_url) if x.link_type == wanted), None
+        )
+        if found is None:
+            return None
+        return Answer(307, b"", "text/plain", found.href, **ids)
+    if choice == "jsonld":
+        body, content_type = _json(resolver.product_jsonld(view, pip_url=pip_url)), resolver.JSONLD
+    elif choice == "epcis":
+        body, content_type = _json(resolver.epcis_events(view)), resolver.JSONLD
+    elif choice == "linkset":
+        body, content_type = _json(resolver.linkset(view, pip_url=pip_url)), resolver.LINKSET
+    else:
+        body, content_type = pages.page(request, view, pip_url=pip_url), "text/html; charset=utf-8"
+    return Answer(200, body, content_type, "", **ids)
+
+
+def _resolve(
+    request: HttpRequest, pages: ResolverPages, find: Any, params: dict[str, str]
+) -> HttpResponse:
+    choice = _choose(request, params)
+    if not choice:
+        return _error(request, pages, "", 400, "unknown_format", _("Unknown format."))
+    key = _cache_key(request, choice)
+    answer = public_cache.get(key, lasting=True) if key else None
+    if answer is None:
+        if key:
+            public_cache.start(request)
+        try:
+            record = guesses.look_up(find, client_network(request))
+        except guesses.TooManyGuesses as refused:
+            response = _error(
+                request, pages, choice, 429, "too_many_requests", str(guesses.REFUSED)
+            )
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        if record is None:
+            return _error(request, pages, choice, 404, "not_found", _("No product has this code."))
+        answer = _answer(request, pages, record, choice)
+        if answer is None:
+            return _error(request, pages, choice, 404, "link_type_absent", _("No such link."))
+        if key:
+            public_cache.put(key, request, answer, lasting=True)
+    scans.record_scan(
+        batch_id=answer.batch_id, serial_id=answer.serial_id, geo=request.GET.get("geo")
+    )
+    return _response(answer)
+
+
+def _raw_uri(request: HttpRequest) -> str:
+    """The request's path and query as the client sent them (percent-escapes and
+    all): the WSGI server's RAW_URI or REQUEST_URI, else the decoded path
+    encoded again (servers that give neither cannot show a bad escape)."""
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
+    if raw.startswith("/"):
+        return _STEM + raw
+    if "://" in raw:
+        return raw
+    query = request.META.get("QUERY_STRING", "")
+    return _STEM + quote(request.path, safe="/") + (f"?{query}" if query else "")
+
+
+@require_safe
+def digital_link_page(request: HttpRequest, rest: str, pages: ResolverPages) -> HttpResponse:
+    """A GS1 Digital Link: `/01/{gtin}/10/{lot}` (`/21/{serial}` for a unit)."""
+    try:
+        link = digital_link.parse(_raw_uri(request), prefix="")
+    except DigitalLinkError as error:
+        choice = _choose(request, dict(request.GET.items())) or "html"
+        return _error(request, pages, choice, 400, error.reason, error.message)
+    return _resolve(request, pages, lambda: provenance.find_link(link), dict(link.extras))
+
+
+@require_safe
+def short_code_page(request: HttpRequest, code: str, pages: ResolverPages) -> HttpResponse:
+    """A short platform code, `/t/{code}`: a batch's or a unit's."""
+    return _resolve(request, pages, lambda: provenance.find_code(code), dict(request.GET.items()))
+
+
+@require_safe
+def resolver_description(request: HttpRequest, **_pages: Any) -> HttpResponse:
+    response = JsonResponse(resolver.description(), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

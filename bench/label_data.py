@@ -20,6 +20,7 @@ from common import SetupError
 from catalog import services as catalog_services
 from catalog.models import Farm, ProductVariant, Seller
 from shop.accounts.models import User
+from shop.core.roles import SYSTEM
 from traceability.models import Batch, LabelJob
 from traceability.services import batches as services
 from traceability.services import events as trace
@@ -120,7 +121,7 @@ def prepare(serials: int, events: int) -> Data:
             event_time=STARTED + datetime.timedelta(minutes=number), **fields,
         )  # fmt: skip
     if recorded < events:
-        verification.sign_checkpoint()
+        verification.sign_checkpoint(actor=SYSTEM)
     return Data(member, labels, chain)
 
 

@@ -25,10 +25,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from shop.core.roles import SYSTEM
     from traceability.services.scans import flush_scans
 
     started = time.perf_counter()
-    inserted = flush_scans()
+    inserted = flush_scans(actor=SYSTEM)
     print(json.dumps({"scans": inserted, "seconds": time.perf_counter() - started}), flush=True)
 
 

@@ -60,6 +60,7 @@ def load(batches: int, events: int) -> None:
     from catalog.demo import data
     from catalog.models import ProductVariant
     from shop.accounts.models import User
+    from shop.core.roles import SYSTEM
     from traceability.models import Batch
     from traceability.services import verification
 
@@ -78,7 +79,7 @@ def load(batches: int, events: int) -> None:
         if number % 100 == 0:
             rate = (number - done) * events / (time.perf_counter() - started)
             print(f"  {number} batches, {rate:.0f} events/s", flush=True)
-    verification.sign_checkpoint()
+    verification.sign_checkpoint(actor=SYSTEM)
 
 
 def _load_batch(member, farm, variants, number, events):

@@ -1,8 +1,13 @@
 """Who may change what in the catalogue: named rules on an actor, built on the
-roles in `shop.core.roles`. Services enforce them; reads use the selectors."""
+roles in `shop.core.roles`. Services enforce them; reads use the selectors.
+
+The system actor (`SYSTEM`, work done on the platform's behalf) may do only
+what a rule here names: change stock and record thumbnails. It manages no
+seller: it never edits a seller's products, farms or details.
+"""
 
 from catalog.models import Seller
-from shop.core.roles import Actor, is_operator, is_signed_in
+from shop.core.roles import Actor, is_operator, is_signed_in, is_system
 
 
 def can_register_seller(actor: Actor) -> bool:
@@ -22,6 +27,17 @@ def can_manage_seller(actor: Actor, seller: Seller) -> bool:
     if is_operator(actor):
         return True
     return seller.members.filter(pk=actor.pk).exists()  # type: ignore[misc]
+
+
+def can_change_stock(actor: Actor, seller: Seller) -> bool:
+    """Those who manage the seller, and the system (checkout reserves and
+    allocates stock on the platform's behalf)."""
+    return is_system(actor) or can_manage_seller(actor, seller)
+
+
+def can_record_thumbnails(actor: Actor) -> bool:
+    """Only the system: the thumbnail task says which sizes it drew."""
+    return is_system(actor)
 
 
 def can_manage_categories(actor: Actor) -> bool:

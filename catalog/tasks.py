@@ -1,10 +1,12 @@
-"""Background work of the catalogue: thin wrappers around catalog.images."""
+"""Background work of the catalogue: thin wrappers around catalog.images, acting
+as the system (`SYSTEM`), whose rights `catalog.policies` names."""
 
 from celery import shared_task
 
 from catalog import services
 from catalog.images import make_thumbnail_files
 from catalog.models import ProductImage
+from shop.core.roles import SYSTEM
 
 
 @shared_task
@@ -18,5 +20,5 @@ def make_thumbnails(image_id):
         return 0
     made = make_thumbnail_files(image)
     if made:
-        services.thumbnails_made(image)
+        services.thumbnails_made(actor=SYSTEM, image=image)
     return made

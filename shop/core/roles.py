@@ -38,6 +38,8 @@ class SystemActor:
 
 
 SYSTEM: Final = SystemActor()
+# Why a person is refused what only the system does (drawing label sheets, signing).
+PLATFORM_ONLY: Final = _("Only the platform itself may do this.")
 
 Actor = AbstractBaseUser | AnonymousUser | SystemActor
 

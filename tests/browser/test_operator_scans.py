@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from catalog import services as catalog_services
+from shop.core.roles import SYSTEM
 from tests.browser.conftest import zh
 from tests.conftest import PASSWORD
 from tests.traceability.conftest import FARM, batch_fields
@@ -28,7 +29,7 @@ def flagged_serial(transactional_db, seller, seller_user, product):
         Scan(batch=batch, serial=serial, region=region, scanned_at=now)
         for region in ("36", "36", "65")
     )
-    scans.flag_serials({serial.pk})
+    scans.flag_serials({serial.pk}, actor=SYSTEM)
     return serial
 
 

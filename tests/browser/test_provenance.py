@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from catalog import services as catalog_services
 from catalog.demo.pictures import product_picture
+from shop.core.roles import SYSTEM
 from tests.browser.conftest import zh
 from tests.conftest import make_user
 from tests.traceability.conftest import FARM, batch_fields
@@ -58,7 +59,7 @@ def traced(transactional_db, operator):
     harvest(member, batch)
     observe(member, batch, "packing", "in_progress", event_time=at(2))
     observe(member, batch, "shipping", "in_transit", event_time=at(3))
-    verification.sign_checkpoint()
+    verification.sign_checkpoint(actor=SYSTEM)
     yield batch
     drop_triggers()
     with connection.cursor() as cursor:

@@ -1,6 +1,7 @@
 """The services enforce the catalogue's policies themselves, whoever calls them
-(API, pages, admin, tasks): each write is tried as every role, straight
-through the service, and refused with the right code and nothing written."""
+(API, pages, admin, tasks): each write is tried as every role and as the
+system actor, straight through the service, and refused with the right code
+and nothing written."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -8,7 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
 from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
+from catalog.policies import can_change_stock, can_manage_seller, can_record_thumbnails
 from shop.core.errors import NotAllowed, RequestErrorCode
+from shop.core.roles import SYSTEM, is_operator, roles_of
 from tests.catalog.pictures import picture
 
 SELLER_FIELDS = {
@@ -29,6 +32,7 @@ FARM_FIELDS = {
 }
 MANAGERS = {"seller", "operator"}
 OPERATORS = {"operator"}
+NOBODY: set[str] = set()  # no user: only the system, where SYSTEM_MAY names it
 SIGNED_IN = {"customer", "station_staff", "other_seller", "seller", "operator"}
 
 
@@ -106,7 +110,14 @@ WRITES = {
         MANAGERS,
         lambda a, p: services.delete_product_image(actor=a, image=p.images.get()),
     ),
+    "thumbnails_made": (
+        NOBODY,
+        lambda a, p: services.thumbnails_made(actor=a, image=p.images.get()),
+    ),
 }
+# What the system actor (work on the platform's behalf) may do: checkout
+# reserves and allocates stock, the thumbnail task records its sizes.
+SYSTEM_MAY = {"update_stock", "thumbnails_made"}
 
 
 def _pending():
@@ -121,17 +132,22 @@ def _snapshot():
     ]
 
 
+def _prepare(write, product, seller_user):
+    """The rows `write` acts on besides the product: a pending seller, a picture, a farm."""
+    services.create_seller(actor=seller_user, **{**SELLER_FIELDS, "name": "待审核"})
+    if "image" in write or "thumbnails" in write:
+        upload = SimpleUploadedFile("a.png", picture("PNG"))
+        services.add_product_image(actor=seller_user, product=product, upload=upload)
+    if write == "update_farm":
+        services.create_farm(actor=seller_user, seller=product.seller, **FARM_FIELDS)
+
+
 @pytest.mark.parametrize("role", ["anonymous", *sorted(SIGNED_IN)])
 @pytest.mark.parametrize("write", sorted(WRITES))
 def test_each_write_enforces_its_policy_in_the_service(
     write, role, users_by_role, product, seller_user
 ):
-    services.create_seller(actor=seller_user, **{**SELLER_FIELDS, "name": "待审核"})
-    if "image" in write:
-        upload = SimpleUploadedFile("a.png", picture("PNG"))
-        services.add_product_image(actor=seller_user, product=product, upload=upload)
-    if write == "update_farm":
-        services.create_farm(actor=seller_user, seller=product.seller, **FARM_FIELDS)
+    _prepare(write, product, seller_user)
     allowed, call = WRITES[write]
     actor = users_by_role[role] or AnonymousUser()
     before = _snapshot()
@@ -156,11 +172,45 @@ def test_every_service_that_writes_is_in_the_table():
         name
         for name, value in vars(services).items()
         if callable(value)
-        and getattr(value, "__module__", "") == "catalog.services"
+        and getattr(value, "__module__", "").startswith("catalog.services.")
         and not name.startswith("_")
         and "actor" in value.__code__.co_varnames[: value.__code__.co_kwonlyargcount]
     }
     assert writes == set(WRITES)
+    assert set(WRITES) >= SYSTEM_MAY
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_the_system_may_do_only_what_a_policy_names(write, product, seller_user):
+    """The system is no user: no role lets it through, only a policy naming it."""
+    _prepare(write, product, seller_user)
+    _allowed, call = WRITES[write]
+    before = _snapshot()
+    if write in SYSTEM_MAY:
+        call(SYSTEM, product)
+        return
+    with pytest.raises(NotAllowed) as refused:
+        call(SYSTEM, product)
+    assert refused.value.code == RequestErrorCode.PERMISSION_DENIED
+    assert _snapshot() == before
+
+
+def test_the_system_changes_stock_and_records_thumbnails_but_manages_no_seller(
+    product, seller, customer, operator
+):
+    assert (is_operator(SYSTEM), roles_of(SYSTEM)) == (False, [])
+    assert can_change_stock(SYSTEM, seller)
+    assert can_record_thumbnails(SYSTEM)
+    assert not can_manage_seller(SYSTEM, seller)
+    for person in (AnonymousUser(), customer, operator):
+        assert not can_record_thumbnails(person)
+    assert not can_change_stock(AnonymousUser(), seller)
+    assert not can_change_stock(customer, seller)
+    variant = product.variants.get()
+    before = variant.stock_quantity
+    services.update_stock(actor=SYSTEM, variant=variant, delta=-1)
+    variant.refresh_from_db()
+    assert variant.stock_quantity == before - 1
 
 
 def test_an_inactive_user_is_treated_as_signed_out(product, seller_user):

@@ -1,15 +1,20 @@
 """Catalogue services and selectors, the database's own guards, and concurrent stock changes."""
 
+from functools import partial
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from graphql_relay import to_global_id
 
 from catalog import services
 from catalog.errors import CatalogErrorCode as Code
-from catalog.models import ProductVariant, Seller
+from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
 from catalog.selectors import category_with_descendants, division_prefix
+from catalog.services import products
 from catalog.validators import normalize_gtin
 from shop.core.errors import DomainError
+from tests.catalog.pictures import picture
 from tests.conftest import SELLER_DATA, GraphQLClient
 from tests.services import require_postgresql, run_at_once
 
@@ -101,7 +106,7 @@ def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(
 ):
     """The check before saving can pass while another request saves the same key."""
     services.update_variant(actor=seller_user, variant=variant, gtin="4006381333931")
-    monkeypatch.setattr(services, "_check_unique_variant", lambda *args, **kwargs: None)
+    monkeypatch.setattr(products, "_check_unique_variant", lambda *args, **kwargs: None)
     data = {
         "actor": seller_user,
         "product": product,
@@ -188,6 +193,100 @@ def test_update_product_keeps_what_is_not_given(product, category, seller_user):
     services.update_product(actor=seller_user, product=product, origin=None, is_published=False)
     product.refresh_from_db()
     assert (product.origin, product.is_published) == ("", False)
+
+
+# --- typed keyword arguments ------------------------------------------------
+
+FARM = {"village": "王龙潭村", "latitude": "27.5", "longitude": "114.1", "area_mu": "3"}
+
+
+@pytest.fixture
+def writes(product, variant, seller_user, operator, category):
+    """Each service that takes field values, as the actor who may call it."""
+    farm = services.create_farm(
+        actor=seller_user, seller=product.seller, name="田", produce="紫米", **FARM
+    )
+    upload = SimpleUploadedFile("a.png", picture("PNG"))
+    image = services.add_product_image(actor=seller_user, product=product, upload=upload)
+    return {
+        "update_seller": partial(services.update_seller, actor=seller_user, seller=product.seller),
+        "create_farm": partial(
+            services.create_farm,
+            actor=seller_user,
+            seller=product.seller,
+            name="新田",
+            produce="茶",
+            **FARM,
+        ),
+        "update_farm": partial(services.update_farm, actor=seller_user, farm=farm),
+        "update_category": partial(services.update_category, actor=operator, category=category),
+        "create_product": partial(
+            services.create_product,
+            actor=seller_user,
+            seller=product.seller,
+            category=category,
+            name="红米",
+        ),
+        "update_product": partial(services.update_product, actor=seller_user, product=product),
+        "create_variant": partial(
+            services.create_variant,
+            actor=seller_user,
+            product=product,
+            sku="ZM-1KG",
+            name="1 kg",
+            price="19.90",
+            net_weight_grams=1000,
+        ),
+        "update_variant": partial(services.update_variant, actor=seller_user, variant=variant),
+        "update_product_image": partial(
+            services.update_product_image, actor=seller_user, image=image
+        ),
+    }
+
+
+def _rows():
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (Seller, Farm, Category, Product, ProductVariant, ProductImage)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("write", "unknown"),
+    [
+        ("update_seller", {"is_verified": True}),
+        ("create_farm", {"seller_id": 1}),
+        ("update_farm", {"colour": "green"}),
+        ("update_category", {"slug": "rice"}),
+        ("create_product", {"slug": "free"}),
+        ("update_product", {"seller": None}),
+        ("create_variant", {"seller_id": 1}),
+        ("update_variant", {"stock_quantity": 99}),  # stock changes through update_stock
+        ("update_product_image", {"width": 1}),
+    ],
+)
+def test_an_unknown_field_is_refused_at_the_call_and_nothing_is_written(writes, write, unknown):
+    before = _rows()
+    with pytest.raises(TypeError, match=next(iter(unknown))):
+        writes[write](**unknown)
+    assert _rows() == before
+
+
+def test_an_update_changes_only_what_is_given_and_none_clears_what_may_be_empty(
+    writes, product, variant
+):
+    writes["update_variant"](gtin="4006381333931", cold_chain=True)
+    writes["update_variant"](gtin=None, cold_chain=None, sort_order=None, name="5 公斤")
+    variant.refresh_from_db()
+    assert (variant.gtin, variant.cold_chain, variant.sort_order) == (None, True, 0)
+    farm = Farm.objects.get()
+    writes["update_product"](farm=farm, shelf_life_days=30)
+    writes["update_product"](shelf_life_days=None)
+    product.refresh_from_db()
+    assert (product.farm, product.shelf_life_days, product.name) == (farm, None, "武功山紫米")
+    writes["update_product"](farm=None)
+    product.refresh_from_db()
+    assert product.farm is None
 
 
 # --- the database refuses what the code must never write ----------------------

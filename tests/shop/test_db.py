@@ -1,17 +1,28 @@
-"""IntegrityErrors are told apart by the name of the constraint, on either database."""
+"""The database facts of shop.core.db, on either database: IntegrityErrors told
+apart by the name of the constraint, and the one way rows are locked."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from catalog import services
 from catalog.errors import CatalogErrorCode
 from catalog.models import ProductVariant
-from shop.core.db import violated_constraint
+from catalog.services import products
+from shop.core.db import lock_rows, violated_constraint
 from shop.core.errors import DomainError
+from tests.services import require_postgresql, run_at_once
 
 GTIN = "06901234567892"
+ROUNDS = 20
+# What ends the locking query: SQLite has no row locks and leaves it out.
+LOCK_CLAUSE = " FOR UPDATE" if connection.vendor == "postgresql" else ""
 
 
 def saved_twice(product, **changes):
@@ -60,11 +71,11 @@ def test_a_lost_race_on_a_unique_value_is_reported_on_its_field(product):
         gtin=GTIN,
     )
     with pytest.raises(DomainError) as refused:
-        services._save_variant(racer)
+        products._save_variant(racer)
     assert (refused.value.code, refused.value.field) == (CatalogErrorCode.UNIQUE, "gtin")
     racer.gtin, racer.sku = None, "ZM-5KG"
     with pytest.raises(DomainError) as refused:
-        services._save_variant(racer)
+        products._save_variant(racer)
     assert refused.value.field == "sku"
 
 
@@ -72,4 +83,73 @@ def test_any_other_integrity_error_is_not_passed_off_as_a_duplicate(product):
     broken = product.variants.get()
     broken.pk, broken.sku, broken.price = None, "NEW", Decimal("-1")
     with pytest.raises(IntegrityError):
-        services._save_variant(broken)
+        products._save_variant(broken)
+
+
+# --- THE locking protocol: lock_rows -------------------------------------------
+
+
+@pytest.fixture
+def variants(product, seller_user):
+    """Four variants of the product (the fixture's and three more), by primary key."""
+    for size in (1, 2, 3):
+        services.create_variant(
+            actor=seller_user,
+            product=product,
+            sku=f"ZM-{size}KG",
+            name=f"{size} kg",
+            price="19.90",
+            net_weight_grams=size * 1000,
+        )
+    return list(product.variants.order_by("pk"))
+
+
+def test_rows_are_locked_and_returned_in_primary_key_order(variants):
+    pks = [variant.pk for variant in variants]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        locked = lock_rows(ProductVariant, [pks[2], pks[0], pks[3], pks[0]])
+    assert list(locked) == [pks[0], pks[2], pks[3]]
+    assert all(isinstance(row, ProductVariant) for row in locked.values())
+    [sql] = [query["sql"] for query in queries.captured_queries if "SELECT" in query["sql"]]
+    assert sql.endswith('ORDER BY "catalog_productvariant"."id" ASC' + LOCK_CLAUSE)
+
+
+def test_a_queryset_picks_the_columns_and_a_missing_row_is_not_found(variants):
+    with transaction.atomic():
+        locked = lock_rows(ProductVariant.objects.only("pk"), [variants[1].pk])
+        assert locked[variants[1].pk].get_deferred_fields() >= {"sku", "price"}
+        with pytest.raises(ProductVariant.DoesNotExist):
+            lock_rows(ProductVariant, [variants[0].pk, 0])
+
+
+def test_locking_outside_a_transaction_is_refused(transactional_db, variants):
+    with pytest.raises(TransactionManagementError):
+        lock_rows(ProductVariant, [variants[0].pk])
+
+
+def test_overlapping_rows_locked_in_any_order_never_deadlock(transactional_db, variants):
+    """Four threads list overlapping rows each in its own order, round after round;
+    were the rows locked in the order listed, PostgreSQL would abort some with a
+    deadlock."""
+    require_postgresql("SQLite locks the whole database, never a row")
+    pks = [variant.pk for variant in variants]
+    orders = [pks[::-1], pks[:3], pks[:0:-1], [pks[3], pks[0], pks[2]]]
+    before = dict(ProductVariant.objects.values_list("pk", "stock_quantity"))
+    waiting = iter(orders)
+    choosing = threading.Lock()
+
+    def lock_and_count():
+        with choosing:
+            mine = next(waiting)
+        for _round in range(ROUNDS):
+            with transaction.atomic():
+                locked = lock_rows(ProductVariant, mine)
+                time.sleep(0.005)  # hold the locks while the others queue
+                rows = ProductVariant.objects.filter(pk__in=mine)
+                rows.update(stock_quantity=F("stock_quantity") + 1)
+        return list(locked)
+
+    results = run_at_once(lock_and_count, len(orders))
+    assert sorted(results) == sorted(sorted(order) for order in orders)
+    after = dict(ProductVariant.objects.values_list("pk", "stock_quantity"))
+    assert after == {pk: before[pk] + ROUNDS * sum(pk in o for o in orders) for pk in pks}

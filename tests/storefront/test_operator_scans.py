@@ -6,6 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog import services as catalog_services
+from shop.core.roles import SYSTEM
 from tests.conftest import ROLES
 from tests.traceability.conftest import FARM, batch_fields
 from traceability.models import Scan, SerialFlag
@@ -45,7 +46,7 @@ def flagged(batch, serials):
     Scan.objects.bulk_create(
         Scan(batch=batch, serial=serial, region=region, scanned_at=now) for serial, region in rows
     )
-    scans.flag_serials({serials[0].pk, serials[1].pk})
+    scans.flag_serials({serials[0].pk, serials[1].pk}, actor=SYSTEM)
     return serials
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from catalog import services as catalog_services
+from shop.core.roles import SYSTEM
 from tests.traceability.conftest import FARM, batch_fields
 from tests.traceability.events import at, harvest, observe
 from traceability.models import Scan, SerialFlag
@@ -74,7 +75,7 @@ def test_the_badge_says_verified_or_not_yet_checkpointed(
     english = {"HTTP_ACCEPT_LANGUAGE": "en"}
     assert "Not yet checkpointed" in page(f"/t/{chain.code}", **english)
     with django_capture_on_commit_callbacks(execute=True):
-        verification.sign_checkpoint()  # the beat: the waiting page is stale now
+        verification.sign_checkpoint(actor=SYSTEM)  # the beat: the waiting page is stale now
     assert "Verified" in page(f"/t/{chain.code}", **english)
 
 
@@ -88,7 +89,7 @@ def test_share_my_city_is_a_plain_get_form_of_provinces(chain):
     assert '<select id="geo" name="geo">' in html and '<option value="36">江西省</option>' in html
     shared = page(f"/t/{chain.code}?geo=36")
     assert '<select id="geo"' not in shared
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     assert list(Scan.objects.values_list("region", flat=True)) == [None, "36"]
 
 
@@ -98,7 +99,7 @@ def test_a_flagged_serial_shows_the_calm_notice(seller_user, chain):
     first = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
     Scan.objects.create(batch=chain, serial=serial, scanned_at=first, region="36")
     Scan.objects.create(batch=chain, serial=serial, scanned_at=first, region="65")
-    assert scans.flag_serials({serial.pk})
+    assert scans.flag_serials({serial.pk}, actor=SYSTEM)
     html = page(f"/t/{serial.code}", HTTP_ACCEPT_LANGUAGE="en")
     assert "first scanned on 2026-11-02 in Jiangxi and once since" in html
     assert SerialFlag.objects.filter(serial=serial).exists()

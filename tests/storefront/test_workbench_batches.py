@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
+from shop.core.roles import SYSTEM
 from tests.catalog.pictures import picture
 from tests.storefront.workbench import browser, field_errors, token
 from tests.traceability.conftest import FARM, HARVEST, batch_fields
@@ -158,7 +159,7 @@ def test_a_sheet_being_made_refreshes_its_page_and_one_per_serial_needs_no_numbe
     assert '<meta http-equiv="refresh" content="3">' in page
     assert f'href="/shop/{seller.pk}/labels/{job.pk}/"' in page  # the refresh link
     assert "/download/" not in page
-    label_jobs.run_label_job(str(job.pk))
+    label_jobs.run_label_job(str(job.pk), actor=SYSTEM)
     assert 'http-equiv="refresh"' not in client.get(response["Location"]).content.decode()
 
 

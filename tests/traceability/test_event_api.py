@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from shop.core.roles import SYSTEM
 from tests.conftest import ROLES, gid
 from tests.traceability.conftest import batch_fields
 from tests.traceability.events import (
@@ -215,7 +216,7 @@ def test_events_on_a_batch(client_as, seller_user, batch):
 def test_trace_verify_is_public_and_names_the_failing_event(client_as, seller_user, batch):
     harvest(seller_user, batch)
     edited = observe(seller_user, batch)
-    signed = verification.sign_checkpoint()
+    signed = verification.sign_checkpoint(actor=SYSTEM)
     _status, body = client_as("anonymous").post(VERIFY, {"code": batch.code.lower()})
     assert body["data"]["traceVerify"] == {
         "ok": True,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from shop.core.append_only import AppendOnlyError
-from shop.core.roles import NotAllowed
+from shop.core.roles import SYSTEM, NotAllowed
 from tests.catalog.pictures import picture
 from tests.services import require_postgresql, run_at_once
 from tests.traceability.conftest import FARM, batch_fields
@@ -363,7 +363,7 @@ def test_bad_corrections_write_nothing(seller_user, batch, other_seller_user):
 def test_no_code_path_updates_or_deletes(seller_user, batch):
     event = harvest(seller_user, batch)
     link = event.links.get()
-    checkpoint = verification.sign_checkpoint()
+    checkpoint = verification.sign_checkpoint(actor=SYSTEM)
     for record in (event, link, checkpoint):
         with pytest.raises(AppendOnlyError):
             record.save()
@@ -386,7 +386,7 @@ def test_a_checkpoint_signs_every_chain_head(seller_user, batch, rice):
     harvest(seller_user, batch)
     head = observe(seller_user, batch)
     made = harvest(seller_user, rice, event_time=at(12))
-    checkpoint = verification.sign_checkpoint()
+    checkpoint = verification.sign_checkpoint(actor=SYSTEM)
     signed = integrity.SignedCheckpoint.from_json(checkpoint.document)
     public = integrity.platform_key().public_key()
     assert integrity.verify_checkpoint(signed, public).ok

@@ -9,6 +9,7 @@ from django.test import Client
 from graphql_relay import to_global_id
 
 from shop.accounts.tokens import create_access_token
+from shop.core.roles import SYSTEM
 from tests.conftest import ROLES, gid
 from tests.traceability.pdf_tools import pdfinfo_pages
 from traceability.models import LabelJob
@@ -104,7 +105,7 @@ def test_a_job_in_progress_shows_its_progress_and_no_url(client_as, seller_user,
         actor=seller_user, batch=batch, kind="batch", copies=30, enqueue=False
     )
     client = client_as("seller")
-    steps = label_jobs.render_steps(str(job.pk))
+    steps = label_jobs.render_steps(str(job.pk), actor=SYSTEM)
     assert client.execute(JOB, {"id": str(job.pk)})["labelJob"]["status"] == "QUEUED"
     next(steps)
     shown = client.execute(JOB, {"id": str(job.pk)})["labelJob"]

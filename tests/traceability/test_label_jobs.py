@@ -13,6 +13,7 @@ from django.utils import translation
 
 from catalog.models import Product
 from shop.core.errors import DomainError, NotAllowed
+from shop.core.roles import SYSTEM
 from tests.traceability.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import LabelJob
@@ -77,7 +78,7 @@ def test_progress_is_stored_after_each_page(seller_user, batch):
     job = label_jobs.create_label_job(
         actor=seller_user, batch=batch, kind="batch", copies=50, enqueue=False
     )
-    steps = label_jobs.render_steps(str(job.pk))
+    steps = label_jobs.render_steps(str(job.pk), actor=SYSTEM)
     seen = []
     for drawn in steps:
         stored = LabelJob.objects.values_list("status", "progress").get(pk=job.pk)

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from gs1.labels import qr_drawing
+from shop.core.roles import SYSTEM
 from tests.services import skip_unless
 from tests.traceability.pdf_tools import decode_page, label_worker, pdfinfo_pages
 from traceability import label_pages
@@ -47,23 +48,23 @@ def test_a_helper_draws_the_pages_the_assembler_then_takes(seller_user, batch):
     job_id = running_job(seller_user, batch, serials=60)  # pages of 24, 24 and 12
     pages = SharedPages.open(job_id)
 
-    assert label_jobs.help_render(job_id, pages.run) == 3
+    assert label_jobs.help_render(job_id, pages.run, actor=SYSTEM) == 3
     uris = links(batch)
     assembler = Assembler(pages, not_drawn_here, 3)
     for page in range(3):
         expected = [qr_drawing(uri) for uri in uris[page * 24 : (page + 1) * 24]]
         assert assembler.drawings(page) == expected
     # Every page is claimed: a second helper has nothing left to do.
-    assert label_jobs.help_render(job_id, pages.run) == 0
+    assert label_jobs.help_render(job_id, pages.run, actor=SYSTEM) == 0
 
 
 def test_helpers_leave_another_run_and_a_closed_one_alone(seller_user, batch):
     job_id = running_job(seller_user, batch, serials=30)
     stale = SharedPages.open(job_id)
     current = SharedPages.open(job_id)  # the job was taken again
-    assert label_jobs.help_render(job_id, stale.run) == 0
+    assert label_jobs.help_render(job_id, stale.run, actor=SYSTEM) == 0
     current.close()
-    assert label_jobs.help_render(job_id, current.run) == 0
+    assert label_jobs.help_render(job_id, current.run, actor=SYSTEM) == 0
     assert current.claim(0) and stale.claim(0)  # nothing was claimed
 
 
@@ -72,7 +73,7 @@ def test_a_page_a_helper_cannot_draw_fails_with_the_labels_message(seller_user, 
     settings.PUBLIC_BASE_URL = HOST + "/" + "p" * 300  # every URI too long for a label QR
     pages = SharedPages.open(job_id)
 
-    assert label_jobs.help_render(job_id, pages.run) == 0
+    assert label_jobs.help_render(job_id, pages.run, actor=SYSTEM) == 0
     with pytest.raises(PageFailed) as raised:
         Assembler(pages, not_drawn_here, 2).drawings(0)
     assert "label 1 (lot 'ZM2026-10A'" in str(raised.value)
@@ -103,7 +104,7 @@ def test_the_embedded_default_draws_every_page_itself(seller_user, batch):
     """Eager tasks and the per-process cache: no helper is queued, nothing shared."""
     assert not label_pages.can_share()
     job_id = running_job(seller_user, batch, serials=30)
-    assert list(label_jobs.render_steps(job_id)) == [24, 30]
+    assert list(label_jobs.render_steps(job_id, actor=SYSTEM)) == [24, 30]
     assert LabelJob.objects.get(pk=job_id).status == LabelJob.Status.DONE
 
 

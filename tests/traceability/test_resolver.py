@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
+from shop.core.roles import SYSTEM
 from shop.core.throttling import Limit
 from tests.traceability.conftest import batch_fields
 from tests.traceability.events import VALIDATOR, at, drop_triggers, harvest, observe, write
@@ -193,7 +194,7 @@ def test_unknown_codes_are_404_and_guessing_is_limited(chain, gtin_batch, monkey
 
 
 def test_a_cold_page_costs_at_most_ten_queries_and_a_warm_one_none(rice):
-    verification.sign_checkpoint()  # as the beat does
+    verification.sign_checkpoint(actor=SYSTEM)  # as the beat does
     with CaptureQueriesContext(connection) as cold:
         page = anonymous().get(f"/t/{rice.code}", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "verified" in page.content.decode()
@@ -218,7 +219,7 @@ def test_a_new_event_makes_only_its_own_batch_stale(
     seller_user, gtin_batch, paddy2, chain, django_capture_on_commit_callbacks
 ):
     harvest(seller_user, paddy2)
-    verification.sign_checkpoint()
+    verification.sign_checkpoint(actor=SYSTEM)
     english = {"HTTP_ACCEPT_LANGUAGE": "en"}
     pages = {batch.pk: f"/t/{batch.code}" for batch in (gtin_batch, paddy2)}
     for path in pages.values():
@@ -245,7 +246,7 @@ def test_every_resolve_is_a_scan_cached_or_not(chain, gtin_batch):
     client.get(f"/t/{gtin_batch.code}?format=jsonld")
     client.get(LINK)  # from the cache
     client.get(f"{LINK}?linkType=gs1:pip")
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     found = list(Scan.objects.order_by("pk").values_list("batch_id", "region"))
     assert found == [(gtin_batch.pk, None), (gtin_batch.pk, "31")] + [(gtin_batch.pk, None)] * 3
 
@@ -279,7 +280,7 @@ QUERY = """query ($code: String!) { provenance(code: $code) {
 
 
 def test_the_provenance_query_reads_the_same_record_by_any_code(gql, chain, gtin_batch):
-    verification.sign_checkpoint()  # as the beat does
+    verification.sign_checkpoint(actor=SYSTEM)  # as the beat does
     for code in (
         gtin_batch.code,
         gtin_batch.digital_link(),

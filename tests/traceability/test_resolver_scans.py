@@ -11,6 +11,7 @@ from PIL import Image
 
 from catalog import services as catalog_services
 from gs1 import qr
+from shop.core.roles import SYSTEM
 from tests.traceability.events import harvest
 from tests.traceability.pdf_tools import decode_page, pyzbar
 from traceability.services import batches as services
@@ -68,7 +69,7 @@ def test_a_gs1_digital_link_and_a_units_serial_scan_to_their_pages(seller_user, 
 def test_a_printed_label_sheet_scans_to_the_page(seller_user, harvested, tmp_path):
     services.generate_serials(actor=seller_user, batch=harvested, count=3)
     job = labels.create_label_job(actor=seller_user, batch=harvested, kind="serials", enqueue=False)
-    labels.run_label_job(str(job.pk))
+    labels.run_label_job(str(job.pk), actor=SYSTEM)
     job.refresh_from_db()
     path = tmp_path / "sheet.pdf"
     with job.file.open("rb") as stored:

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from graphql_relay import to_global_id
 
+from shop.core.roles import SYSTEM
 from tests.conftest import ROLES, gid
 from traceability import regions
 from traceability.models import Scan
@@ -47,7 +48,7 @@ def scanned(batch, serials):
         Scan(batch=batch, serial=serial, region=region, scanned_at=at)
         for serial, region, at in rows
     )
-    scans.flag_serials({s.pk for s in serials})
+    scans.flag_serials({s.pk for s in serials}, actor=SYSTEM)
     return rows
 
 
@@ -109,7 +110,7 @@ def test_scan_stats_take_a_fixed_number_of_queries(
         Scan(batch=batch, serial=serials[2], region="11", scanned_at=timezone.now())
         for _ in range(30)
     )
-    scans.flag_serials({serials[2].pk})
+    scans.flag_serials({serials[2].pk}, actor=SYSTEM)
     with django_assert_num_queries(5):
         more = scan_stats(batch)
     assert (stats.total, more.total, more.flagged_count) == (6, 36, 2)

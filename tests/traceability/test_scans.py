@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from shop.core import cache_tags
+from shop.core.roles import SYSTEM
 from tests.services import require_postgresql, run_at_once, skip_unless
 from tests.traceability.conftest import batch_fields
 from tests.traceability.pdf_tools import label_worker
@@ -69,10 +70,10 @@ def test_a_scan_reaches_the_database_only_when_flushed(not_eager, batch, serials
     scan(batch, serials[0], geo="360323")
     scan(batch, geo="not a place")
     assert not Scan.objects.exists()
-    assert scans.flush_scans() == 2
+    assert scans.flush_scans(actor=SYSTEM) == 2
     stored = list(Scan.objects.order_by("id").values_list("batch_id", "serial_id", "region"))
     assert stored == [(batch.pk, serials[0].pk, "36"), (batch.pk, None, None)]
-    assert scans.flush_scans() == 0  # drained
+    assert scans.flush_scans(actor=SYSTEM) == 0  # drained
 
 
 def test_flush_inserts_a_chunk_per_query(not_eager, batch, serials, monkeypatch):
@@ -80,7 +81,7 @@ def test_flush_inserts_a_chunk_per_query(not_eager, batch, serials, monkeypatch)
     for i in range(250):
         scan(batch, serials[i % 3])
     with CaptureQueriesContext(connection) as queries:
-        assert scans.flush_scans() == 250
+        assert scans.flush_scans(actor=SYSTEM) == 250
     inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "traceability_scan"')]
     assert len(inserts) == 3
     assert len(queries) <= 3 * 8  # batches, serials, insert, and the flag rule's reads
@@ -95,7 +96,7 @@ def test_an_entry_of_a_batch_gone_or_a_serial_of_another_batch_is_dropped(
     )
     scans.record_scan(batch_id=other.pk, serial_id=serials[0].pk, geo=None)
     scans.record_scan(batch_id=10**9, serial_id=None, geo=None)
-    assert scans.flush_scans() == 1
+    assert scans.flush_scans(actor=SYSTEM) == 1
     assert Scan.objects.values_list("batch_id", "serial_id").get() == (other.pk, None)
 
 
@@ -107,22 +108,22 @@ def test_two_flushers_at_once_lose_and_double_nothing(
     monkeypatch.setattr(scans, "FLUSH_CHUNK", 50)
     for i in range(1000):
         scans.record_scan(batch_id=batch.pk, serial_id=serials[i % 3].pk, geo=str(11 + i % 5))
-    counted = run_at_once(scans.flush_scans, 3)
+    counted = run_at_once(lambda: scans.flush_scans(actor=SYSTEM), 3)
     assert sum(counted) == 1000
     assert Scan.objects.count() == 1000
     per_serial = Scan.objects.values_list("serial_id").annotate(n=Count("id")).order_by("serial")
     assert list(per_serial) == [(serials[0].pk, 334), (serials[1].pk, 333), (serials[2].pk, 333)]
     assert SerialFlag.objects.count() == 3  # each once, though both flushers saw them
-    assert scans.flush_scans() == 0
+    assert scans.flush_scans(actor=SYSTEM) == 0
 
 
 def test_a_serial_scanned_too_often_is_flagged_once_and_shows_the_notice(not_eager, batch, serials):
     serial = serials[0]
     scan(batch, serial, geo=NANCHANG, times=scans.TOO_MANY_SCANS)
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     assert scans.notice_for(serial.pk) is None
     scan(batch, serial, geo=CHANGSHA)
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     notice = scans.notice_for(serial.pk)
     assert notice is not None
     assert (notice.first_region, notice.count_since, notice.reason) == (NANCHANG, 20, "too_many")
@@ -131,7 +132,7 @@ def test_a_serial_scanned_too_often_is_flagged_once_and_shows_the_notice(not_eag
         == Scan.objects.filter(serial=serial).earliest("scanned_at").scanned_at
     )
     scan(batch, serial, geo=URUMQI, times=3)
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     assert SerialFlag.objects.values_list("serial_id", "reason").get() == (serial.pk, "too_many")
     assert scans.notice_for(serials[1].pk) is None
 
@@ -143,7 +144,7 @@ def test_scans_in_regions_far_apart_flag_the_serial(not_eager, batch, serials):
     scan(batch, far, geo=NANCHANG)
     scan(batch, far)  # no place: never far
     scan(batch, far, geo=URUMQI)  # ~3,000 km
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     assert scans.notice_for(near.pk) is None
     notice = scans.notice_for(far.pk)
     assert (notice.first_region, notice.count_since, notice.reason) == (NANCHANG, 2, "far_apart")
@@ -157,13 +158,13 @@ def test_the_notice_lags_until_the_flush_which_refreshes_it_and_its_pages(
     scan(batch, serial, geo=NANCHANG)
     scan(batch, serial, geo=URUMQI)
     assert scans.notice_for(serial.pk) is None  # still in the buffer
-    scans.flush_scans()
+    scans.flush_scans(actor=SYSTEM)
     assert scans.notice_for(serial.pk).count_since == 1  # the flag dropped the cached None
     scan(batch, serial, geo=URUMQI, times=2)
     assert scans.notice_for(serial.pk).count_since == 1  # cached until the next flush
     page = cache_tags.versions([batch_tag(batch.pk)])
     with django_capture_on_commit_callbacks(execute=True):
-        scans.flush_scans()
+        scans.flush_scans(actor=SYSTEM)
     assert scans.notice_for(serial.pk).count_since == 3
     assert cache_tags.versions([batch_tag(batch.pk)]) != page  # its cached pages are stale
 
@@ -239,7 +240,7 @@ def test_a_process_sends_its_scans_to_redis_a_batch_at_a_time(not_eager, setting
     assert buffered() == 0  # still this process's
     scan(batch)
     assert buffered() == 3  # the third filled the batch: sent in one round trip
-    assert scans.flush_scans() == 3
+    assert scans.flush_scans(actor=SYSTEM) == 3
 
 
 def test_a_scan_waits_in_its_process_one_second_at_most(not_eager, settings, batch):
@@ -250,7 +251,7 @@ def test_a_scan_waits_in_its_process_one_second_at_most(not_eager, settings, bat
     wait_until_buffered(1)
     assert time.monotonic() - started < scans.PUSH_SECONDS + 1
     scan(batch)
-    assert scans.flush_scans() == 2  # the flush sends its own process's scans first
+    assert scans.flush_scans(actor=SYSTEM) == 2  # the flush sends its own process's scans first
 
 
 def test_demo_scans_are_mostly_near_the_seller_and_flag_two_serials(batch, serials):

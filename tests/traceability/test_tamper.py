@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
+from shop.core.roles import SYSTEM
 from tests.traceability.conftest import batch_fields
 from tests.traceability.events import (
     at,
@@ -66,7 +67,7 @@ def test_an_edited_hash_fails_at_the_next_event(chain, batch, attacker):
 
 
 def test_a_recomputed_chain_is_caught_by_the_signed_checkpoint(chain, batch, attacker):
-    signed = verification.sign_checkpoint()
+    signed = verification.sign_checkpoint(actor=SYSTEM)
     key = str(batch.pk)
     previous_hash = chain[0].content_hash
     for index, event in enumerate(chain[1:], start=1):
@@ -92,7 +93,7 @@ def test_a_recomputed_chain_is_caught_by_the_signed_checkpoint(chain, batch, att
 
 
 def test_deleting_the_last_event_is_caught(chain, batch, attacker):
-    verification.sign_checkpoint()
+    verification.sign_checkpoint(actor=SYSTEM)
     last = chain[-1]
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [last.pk])
@@ -144,7 +145,7 @@ def test_tampering_upstream_shows_on_the_product_made_from_it(seller_user, batch
     ],
 )
 def test_the_database_refuses_updates_and_deletes(chain, table, statement):
-    verification.sign_checkpoint()
+    verification.sign_checkpoint(actor=SYSTEM)
     assert connection.vendor in ("postgresql", "sqlite")
     refused = pytest.raises(DatabaseError, match="append-only")
     with refused, transaction.atomic(), connection.cursor() as cursor:
@@ -154,7 +155,7 @@ def test_the_database_refuses_updates_and_deletes(chain, table, statement):
 
 
 def test_the_published_checkpoint_verifies_with_the_published_key(chain, batch, rf, settings):
-    verification.sign_checkpoint()  # as the beat, or the write without a beat, does
+    verification.sign_checkpoint(actor=SYSTEM)  # as the beat, or the write without a beat, does
     response = Client(HTTP_HOST="127.0.0.1").get("/trace/checkpoints")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
     published = json.loads(response.content)

@@ -57,6 +57,7 @@ from catalog.demo import data
 from catalog.models import Category, Farm, Product, ProductVariant, Seller
 from gs1.vocabulary import BizStep, Disposition, EventType
 from shop.accounts.models import User
+from shop.core.roles import SYSTEM
 from traceability.demo.scans import DAYS, demo_scans
 from traceability.models import Batch, Checkpoint, Scan
 from traceability.services import batches as services
@@ -320,7 +321,7 @@ def load_trace_demo() -> Counter:
     if batches and not Scan.objects.filter(batch__in=batches).exists():
         created["scans"] += demo_scans(batches, count=DEMO_SCANS, rng=random.Random(2026))
     before = Checkpoint.objects.count()
-    verification.refresh_checkpoint()
+    verification.refresh_checkpoint(actor=SYSTEM)
     created["checkpoints"] += Checkpoint.objects.count() - before
     return +created
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from shop.core.roles import SYSTEM
 from traceability import regions
 from traceability.models import Batch, Scan, Serial
 from traceability.services.scans import FAR_APART_KM, TOO_MANY_SCANS, flag_serials
@@ -50,7 +51,7 @@ def demo_scans(batches: Sequence[Batch], *, count: int, rng: random.Random) -> i
     suspects = _suspicious(batches, serials, now, rng, per_serial)
     scans += suspects
     Scan.objects.bulk_create(scans, batch_size=1000)
-    flag_serials({scan.serial_id for scan in suspects if scan.serial_id})
+    flag_serials({scan.serial_id for scan in suspects if scan.serial_id}, actor=SYSTEM)
     return len(scans)
 
 

@@ -17,7 +17,7 @@ from catalog.images import validate_upload
 from catalog.models import Farm, ProductVariant, Seller
 from catalog.rules import clean_text
 from shop.core.cache_tags import invalidate
-from shop.core.db import violated_constraint
+from shop.core.db import lock_rows, violated_constraint
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
 from traceability import cache
@@ -150,7 +150,7 @@ def generate_serials(
             "count",
         )
     with transaction.atomic():
-        Batch.objects.select_for_update().filter(pk=batch.pk).values_list("pk").get()
+        lock_rows(Batch.objects.only("pk"), [batch.pk])
         wanted = Serial.objects.filter(batch=batch).count() + count
         if wanted > MAX_SERIALS_PER_BATCH:
             raise DomainError(

@@ -8,8 +8,8 @@ facts change, a new corrective event; `TraceEvent` refuses any other write.
 
 Chains: an event belongs to the chain of every batch it touches, keyed by the
 batch's id as a string (`chain_id`). The batches' rows are locked
-(`select_for_update`, in id order, so two writers never deadlock) while the
-chain heads are read and the event inserted, so two events on one chain
+(`shop.core.db.lock_rows`: in id order, so two writers never deadlock) while
+the chain heads are read and the event inserted, so two events on one chain
 serialise and each commits to the one before it (`integrity.event_hash`).
 """
 
@@ -32,6 +32,7 @@ from catalog.models import Farm
 from gs1 import epcis
 from gs1.vocabulary import Action, BizStep, Disposition, ErrorReason, EventType
 from shop.core.cache_tags import invalidate
+from shop.core.db import lock_rows
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
 from shop.core.tasks import after_write_without_beat
@@ -244,7 +245,8 @@ def _built(build: Any, *args: Any) -> dict[str, Any]:
 
 
 def _lock(batch_ids: Iterable[int]) -> None:
-    list(Batch.objects.select_for_update().filter(pk__in=batch_ids).order_by("pk").values("pk"))
+    """Lock the chains of the batches (their rows) until the transaction ends."""
+    lock_rows(Batch.objects.only("pk"), batch_ids)
 
 
 def _heads(batch_ids: Iterable[int]) -> dict[str, str | None]:

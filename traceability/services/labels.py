@@ -2,12 +2,14 @@
 
 `create_label_job` checks who asks and what, records the job and queues
 `traceability.tasks.render_label_job` after commit (run inline in the embedded
-default, which has no broker). The task drives `render_steps`, which draws one
-page of labels at a time and records the progress after each with one cheap
-UPDATE, so a client polling `labelJob` sees it move; it writes one PDF to the
-private storage at the end. Any error marks the job failed with a message: no
-job is left "running" by an exception. The management command `print_labels`
-runs the same steps in-process to show a progress bar.
+default, which has no broker). The task drives `render_steps` as the system
+(whoever ordered the job was allowed to; drawing it is the platform's work),
+which draws one page of labels at a time and records the progress after each
+with one cheap UPDATE, so a client polling `labelJob` sees it move; it writes
+one PDF to the private storage at the end. Any error marks the job failed
+with a message: no job is left "running" by an exception. The management
+command `print_labels` runs the same steps in-process, as the system too, to
+show a progress bar.
 
 A batch label repeats one QR code, so its drawing is computed once; labels per
 serial compute one drawing each, a page at a time. Those drawings are nearly
@@ -31,12 +33,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gs1.labels import A4_24, Label, LabelDocument, QrDrawing, qr_drawing
 from shop.core.errors import DomainError
-from shop.core.roles import Actor, require
+from shop.core.roles import PLATFORM_ONLY, Actor, require
 from traceability import tasks
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.label_pages import Assembler, SharedPages, can_share
 from traceability.models import MAX_LABELS_PER_JOB, Batch, LabelJob, Serial
-from traceability.policies import can_manage_batches
+from traceability.policies import can_manage_batches, can_render_labels
 
 logger = logging.getLogger(__name__)
 
@@ -180,14 +182,19 @@ def _share(job: LabelJob) -> SharedPages | None:
     return pages
 
 
-def render_steps(job_id: str) -> Iterator[int]:
-    """Render the job, yielding the number of labels drawn after each page.
+def render_steps(job_id: str, *, actor: Actor) -> Iterator[int]:
+    """Render the job as the system, yielding the number of labels drawn after each page.
 
     The progress is stored before each yield; at the end the PDF is saved and
     the job marked done. An exception, here or in a helper's page, marks it
     failed with its message and ends the steps (it is logged, not raised: the
     job records the failure).
     """
+    require(actor, can_render_labels(actor), PLATFORM_ONLY)
+    return _render(job_id)
+
+
+def _render(job_id: str) -> Iterator[int]:
     job = _claim(job_id)
     if job is None:
         return
@@ -232,13 +239,14 @@ def render_steps(job_id: str) -> Iterator[int]:
             pages.close()
 
 
-def help_render(job_id: str, run: str) -> int:
+def help_render(job_id: str, run: str, *, actor: Actor) -> int:
     """Draw the pages of the job's run that nobody claimed yet, until none is left
     or the run ends; return how many this call drew.
 
     A page it cannot draw is handed to the assembler as a failure, which fails
     the job with the message; a job not running, or another run, is left alone.
     """
+    require(actor, can_render_labels(actor), PLATFORM_ONLY)
     pages = SharedPages(job_id, run)
     job = (
         LabelJob.objects.select_related("batch__variant__product", "batch__seller", "batch__farm")
@@ -263,8 +271,8 @@ def help_render(job_id: str, run: str) -> int:
     return drawn
 
 
-def run_label_job(job_id: str) -> LabelJob | None:
+def run_label_job(job_id: str, *, actor: Actor) -> LabelJob | None:
     """Render the job to the end; return it as stored then (None if it is gone)."""
-    for _progress in render_steps(job_id):
+    for _progress in render_steps(job_id, actor=actor):
         pass
     return LabelJob.objects.filter(pk=job_id).first()

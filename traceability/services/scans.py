@@ -12,7 +12,8 @@ and a worker killed outright loses at most its last second of scans. `flush_scan
 in chunks, each popped atomically (Redis LPOP with a count), so two flushers
 never insert a scan twice nor skip one; a chunk whose insert fails goes back
 onto the buffer. Celery beat runs it every 30 s (`traceability.tasks`); the
-embedded default, which runs no beat, flushes where scans are read.
+embedded default, which runs no beat, flushes where scans are read. Both act
+as the system (`SYSTEM`), the only actor `can_record_scans` allows.
 
 A serial scanned more than `TOO_MANY_SCANS` times, or from two regions whose
 capitals lie more than `FAR_APART_KM` apart, is flagged once for the
@@ -43,10 +44,12 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from shop.core.cache_tags import invalidate
+from shop.core.roles import PLATFORM_ONLY, Actor, require
 from shop.core.tasks import after_write_without_beat
 from traceability import cache as cache_tags
 from traceability import regions
 from traceability.models import Batch, Scan, Serial, SerialFlag
+from traceability.policies import can_record_scans
 
 logger = logging.getLogger(__name__)
 
@@ -164,9 +167,10 @@ class _Pending:
 _pending = _Pending()
 
 
-def flush_scans() -> int:
+def flush_scans(*, actor: Actor) -> int:
     """Insert every buffered scan, a chunk per query, flag the serials that need
     it, and return how many scans were inserted."""
+    require(actor, can_record_scans(actor), PLATFORM_ONLY)
     _pending.send()
     inserted = 0
     while True:
@@ -199,8 +203,13 @@ def notice_for(serial_id: int) -> ScanNotice | None:
     return notice
 
 
-def flag_serials(serial_ids: set[int]) -> list[SerialFlag]:
+def flag_serials(serial_ids: set[int], *, actor: Actor) -> list[SerialFlag]:
     """Flag, once, those of the serials scanned too often or from regions far apart."""
+    require(actor, can_record_scans(actor), PLATFORM_ONLY)
+    return _flag_serials(serial_ids)
+
+
+def _flag_serials(serial_ids: set[int]) -> list[SerialFlag]:
     flagged = set(
         SerialFlag.objects.filter(serial_id__in=serial_ids).values_list("serial_id", flat=True)
     )
@@ -295,7 +304,7 @@ def _insert(chunk: list[Any]) -> int:
     scanned = {scan.serial_id for scan in scans if scan.serial_id}
     with transaction.atomic():
         Scan.objects.bulk_create(scans, batch_size=FLUSH_CHUNK)
-        flag_serials(scanned)
+        _flag_serials(scanned)
         noticed = dict(
             SerialFlag.objects.filter(serial_id__in=scanned).values_list("serial_id", "batch_id")
         )

@@ -3,9 +3,10 @@
 `verify_batch` checks a batch's chain, and those of the batches it was made
 from, against their content (`traceability.integrity.verify_chain`) and against
 the last signed checkpoint, which someone who rewrote every hash in the
-database cannot forge. The beat task calls `refresh_checkpoint`; without a
-beat (the embedded default) the write that records an event runs that task
-after it commits (`shop.core.tasks`). Reading never signs.
+database cannot forge. Only the system signs (`can_sign_checkpoints`): the
+beat task calls `refresh_checkpoint` as `SYSTEM`; without a beat (the
+embedded default) the write that records an event runs that task after it
+commits (`shop.core.tasks`). Reading never signs.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from shop.core.cache_tags import invalidate
+from shop.core.roles import PLATFORM_ONLY, Actor, require
 from traceability import cache, integrity
 from traceability.models import Batch, Checkpoint, TraceEvent, TraceEventBatch
+from traceability.policies import can_sign_checkpoints
 from traceability.services.events import Role, chain_id
 
 
@@ -175,12 +178,13 @@ def _check(
     return signed.checkpoint if verdict.ok else verdict
 
 
-def sign_checkpoint() -> Checkpoint:
+def sign_checkpoint(*, actor: Actor) -> Checkpoint:
     """Sign the head of every chain with the platform key and store the checkpoint.
 
     One aggregate reads every chain's head and length: within a chain, events
     commit in key order (the batch lock), so each chain is a consistent prefix.
     """
+    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
     heads = list(
         TraceEventBatch.objects.values("batch_id")
         .annotate(head=Max("event_id"), length=Count("id"))
@@ -211,13 +215,14 @@ def sign_checkpoint() -> Checkpoint:
     return stored
 
 
-def refresh_checkpoint() -> Checkpoint | None:
+def refresh_checkpoint(*, actor: Actor) -> Checkpoint | None:
     """The newest checkpoint, signing a new one first when none covers the newest
     event (the beat task runs this, so a quiet platform stores no new checkpoints)."""
+    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
     stored = _newest_checkpoint()
     newest = TraceEvent.objects.aggregate(newest=Max("pk"))["newest"]
     if newest is not None and (stored is None or (stored.last_event or 0) < newest):
-        return sign_checkpoint()
+        return sign_checkpoint(actor=actor)
     return stored
 
 

@@ -5,10 +5,10 @@
 
 It goes through `label_jobs.create_label_job` as the API does, acting as the
 user named by --user (a member of the batch's seller or an operator), or by
-default as the first active operator. The job is then rendered here, by the
-same `render_steps` the Celery task runs, so the bar follows the pages as they
-are drawn; the finished job is downloadable as any other. --output also copies
-the PDF to a file.
+default as the first active operator. The job is then rendered here, as the
+system, by the same `render_steps` the Celery task runs, so the bar follows
+the pages as they are drawn; the finished job is downloadable as any other.
+--output also copies the PDF to a file.
 """
 
 import shutil
@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from shop.accounts.models import User
 from shop.core.errors import DomainError, NotAllowed
+from shop.core.roles import SYSTEM
 from traceability.models import Batch, LabelJob
 from traceability.services import labels as label_jobs
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         # tqdm redraws its line with carriage returns: give it the raw stream.
         with tqdm(total=job.count, unit="label", file=self.stderr._out) as bar:
-            for drawn in label_jobs.render_steps(str(job.pk)):
+            for drawn in label_jobs.render_steps(str(job.pk), actor=SYSTEM):
                 bar.update(drawn - bar.n)
         job.refresh_from_db()
         if job.status != LabelJob.Status.DONE:

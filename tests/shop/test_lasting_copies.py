@@ -105,9 +105,7 @@ def test_a_bump_in_another_process_reaches_this_one(monkeypatch):
     monkeypatch.setattr(public_cache, "CLOCK_READ_SECONDS", 0.2)
     store(b"page one")
     assert public_cache.get(KEY, lasting=True) == b"page one"
-    script = (
-        f"import django; django.setup(); from shop.core import cache_tags; cache_tags.bump([{TAG!r}])"
-    )
+    script = f"import django; django.setup(); from shop.core import cache_tags; cache_tags.bump([{TAG!r}])"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings"}
     bumped = run_python("-c", script, env=env, timeout=60)
     assert bumped.returncode == 0, bumped.stderr

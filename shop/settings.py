@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shop.accounts.middleware.BearerTokenMiddleware",
+    "shop.core.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -102,11 +103,13 @@ PHONENUMBER_DEFAULT_REGION = "CN"
 JWT_ACCESS_TTL = timedelta(minutes=env.int("JWT_ACCESS_TTL_MINUTES", default=15))
 JWT_REFRESH_TTL = timedelta(days=env.int("JWT_REFRESH_TTL_DAYS", default=30))
 
-# Rate limits (shop/core/throttling.py, django-ratelimit's core) count in the shared cache.
+# Rate limits (shop/core/throttling.py, django-ratelimit's core) count in the `limits`
+# cache, kept apart from the response cache so that a flood of cacheable answers never
+# evicts a counter or a lock (give it its own Redis database with maxmemory-policy noeviction).
 # TRUSTED_PROXY_HOPS: how many proxies of ours append to X-Forwarded-For (0: none,
 # the header is ignored); see shop/core/http.py client_address.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "limits"
 RATELIMIT_IP_META_KEY = "shop.core.http.client_address"
 
 LANGUAGE_CODE = "zh-hans"
@@ -145,9 +148,24 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "shop.core.redis_cache.RedisCache"  # one client, not one a call
+# The cache is an accelerator, never a dependency of a read (shop/core/redis_cache.py):
+# each Redis command waits at most CACHE_TIMEOUT_SECONDS, and after a failure a process
+# stops asking for CACHE_RETRY_SECONDS.
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    "limits": env.cache_url(
+        "LIMITS_CACHE_URL", default=env.str("CACHE_URL", default="") or "locmemcache://limits"
+    ),
+}
+REDIS_CACHE_BACKENDS = {
+    "default": "shop.core.redis_cache.RedisCache",
+    "limits": "shop.core.redis_cache.LimitsRedisCache",
+}
+for _alias, _backend in REDIS_CACHE_BACKENDS.items():
+    if CACHES[_alias]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES[_alias]["BACKEND"] = _backend
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

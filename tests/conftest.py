@@ -233,13 +233,16 @@ def client_as(users_by_role):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rolled-back test data must not survive in cached public responses."""
-    from django.core.cache import cache
+    """Rolled-back test data must not survive in cached public responses, nor a
+    test's counts in the rate limits."""
+    from django.core.cache import caches
 
     from shop.core import public_cache
 
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     public_cache.forget_local()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     public_cache.forget_local()

@@ -9,4 +9,5 @@ class AccountErrorCode(Enum):
     UNIQUE = "unique"
     INVALID_CREDENTIALS = "invalid_credentials"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
     INVALID_TOKEN = "invalid_token"

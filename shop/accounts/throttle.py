@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
 from shop.core.errors import DomainError
-from shop.core.throttling import Limit, client_network
+from shop.core.throttling import Limit, LimitsUnavailable, client_network
 
 WINDOW_SECONDS = 15 * 60
 MAX_FAILURES = 10
@@ -46,8 +46,10 @@ PER_ACCOUNT_AT_KNOWN_ADDRESS = Limit("sign-in:account-at-address", MAX_FAILURES,
 class SignInThrottled(DomainError):
     """Signing in was refused without looking at the password."""
 
-    def __init__(self, message: str | Promise) -> None:
-        super().__init__(AccountErrorCode.TOO_MANY_ATTEMPTS, message, "login")
+    def __init__(
+        self, message: str | Promise, code: AccountErrorCode = AccountErrorCode.TOO_MANY_ATTEMPTS
+    ) -> None:
+        super().__init__(code, message, "login")
 
 
 def address_hash(user: User, network: str) -> str:
@@ -87,7 +89,17 @@ class SignInAttempt:
         )
 
     def check(self) -> None:
-        """Raise SignInThrottled if this attempt is refused."""
+        """Raise SignInThrottled if this attempt is refused; fail closed, saying
+        so, while the counters cannot be read."""
+        try:
+            self._check()
+        except LimitsUnavailable as unavailable:
+            raise SignInThrottled(
+                _("Signing in is unavailable for a moment; please try again in a minute."),
+                AccountErrorCode.TEMPORARILY_UNAVAILABLE,
+            ) from unavailable
+
+    def _check(self) -> None:
         if self.network is not None and PER_ADDRESS.reached(self.network):
             raise SignInThrottled(
                 _("Too many failed sign-in attempts from your network; try again in 15 minutes.")

@@ -14,6 +14,7 @@ bumped since, which lets a process trust what it validated at that reading
 (`recent_clock`; `shop.core.public_cache` keeps copies of lasting answers so).
 """
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -23,6 +24,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from shop.core.redis_cache import on_recovery
+
+logger = logging.getLogger(__name__)
 CLOCK_KEY = "cache-tags:clock"
 Versions = dict[str, int]
 
@@ -37,12 +41,18 @@ def _keep_seconds() -> int:
     return max(2 * settings.PUBLIC_CACHE_SECONDS, 2 * settings.PUBLIC_CACHE_LASTING_SECONDS, 60)
 
 
+class CacheAway(ValueError):
+    """The shared clock cannot be read: the cache is away (`shop.core.redis_cache`)."""
+
+
 def clock() -> int:
     value = cache.get(CLOCK_KEY)
     if value is None:
         # Start from the time, so a lost clock never goes back to a used value.
         cache.add(CLOCK_KEY, time.time_ns(), timeout=None)
         value = cache.get(CLOCK_KEY)
+    if value is None:
+        raise CacheAway(CLOCK_KEY)
     return int(value)
 
 
@@ -87,15 +97,52 @@ def changed_since(current: Versions, started: int) -> bool:
 
 
 def bump(tags: Iterable[str]) -> None:
-    """Make every entry showing one of `tags` stale, now."""
+    """Make every entry showing one of `tags` stale, now. With the cache away,
+    the tags are remembered and bumped again as soon as it answers (entries
+    stored before the outage must not outlive it)."""
     tags = set(tags)
     if not tags:
         return
-    clock()
-    version = cache.incr(CLOCK_KEY)
-    cache.set_many({_key(tag): version for tag in tags}, timeout=_keep_seconds())
-    cache.incr(CLOCK_KEY)  # see the module's docstring
+    try:
+        clock()
+        version = cache.incr(CLOCK_KEY)
+        cache.set_many({_key(tag): version for tag in tags}, timeout=_keep_seconds())
+        cache.incr(CLOCK_KEY)  # see the module's docstring
+    except ValueError:  # the clock could not be counted: the cache is away
+        _remember(tags)
     forget_recent_clock()
+
+
+_unbumped: set[str] = set()
+_unbumped_overflow = False  # more than UNBUMPED_MAX: drop every cached answer instead
+_unbumped_lock = threading.Lock()
+UNBUMPED_MAX = 10_000
+
+
+def _remember(tags: set[str]) -> None:
+    global _unbumped_overflow
+    with _unbumped_lock:
+        _unbumped.update(tags)
+        if len(_unbumped) > UNBUMPED_MAX:
+            _unbumped.clear()
+            _unbumped_overflow = True
+    logger.warning("cache away: not invalidated yet: %s", ", ".join(sorted(tags)))
+
+
+def _bump_remembered() -> None:
+    """After an outage, bump what could not be bumped during it."""
+    global _unbumped_overflow
+    with _unbumped_lock:
+        tags, overflow = set(_unbumped), _unbumped_overflow
+        _unbumped.clear()
+        _unbumped_overflow = False
+    if overflow:
+        cache.clear()
+    elif tags:
+        bump(tags)
+
+
+on_recovery(_bump_remembered)
 
 
 def invalidate(*tags: str) -> None:

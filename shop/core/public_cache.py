@@ -49,9 +49,14 @@ def cache_key(namespace: str, *parts: Any) -> str:
 
 
 def start(request: HttpRequest) -> None:
-    """Collect the tags of what this request shows."""
+    """Collect the tags of what this request shows (nothing while the cache is
+    away: its answer is not stored)."""
+    try:
+        started = cache_tags.clock()
+    except cache_tags.CacheAway:
+        return
     request.public_cache_tags = set()  # type: ignore[attr-defined]
-    request.public_cache_started = cache_tags.clock()  # type: ignore[attr-defined]
+    request.public_cache_started = started  # type: ignore[attr-defined]
 
 
 def tag(request: HttpRequest, *tags: str) -> None:
@@ -124,7 +129,10 @@ def get(key: str, *, lasting: bool = False) -> Any:
         return None
     if not lasting:
         return _shared_get(key)
-    clock = cache_tags.recent_clock(CLOCK_READ_SECONDS)
+    try:
+        clock = cache_tags.recent_clock(CLOCK_READ_SECONDS)
+    except cache_tags.CacheAway:
+        return None  # this process's copies may be stale: answer from the database
     copy = _copies.get(key)
     if copy is not None and copy[1] == clock:
         return copy[0]
@@ -137,10 +145,10 @@ def get(key: str, *, lasting: bool = False) -> Any:
 def put(key: str, request: HttpRequest, body: Any, *, lasting: bool = False) -> None:
     """Store `body` unless something it shows changed while it was computed;
     `lasting`: every change to what it shows bumps one of its tags."""
-    if not enabled():
+    if not enabled() or not hasattr(request, "public_cache_started"):
         return
     current = cache_tags.versions(request.public_cache_tags)  # type: ignore[attr-defined]
-    if not cache_tags.changed_since(current, request.public_cache_started):  # type: ignore[attr-defined]
+    if not cache_tags.changed_since(current, request.public_cache_started):
         seconds = (
             settings.PUBLIC_CACHE_LASTING_SECONDS if lasting else settings.PUBLIC_CACHE_SECONDS
         )

@@ -29,6 +29,10 @@ from django_ratelimit.core import _get_window, _make_cache_key, get_usage
 from shop.core.http import client_address
 
 
+class LimitsUnavailable(Exception):
+    """The counters cannot be read (their cache is away): every limit holds."""
+
+
 @dataclass(frozen=True)
 class Limit:
     """At most `count` attempts in `seconds` for each subject of `group`."""
@@ -54,12 +58,15 @@ class Limit:
     def reached(self, subject: str) -> bool:
         """Whether `subject` has used up its attempts in the current window.
 
-        When the cache cannot answer, django-ratelimit says "limited" (it fails
-        closed unless RATELIMIT_FAIL_OPEN is set), and so does this.
+        When the cache cannot answer, django-ratelimit says "limited" with a
+        limit of 0 (it fails closed unless RATELIMIT_FAIL_OPEN is set); this
+        raises LimitsUnavailable then, so the caller can say why.
         """
         usage = self._usage(subject, increment=False)
         if usage is None:  # RATELIMIT_ENABLE = False
             return False
+        if usage["limit"] == 0:
+            raise LimitsUnavailable(self.group)
         return usage["should_limit"] or usage["count"] >= usage["limit"]
 
     def hit(self, subject: str) -> int:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -24,19 +25,34 @@ def _broker_ok() -> bool:
         return False
 
 
+def _caches() -> dict[str, str]:
+    """Each shared cache: "ok", or "degraded" (unreachable: answers come from the
+    database, sign-in is refused); a cache in the process is "local"."""
+    found = {}
+    for alias in settings.CACHES:
+        backend = caches[alias]
+        reachable = getattr(backend, "reachable", None)
+        found[f"cache_{alias}"] = (
+            "local" if reachable is None else "ok" if reachable() else "degraded"
+        )
+    return found
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: the database always, the broker when configured."""
+    """Liveness and readiness: the database always, the broker when configured,
+    the caches. Only a database or broker that is down makes it 503: without
+    its cache the site still answers, degraded."""
     checks = {"database": "ok" if _database_ok() else "down"}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
         checks["broker"] = "eager"
-    healthy = all(value != "down" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", **checks}, status=200 if healthy else 503
-    )
+    checks.update(_caches())
+    down = "down" in checks.values()
+    status = "down" if down else "degraded" if "degraded" in checks.values() else "ok"
+    return JsonResponse({"status": status, **checks}, status=503 if down else 200)
 
 
 def ping(request: HttpRequest) -> JsonResponse:

@@ -54,12 +54,12 @@ def web(login, password, address=STRANGER, path="/login/", language="en"):
 
 
 def cache_entries():
-    """Every (key, value) the default cache holds, as bytes, read from the backend itself."""
-    cache = caches["default"]
+    """Every (key, value) the limits cache holds, as bytes, read from the backend itself."""
+    cache = caches["limits"]
     backend = type(cache).__name__
     if backend == "LocMemCache":
         return [(key.encode(), value) for key, value in cache._cache.items()]
-    if backend == "RedisCache":
+    if backend in ("RedisCache", "LimitsRedisCache"):
         client = cache._cache.get_client()
         return [(key, client.get(key) or b"") for key in client.scan_iter()]
     pytest.fail(f"no way to list the entries of {backend}")

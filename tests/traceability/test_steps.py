@@ -2,8 +2,10 @@
 CBV business step and disposition it names, whoever offers it (pages or API)."""
 
 import pytest
+from django.utils import translation
 
 from gs1.vocabulary import BizStep, Disposition, EventType
+from tests.conftest import gid
 from tests.traceability.conftest import batch_fields
 from tests.traceability.events import assert_valid, at
 from traceability.services import batches
@@ -71,3 +73,36 @@ def test_every_step_is_cbv_vocabulary():
 
 def test_an_unknown_step_reads_as_its_cbv_name():
     assert step_label("ObjectEvent", "loading") == str(BizStep.LOADING.label)
+
+
+FARM_STEPS_QUERY = "{ farmSteps { key label eventType bizStep disposition needsInputs } }"
+RECORD = """
+mutation($input: TraceEventRecordInput!) {
+  traceEventRecord(input: $input) { event { bizStep disposition } errors { field code } }
+}"""
+
+
+def test_api_clients_get_the_pages_steps_and_can_record_them(client_as, seller_user, batch):
+    """The farmSteps query is public and its values are what traceEventRecord takes."""
+    steps = client_as("anonymous").execute(FARM_STEPS_QUERY)["farmSteps"]
+    with translation.override("zh-hans"):
+        assert [(s["key"], s["label"]) for s in steps] == [
+            (key, str(step.label)) for key, step in FARM_STEPS.items()
+        ]
+    assert [s["key"] for s in steps if s["needsInputs"]] == ["process"]
+    harvest_step = next(s for s in steps if s["key"] == "harvest")
+    payload = client_as("seller").execute(
+        RECORD,
+        {
+            "input": {
+                "eventType": harvest_step["eventType"],
+                "batch": gid(batch),
+                "bizStep": harvest_step["bizStep"],
+                "disposition": harvest_step["disposition"],
+                "eventTime": "2026-10-08T09:00:00+08:00",
+                "readPoint": gid(batch.farm),
+            }
+        },
+    )["traceEventRecord"]
+    assert payload["errors"] == []
+    assert payload["event"] == {"bizStep": "COMMISSIONING", "disposition": "ACTIVE"}

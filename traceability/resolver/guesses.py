@@ -2,10 +2,11 @@
 
 A code on a label is unguessable, so a lookup of an unknown one is a guess
 (or a typo). Each client address may make `GUESSES.count` of them in
-`GUESSES.seconds`; past that, every lookup from it is refused until its
+`GUESSES.seconds`; past that, an unknown code from it is refused until its
 window ends, on the resolver's pages (429 with Retry-After) and in the API
-(TOO_MANY_REQUESTS) alike. Answers served from the public cache were looked
-up before, so they are never guesses and never refused.
+(TOO_MANY_REQUESTS) alike. A real code is never refused: behind a carrier's
+NAT, one guesser must not block every buyer's scans. While the counters
+cannot be read, every unknown code is refused (the limit fails closed).
 """
 
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
-from shop.core.throttling import Limit
+from shop.core.throttling import Limit, LimitsUnavailable
 
 GUESSES = Limit("trace-code-guesses", count=30, seconds=600)
 REFUSED = _("Too many unknown codes from your address: try again later.")
@@ -30,10 +31,15 @@ class TooManyGuesses(Exception):
 
 def look_up(find: Callable[[], Found | None], subject: str) -> Found | None:
     """`find()` for the client `subject` (its network, `shop.core.throttling.client_network`);
-    an answer of None counts as a guess, and past the limit nothing is looked up."""
-    if GUESSES.reached(subject):
-        raise TooManyGuesses(GUESSES.seconds)
+    an answer of None counts as a guess, refused past the limit."""
     found = find()
-    if found is None:
-        GUESSES.hit(subject)
-    return found
+    if found is not None:
+        return found
+    try:
+        refused = GUESSES.reached(subject)
+    except LimitsUnavailable:
+        refused = True
+    if refused:
+        raise TooManyGuesses(GUESSES.seconds)
+    GUESSES.hit(subject)
+    return None

@@ -11,12 +11,19 @@ from traceability.schema.mutations import BatchMutations
 from traceability.schema.provenance import ProvenanceQueries
 from traceability.schema.queries import BatchQueries
 from traceability.schema.scans import ScanQueries
+from traceability.schema.steps import StepQueries
 
 
 class TraceabilityQueries(
-    ScanQueries, BatchQueries, EventQueries, LabelQueries, ProvenanceQueries, graphene.ObjectType
+    StepQueries,
+    ScanQueries,
+    BatchQueries,
+    EventQueries,
+    LabelQueries,
+    ProvenanceQueries,
+    graphene.ObjectType,
 ):
-    """Every traceability query: batches, events, labels, provenance and scans."""
+    """Every traceability query: batches, events, labels, provenance, scans and steps."""
 
 
 class TraceabilityMutations(BatchMutations, EventMutations, LabelMutations, graphene.ObjectType):

@@ -60,6 +60,9 @@ FLUSH_CHUNK = 1000
 # A buffer nobody drains stops growing here (the oldest entries go first).
 REDIS_BUFFER_MAX = 1_000_000
 LOCAL_BUFFER_MAX = 10_000
+# Scans a process keeps while Redis is away (about 100 bytes each); past this
+# the oldest go first, and the log says how many.
+PENDING_MAX = 50_000
 REDIS_TIMEOUT_SECONDS = 0.5
 PUSH_SECONDS = 1.0  # the longest a scan waits in its process before going to Redis
 
@@ -113,7 +116,8 @@ def _flush_without_beat() -> None:
 
 
 class _Pending:
-    """The scans this process has not sent to Redis yet."""
+    """The scans this process has not sent to Redis yet: kept while Redis is
+    away (at most PENDING_MAX), tried again every CACHE_RETRY_SECONDS."""
 
     def __init__(self) -> None:
         self._reset()
@@ -124,6 +128,7 @@ class _Pending:
         self.lock = threading.Lock()
         self.entries: list[str] = []
         self.since = 0.0
+        self.retry_at = 0.0
         self.sender: threading.Thread | None = None
 
     def add(self, entry: str) -> None:
@@ -131,7 +136,9 @@ class _Pending:
             if not self.entries:
                 self.since = time.monotonic()
             self.entries.append(entry)
-            due = len(self.entries) >= settings.SCAN_PUSH_BATCH
+            due = (
+                len(self.entries) >= settings.SCAN_PUSH_BATCH and time.monotonic() >= self.retry_at
+            )
             if self.sender is None or not self.sender.is_alive():
                 self.sender = threading.Thread(target=self._send_late, daemon=True)
                 self.sender.start()
@@ -139,7 +146,7 @@ class _Pending:
             self.send()
 
     def send(self) -> None:
-        """Send every pending scan now, in one round trip; drop them if Redis is down."""
+        """Send every pending scan now, in one round trip; keep them if Redis is away."""
         with self.lock:
             entries, self.entries = self.entries, []
         if not entries:
@@ -152,14 +159,26 @@ class _Pending:
             if client.rpush(key, *entries) > REDIS_BUFFER_MAX:
                 client.ltrim(key, -REDIS_BUFFER_MAX, -1)
         except Exception:
-            logger.warning("%d scans dropped: the scan buffer is unavailable", len(entries))
+            self._keep(entries)
+
+    def _keep(self, entries: list[str]) -> None:
+        with self.lock:
+            waiting = entries + self.entries
+            self.entries = waiting[-PENDING_MAX:]
+            self.retry_at = time.monotonic() + settings.CACHE_RETRY_SECONDS
+            kept = len(self.entries)
+        dropped = len(waiting) - kept
+        logger.warning(
+            "scan buffer unavailable: %d scans kept in this process, %d dropped", kept, dropped
+        )
 
     def _send_late(self) -> None:
         while True:
             time.sleep(PUSH_SECONDS / 4)
             with self.lock:
                 waiting = bool(self.entries)
-                late = waiting and time.monotonic() - self.since >= PUSH_SECONDS
+                now = time.monotonic()
+                late = waiting and now - self.since >= PUSH_SECONDS and now >= self.retry_at
             if late:
                 self.send()
 

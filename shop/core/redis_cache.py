@@ -8,24 +8,29 @@ connection from the pool), so this backend builds one per pool and keeps it.
 `CACHE_URL=redis://…` selects it (shop/settings.py).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis import ConnectionPool, Redis
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
+    if TYPE_CHECKING:
+        # Django's own (private) members this client builds on; its stubs leave them out.
+        _client: type[Redis]
+
+        def _get_connection_pool(self, write: bool) -> ConnectionPool: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+        self._clients: dict[ConnectionPool, Redis] = {}
 
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+    def get_client(self, key: Any = None, *, write: bool = False) -> Redis:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
         if client is None:
-            client = self._clients[index] = self._client(
-                connection_pool=self._get_connection_pool(index)
-            )
+            client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
 

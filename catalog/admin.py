@@ -1,21 +1,27 @@
 """The operators' admin: every write goes through catalog.services as the signed-in
 operator, and the forms show the same rules' errors next to the field."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from catalog import models, rules, services
 from catalog.images import validate_upload
 from shop.core.admin import ServiceAdmin
 from shop.core.errors import DomainError
+from shop.core.roles import Actor
 
 
-def _validation_error(error):
+def _validation_error(error: DomainError) -> forms.ValidationError:
     return forms.ValidationError(str(error.message), code=error.code.value)
 
 
-def _adopt(instance, saved):
+def _adopt(instance: Model, saved: Model) -> None:
     """Make the admin's unsaved `instance` the row a service created."""
     instance.pk = saved.pk
     instance._state.adding = False
@@ -30,7 +36,7 @@ class FarmInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["name", "name_en", "village", "latitude", "longitude", "area_mu", "produce"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -63,14 +69,16 @@ class SellerAdmin(ServiceAdmin):
     inlines = [FarmInline]
     actions = ["verify"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a seller registers itself, with its first member
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: models.Seller, form: forms.ModelForm, change: bool
+    ) -> None:
         services.update_seller(actor=request.user, seller=obj, **self.changes(form, SELLER_FIELDS))
 
     @admin.action(description=_("Verify the selected sellers"))
-    def verify(self, request, queryset):
+    def verify(self, request: HttpRequest, queryset: QuerySet[models.Seller]) -> None:
         for seller in queryset:
             try:
                 services.verify_seller(actor=request.user, seller=seller)
@@ -81,7 +89,7 @@ class SellerAdmin(ServiceAdmin):
 class RulesFormMixin:
     """Field rules from catalog.rules, their errors shown next to the field."""
 
-    def apply_rule(self, rule, *args):
+    def apply_rule(self, rule: Callable[..., Any], *args: Any) -> Any:
         try:
             return rule(*args)
         except DomainError as error:
@@ -104,13 +112,13 @@ class VariantForm(RulesFormMixin, forms.ModelForm):
             "sort_order",
         ]
 
-    def clean_gtin(self):
+    def clean_gtin(self) -> Any:
         return self.apply_rule(rules.clean_gtin, self.cleaned_data["gtin"])
 
-    def clean_price(self):
+    def clean_price(self) -> Any:
         return self.apply_rule(rules.clean_price, self.cleaned_data["price"])
 
-    def clean_stock_quantity(self):
+    def clean_stock_quantity(self) -> Any:
         return self.apply_rule(rules.clean_stock, self.cleaned_data["stock_quantity"])
 
 
@@ -138,8 +146,9 @@ class ProductForm(RulesFormMixin, forms.ModelForm):
             "is_published",
         ]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         seller = cleaned.get("seller") or getattr(self.instance, "seller", None)
         if seller is not None:
             try:
@@ -156,7 +165,7 @@ class ImageForm(forms.ModelForm):
         model = models.ProductImage
         fields = ["image", "alt", "sort_order"]
 
-    def clean_image(self):
+    def clean_image(self) -> Any:
         image = self.cleaned_data["image"]
         if image and "image" in self.changed_data:
             if self.instance.pk is not None:
@@ -189,23 +198,29 @@ class ProductAdmin(ServiceAdmin):
     raw_id_fields = ["seller", "farm"]
     inlines = [VariantInline, ImageInline]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Product | None = None
+    ) -> list[str]:
         # The variants copy their product's seller: a product never moves.
         return ["seller", "slug"] if obj is not None else ["slug"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: models.Product, form: forms.ModelForm, change: bool
+    ) -> None:
         if change:
             services.update_product(
                 actor=request.user, product=obj, **self.changes(form, PRODUCT_FIELDS)
             )
         else:
-            fields = {f: form.cleaned_data.get(f) for f in PRODUCT_FIELDS}
+            fields: dict[str, Any] = {f: form.cleaned_data.get(f) for f in PRODUCT_FIELDS}
             saved = services.create_product(
                 actor=request.user, seller=form.cleaned_data["seller"], **fields
             )
             _adopt(obj, saved)
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
+    ) -> None:
         """Each row through its service; the lists the admin's history reads are kept."""
         product, actor = form.instance, request.user
         deleted = set(formset.deleted_forms)
@@ -223,13 +238,15 @@ class ProductAdmin(ServiceAdmin):
                     self._save_row(actor, product, each)
                     formset.changed_objects.append((row, each.changed_data))
 
-    def _delete(self, actor, row):
+    def _delete(self, actor: Actor, row: models.ProductVariant | models.ProductImage) -> None:
         if isinstance(row, models.ProductVariant):
             services.delete_variant(actor=actor, variant=row)
         else:
             services.delete_product_image(actor=actor, image=row)
 
-    def _save_row(self, actor, product, form):
+    def _save_row(
+        self, actor: Actor, product: models.Product, form: forms.ModelForm
+    ) -> models.ProductVariant | models.ProductImage:
         row, data = form.instance, form.cleaned_data
         if isinstance(row, models.ProductImage):
             if row.pk is None:
@@ -239,7 +256,7 @@ class ProductAdmin(ServiceAdmin):
             changes = self.changes(form, ("alt", "sort_order"))
             return services.update_product_image(actor=actor, image=row, **changes)
         if row.pk is None:
-            fields = {f: data.get(f) for f in VARIANT_FIELDS}
+            fields: dict[str, Any] = {f: data.get(f) for f in VARIANT_FIELDS}
             return services.create_variant(
                 actor=actor, product=product, stock_quantity=data["stock_quantity"], **fields
             )
@@ -255,7 +272,9 @@ class CategoryAdmin(ServiceAdmin):
     fields = ["name", "name_en", "parent", "slug"]
     readonly_fields = ["slug"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: models.Category, form: forms.ModelForm, change: bool
+    ) -> None:
         fields = ("name", "name_en", "parent")
         if change:
             services.update_category(actor=request.user, category=obj, **self.changes(form, fields))

@@ -2,6 +2,7 @@
 
 import io
 import os
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
@@ -11,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image
 
 from catalog.errors import CatalogErrorCode as Code
-from catalog.models import ProductImageThumbnail
-from shop.core.errors import DomainError
+from catalog.models import ProductImage, ProductImageThumbnail
+from shop.core.errors import DomainError, Message
 
 # Only these decoders ever see an upload. JPEG also opens MPO, the JPEG variant
 # many phone cameras write; the value is the extension the file is stored under.
@@ -50,16 +51,16 @@ REDUCING_GAP = 2
 BAND_PIXELS = 1 << 20
 
 
-def _too_large(message):
+def _too_large(message: Message) -> DomainError:
     return DomainError(Code.IMAGE_TOO_LARGE, message, "image")
 
 
-def too_many_pixels(picture):
+def too_many_pixels(picture: Image.Image) -> bool:
     weight = WEBP_PIXEL_WEIGHT if picture.format == "WEBP" else 1
     return picture.width * picture.height * weight > settings.IMAGE_MAX_PIXELS
 
 
-def validate_upload(upload):
+def validate_upload(upload: object) -> tuple[int, int]:
     """Refuse anything that is not a sane JPEG, PNG or WebP picture.
 
     The byte size is checked before reading and the pixel count from the header
@@ -93,7 +94,7 @@ def validate_upload(upload):
                 raise _too_large(pixels_message)
             picture.draft(None, (1, 1))  # JPEG: decode at the smallest scale
             picture.load()
-            extension = EXTENSIONS[picture.format]
+            extension = EXTENSIONS[cast(str, picture.format)]  # opened as one of `formats`
             if _orientation(picture) in QUARTER_TURNS:
                 width, height = height, width
     except Image.DecompressionBombError as exc:
@@ -109,7 +110,7 @@ def validate_upload(upload):
     return width, height
 
 
-def _orientation(picture):
+def _orientation(picture: Image.Image) -> int | None:
     """The EXIF orientation; None when absent or unreadable, as browsers treat it."""
     try:
         return picture.getexif().get(ExifTags.Base.Orientation)
@@ -117,7 +118,7 @@ def _orientation(picture):
         return None
 
 
-def _flatten(picture):
+def _flatten(picture: Image.Image) -> Image.Image:
     """JPEG has no alpha channel: put transparent pictures on white, not black."""
     if picture.mode != "RGBA":
         return picture
@@ -126,14 +127,14 @@ def _flatten(picture):
     return background
 
 
-def _fitted(size, box):
+def _fitted(size: tuple[int, int], box: int) -> tuple[int, int]:
     """The size of a picture of `size` shrunk to fit in a square `box` (never enlarged)."""
     width, height = size
     scale = min(1, box / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _shrunk(picture, mode, factor):
+def _shrunk(picture: Image.Image, mode: str, factor: int) -> Image.Image:
     """The decoded picture in `mode`, `factor` times smaller (averaging blocks of pixels);
     the picture itself when it is already both.
 
@@ -155,7 +156,7 @@ def _shrunk(picture, mode, factor):
     return shrunk
 
 
-def render_thumbnails(source):
+def render_thumbnails(source: IO[bytes]) -> dict[tuple[int, str], bytes]:
     """Return {(size, fmt): bytes} for every thumbnail, decoding the original once.
 
     The work is bounded: a picture over IMAGE_MAX_PIXELS is not decoded; a JPEG
@@ -186,7 +187,7 @@ def render_thumbnails(source):
         picture.thumbnail((largest, largest), Image.Resampling.LANCZOS)
         if orientation in UPRIGHT:
             picture = picture.transpose(UPRIGHT[orientation])
-        rendered = {}
+        rendered: dict[tuple[int, str], bytes] = {}
         for size in sorted(THUMBNAIL_SIZES, reverse=True):
             picture.thumbnail((size, size), Image.Resampling.LANCZOS)
             for fmt, (pil_format, options) in THUMBNAIL_FORMATS.items():
@@ -197,7 +198,7 @@ def render_thumbnails(source):
     return rendered
 
 
-def save_thumbnail(product_image, size, fmt, data):
+def save_thumbnail(product_image: ProductImage, size: int, fmt: str, data: bytes) -> bool:
     """Store one thumbnail; return False, leaving no file, if another run stored it first."""
     base = os.path.splitext(os.path.basename(product_image.image.name))[0]
     thumbnail = ProductImageThumbnail(image=product_image, size=size, format=fmt)
@@ -211,7 +212,7 @@ def save_thumbnail(product_image, size, fmt, data):
     return True
 
 
-def make_thumbnail_files(product_image):
+def make_thumbnail_files(product_image: ProductImage) -> int:
     """Create the missing thumbnails of a ProductImage; return how many were made.
 
     Idempotent, and safe when two runs overlap: the unique constraint

@@ -75,7 +75,7 @@ class Seller(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -115,7 +115,7 @@ class Farm(models.Model):
             models.CheckConstraint(condition=Q(area_mu__gte=0), name="farm_area_not_negative"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -137,7 +137,7 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
         ordering = ["name", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -180,7 +180,7 @@ class Product(models.Model):
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["is_published", "name", "id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -228,7 +228,7 @@ class ProductVariant(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.product.name} {self.name}"
 
 
@@ -249,7 +249,7 @@ class ProductImage(models.Model):
         verbose_name_plural = _("product images")
         ordering = ["sort_order", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.image.name
 
 
@@ -277,5 +277,5 @@ class ProductImageThumbnail(models.Model):
             models.UniqueConstraint(fields=["image", "size", "format"], name="thumbnail_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.size}px {self.format}"

@@ -25,5 +25,5 @@ class PickupPoint(models.Model):
         verbose_name_plural = _("pickup points")
         ordering = ["name", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

@@ -3,6 +3,8 @@ written through `traceability.services.batches` (the API and the farmer's pages)
 a traceability record is never edited or deleted."""
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from shop.core.admin import ReadOnlyAdmin
 from traceability import models
@@ -11,15 +13,15 @@ from traceability import models
 class PhotoInline(admin.TabularInline):
     model = models.BatchPhoto
     extra = 0
-    fields = readonly_fields = ["image", "width", "height", "alt", "created_at"]
+    fields = readonly_fields = ("image", "width", "height", "alt", "created_at")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -44,15 +46,15 @@ class SerialAdmin(ReadOnlyAdmin):
 class EventLinkInline(admin.TabularInline):
     model = models.TraceEventBatch
     extra = 0
-    fields = readonly_fields = ["batch", "role"]
+    fields = readonly_fields = ("batch", "role")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

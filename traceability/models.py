@@ -108,7 +108,7 @@ class Batch(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.lot
 
     def digital_link(self) -> str:
@@ -140,7 +140,7 @@ class BatchPhoto(models.Model):
         verbose_name_plural = _("batch photos")
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.image.name
 
 
@@ -168,7 +168,7 @@ class Serial(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.serial
 
     def digital_link(self) -> str:
@@ -238,7 +238,7 @@ class TraceEvent(AppendOnlyModel):
         related_name="trace_events",
         verbose_name=_("photo"),
     )
-    batches = models.ManyToManyField(
+    batches: "models.ManyToManyField[Batch, TraceEventBatch]" = models.ManyToManyField(
         Batch, through="TraceEventBatch", related_name="trace_events", verbose_name=_("batches")
     )
 
@@ -251,7 +251,7 @@ class TraceEvent(AppendOnlyModel):
             models.UniqueConstraint(fields=["corrects"], name="trace_event_corrected_once"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_type} {self.biz_step} #{self.pk}"
 
     @property
@@ -290,7 +290,7 @@ class TraceEventBatch(AppendOnlyModel):
         ]
         indexes = [models.Index(fields=["batch", "event"], name="trace_link_chain")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_id}/{self.batch_id} {self.role}"
 
 
@@ -309,7 +309,7 @@ class Checkpoint(AppendOnlyModel):
         verbose_name_plural = _("trace checkpoints")
         ordering = ["-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.signed_at.isoformat()
 
 
@@ -373,7 +373,7 @@ class LabelJob(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.batch_id} × {self.count}"
 
 
@@ -408,7 +408,7 @@ class Scan(AppendOnlyModel):
             models.Index(fields=["serial", "scanned_at"], name="scan_serial_time"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.batch_id}/{self.serial_id} {self.scanned_at.isoformat()}"
 
 
@@ -436,5 +436,5 @@ class SerialFlag(AppendOnlyModel):
         ordering = ["-id"]
         indexes = [models.Index(fields=["batch", "-id"], name="serial_flag_batch")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.serial_id} {self.reason}"

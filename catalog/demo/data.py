@@ -6,6 +6,7 @@ sit under made-up company prefixes in the GS1 China range (69).
 """
 
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from catalog.validators import gs1_check_digit
 
@@ -33,18 +34,75 @@ CATEGORIES = [
     ("梨", "Pears", "Fruit"),
 ]
 
+
+class VariantRecord(TypedDict):
+    sku: str
+    name: str
+    net_weight_grams: int
+    price: Decimal
+    stock_quantity: int
+    cold_chain: bool
+    gtin: str | None
+
+
+class ProductRecord(TypedDict):
+    name: str
+    name_en: str
+    category: str
+    farm: str
+    motif: str
+    description: str
+    storage: str
+    shelf_life_days: int
+    variants: list[VariantRecord]
+
+
+class FarmRecord(TypedDict):
+    name: str
+    name_en: str
+    village: str
+    latitude: Decimal
+    longitude: Decimal
+    area_mu: Decimal
+    produce: str
+
+
+class MemberRecord(TypedDict):
+    phone: str
+    name: str
+
+
+class SellerRecord(TypedDict):
+    """A demo seller: its first member, its details (create_seller's arguments),
+    its farms and products."""
+
+    member: MemberRecord
+    seller: dict[str, Any]
+    farms: list[FarmRecord]
+    products: list[ProductRecord]
+
+
 DRY = "阴凉干燥处密封保存 / Keep sealed, cool and dry"
 FROZEN = "-18℃冷冻保存 / Keep frozen at -18 °C"
 CHILLED = "0–4℃冷藏 / Keep chilled at 0–4 °C"
 
 
-def gtin14(company_prefix, item):
+def gtin14(company_prefix: str, item: int) -> str:
     """A GTIN-14 (indicator 0) of a 9-digit company prefix and a 3-digit item number."""
     body = f"0{company_prefix}{item:03d}"
     return body + str(gs1_check_digit(body))
 
 
-def variant(sku, name, grams, price, stock, *, cold=False, gtin=None):
+def variant(
+    sku: str,
+    name: str,
+    grams: int,
+    price: str,
+    stock: int,
+    *,
+    cold: bool = False,
+    gtin: str | None = None,
+) -> VariantRecord:
     return {
         "sku": sku,
         "name": name,
@@ -56,7 +114,17 @@ def variant(sku, name, grams, price, stock, *, cold=False, gtin=None):
     }
 
 
-def product(name, name_en, category, farm, motif, description, storage, shelf_life, variants):
+def product(
+    name: str,
+    name_en: str,
+    category: str,
+    farm: str,
+    motif: str,
+    description: str,
+    storage: str,
+    shelf_life: int,
+    variants: list[VariantRecord],
+) -> ProductRecord:
     """`category` is a category's English name, `farm` a farm's name, `motif` a picture motif."""
     return {
         "name": name,
@@ -71,7 +139,15 @@ def product(name, name_en, category, farm, motif, description, storage, shelf_li
     }
 
 
-def farm(name, name_en, village, latitude, longitude, area_mu, produce):
+def farm(
+    name: str,
+    name_en: str,
+    village: str,
+    latitude: str,
+    longitude: str,
+    area_mu: str,
+    produce: str,
+) -> FarmRecord:
     return {
         "name": name,
         "name_en": name_en,
@@ -112,7 +188,7 @@ COOPERATIVE_GS1 = "693602714"
 CANGXI_GS1 = "694108326"
 TONGSHAN_GS1 = "695230417"
 
-LIU_HOUSEHOLD = {
+LIU_HOUSEHOLD: SellerRecord = {
     "member": {"phone": "13979911001", "name": "刘冬生"},
     "seller": {
         **WANGLONGTAN,
@@ -178,7 +254,7 @@ LIU_HOUSEHOLD = {
     ],
 }
 
-WANGLONGTAN_COOPERATIVE = {
+WANGLONGTAN_COOPERATIVE: SellerRecord = {
     "member": {"phone": "13979911002", "name": "彭建华"},
     "seller": {
         **WANGLONGTAN,
@@ -346,7 +422,7 @@ WANGLONGTAN_COOPERATIVE = {
     ],
 }
 
-CANGXI_COOPERATIVE = {
+CANGXI_COOPERATIVE: SellerRecord = {
     "member": {"phone": "13908391003", "name": "王秀英"},
     "seller": {
         **CANGXI,
@@ -445,7 +521,7 @@ CANGXI_COOPERATIVE = {
     ],
 }
 
-TONGSHAN_ENTERPRISE = {
+TONGSHAN_ENTERPRISE: SellerRecord = {
     "member": {"phone": "13971511004", "name": "陈志刚"},
     "seller": {
         **TONGSHAN,

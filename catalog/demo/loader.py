@@ -7,6 +7,7 @@ SKU, category by slug), so loading twice changes nothing.
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -15,21 +16,21 @@ from django.utils.text import slugify
 from catalog import services
 from catalog.demo import data
 from catalog.demo.pictures import product_picture
-from catalog.models import Category, Product, ProductVariant
+from catalog.models import Category, Farm, Product, ProductVariant, Seller
 from shop.accounts.models import User
 
 
 @dataclass
 class Demo:
     operator: User
-    members: list  # (user, seller) per demo seller
-    products: dict  # demo product name -> Product
-    created: Counter
+    members: list[tuple[User, Seller]]  # per demo seller
+    products: dict[str, Product]  # by demo product name
+    created: Counter[str]
 
 
-def load_demo():
+def load_demo() -> Demo:
     """Make sure every demo record exists; return them with counts of what was new."""
-    created = Counter()
+    created: Counter[str] = Counter()
     with transaction.atomic():
         operator = _user(
             created,
@@ -40,7 +41,8 @@ def load_demo():
             is_superuser=True,
         )
         categories = _categories(created, operator)
-        members, products = [], {}
+        members: list[tuple[User, Seller]] = []
+        products: dict[str, Product] = {}
         for record in data.SELLERS:
             member = _user(
                 created,
@@ -61,7 +63,7 @@ def load_demo():
     return Demo(operator, members, products, created)
 
 
-def _user(created, key, password, **fields):
+def _user(created: Counter[str], key: dict[str, str], password: str, **fields: Any) -> User:
     user = User.objects.filter(**key).first()
     if user is None:
         user = User.objects.create_user(password=password, **fields)
@@ -69,20 +71,23 @@ def _user(created, key, password, **fields):
     return user
 
 
-def _categories(created, operator):
-    found = {}
+def _categories(created: Counter[str], operator: User) -> dict[str, Category]:
+    found: dict[str, Category] = {}
     for name, name_en, parent in data.CATEGORIES:
         category = Category.objects.filter(slug=slugify(name_en, allow_unicode=True)).first()
         if category is None:
             category = services.create_category(
-                actor=operator, name=name, name_en=name_en, parent=found.get(parent)
+                actor=operator,
+                name=name,
+                name_en=name_en,
+                parent=found.get(parent) if parent else None,
             )
             created["categories"] += 1
         found[name_en] = category
     return found
 
 
-def _seller(created, operator, member, fields):
+def _seller(created: Counter[str], operator: User, member: User, fields: dict[str, Any]) -> Seller:
     seller = member.sellers.filter(name=fields["name"]).first()
     if seller is None:
         seller = services.create_seller(actor=member, **fields)
@@ -92,7 +97,7 @@ def _seller(created, operator, member, fields):
     return seller
 
 
-def _farm(created, member, seller, fields):
+def _farm(created: Counter[str], member: User, seller: Seller, fields: data.FarmRecord) -> Farm:
     farm = seller.farms.filter(name=fields["name"]).first()
     if farm is None:
         farm = services.create_farm(actor=member, seller=seller, **fields)
@@ -100,7 +105,15 @@ def _farm(created, member, seller, fields):
     return farm
 
 
-def _product(created, member, seller, item, categories, farms, origin):
+def _product(
+    created: Counter[str],
+    member: User,
+    seller: Seller,
+    item: data.ProductRecord,
+    categories: dict[str, Category],
+    farms: dict[str, Farm],
+    origin: str,
+) -> Product:
     product = Product.objects.filter(seller=seller, name=item["name"]).first()
     if product is None:
         product = services.create_product(

@@ -11,13 +11,17 @@ import hashlib
 import io
 import math
 import random
+from collections.abc import Callable
 
 from PIL import Image, ImageDraw
 
 SIZE = 800
 
+Colour = tuple[int, ...]
+Draw = ImageDraw.ImageDraw
 
-def product_picture(seed, motif):
+
+def product_picture(seed: str, motif: str) -> bytes:
     """A JPEG of a mountain landscape and the product's motif, composed from `seed`."""
     rng = random.Random(hashlib.sha256(seed.encode()).digest())
     image = Image.new("RGB", (SIZE, SIZE))
@@ -32,11 +36,11 @@ def product_picture(seed, motif):
     return out.getvalue()
 
 
-def _colour(hue, saturation, value):
+def _colour(hue: float, saturation: float, value: float) -> Colour:
     return tuple(round(c * 255) for c in colorsys.hsv_to_rgb(hue % 1, saturation, value))
 
 
-def _landscape(draw, rng):
+def _landscape(draw: Draw, rng: random.Random) -> None:
     """A sky in the seed's colours, a sun or a moon, and two or three ridges."""
     hue = rng.random()
     top, bottom = _colour(hue, 0.28, 0.98), _colour(hue + 0.1, 0.16, 0.9)
@@ -64,7 +68,7 @@ def _landscape(draw, rng):
             draw.arc((-200, y - 60, SIZE + 200, y + 60), 200, 340, fill=(236, 240, 214), width=3)
 
 
-def _cloth(draw, rng):
+def _cloth(draw: Draw, rng: random.Random) -> Colour:
     """A patterned cloth under the motif, in the seed's colours; returns a plate colour."""
     hue = rng.random()
     cloth, pattern = _colour(hue, 0.45, 0.8), _colour(hue, 0.3, 0.95)
@@ -83,7 +87,7 @@ def _cloth(draw, rng):
 PLATES = ((255, 255, 255), (214, 232, 218), (222, 232, 246), (250, 238, 214), (238, 226, 236))
 
 
-def _placed(layer, rng):
+def _placed(layer: Image.Image, rng: random.Random) -> tuple[Image.Image, tuple[int, int]]:
     """The motif turned, maybe mirrored, scaled and moved: where it sits in this picture."""
     layer = layer.rotate(rng.uniform(-25, 25), resample=Image.Resampling.BICUBIC)
     if rng.random() < 0.5:
@@ -93,7 +97,7 @@ def _placed(layer, rng):
     return layer, (rng.randint(0, SIZE - side), rng.randint((SIZE - side) // 3, SIZE - side))
 
 
-def _leaf(draw, x, y, length, angle, colour):
+def _leaf(draw: Draw, x: float, y: float, length: float, angle: float, colour: Colour) -> None:
     """A pointed leaf (two sine arcs) rotated by `angle` degrees around (x, y)."""
     cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     half = [(t / 20 * length, length * 0.22 * math.sin(math.pi * t / 20)) for t in range(21)]
@@ -102,11 +106,11 @@ def _leaf(draw, x, y, length, angle, colour):
     draw.line([(x, y), (x + length * cos, y + length * sin)], fill=(240, 250, 230), width=3)
 
 
-def _plate(draw, x, y, colour, radius=230):
+def _plate(draw: Draw, x: int, y: int, colour: Colour, radius: int = 230) -> None:
     draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour)
 
 
-def _rice(draw, x, y, plate):
+def _rice(draw: Draw, x: int, y: int, plate: Colour) -> None:
     draw.pieslice((x - 220, y - 170, x + 220, y + 230), 0, 180, fill=(70, 110, 160))
     draw.ellipse((x - 220, y - 30, x + 220, y + 90), fill=(84, 40, 78))
     for i in range(60):
@@ -115,20 +119,20 @@ def _rice(draw, x, y, plate):
         draw.ellipse((gx - 11, gy - 6, gx + 11, gy + 6), fill=(120, 60, 112))
 
 
-def _tea(draw, x, y, plate):
+def _tea(draw: Draw, x: int, y: int, plate: Colour) -> None:
     _plate(draw, x, y, plate)
     for angle, colour in ((-150, (88, 140, 64)), (-100, (110, 160, 80)), (-40, (70, 124, 52))):
         _leaf(draw, x - 20, y + 120, 240, angle, colour)
 
 
-def _eggs(draw, x, y, plate):
+def _eggs(draw: Draw, x: int, y: int, plate: Colour) -> None:
     _plate(draw, x, y, plate)
     for dx, dy in ((-95, 40), (95, 40), (0, -70)):
         draw.ellipse((x + dx - 70, y + dy - 92, x + dx + 70, y + dy + 92), fill=(226, 190, 150))
         draw.ellipse((x + dx - 40, y + dy - 70, x + dx - 10, y + dy - 30), fill=(240, 214, 184))
 
 
-def _chicken(draw, x, y, plate):
+def _chicken(draw: Draw, x: int, y: int, plate: Colour) -> None:
     _plate(draw, x, y, plate)
     draw.ellipse((x - 150, y - 60, x + 110, y + 150), fill=(196, 120, 64))
     draw.ellipse((x + 40, y - 170, x + 160, y - 50), fill=(206, 134, 74))
@@ -138,7 +142,7 @@ def _chicken(draw, x, y, plate):
     _leaf(draw, x - 140, y + 20, 170, 200, (150, 80, 40))
 
 
-def _meat(draw, x, y, plate):
+def _meat(draw: Draw, x: int, y: int, plate: Colour) -> None:
     _plate(draw, x, y, plate)
     draw.ellipse((x - 190, y - 130, x + 190, y + 130), fill=(245, 230, 220))
     draw.ellipse((x - 170, y - 110, x + 170, y + 110), fill=(176, 44, 50))
@@ -148,14 +152,14 @@ def _meat(draw, x, y, plate):
         )
 
 
-def _mutton(draw, x, y, plate):
+def _mutton(draw: Draw, x: int, y: int, plate: Colour) -> None:
     _plate(draw, x, y, plate)
     draw.rounded_rectangle((x + 60, y - 30, x + 220, y + 10), radius=20, fill=(250, 244, 230))
     draw.ellipse((x - 180, y - 150, x + 100, y + 130), fill=(245, 226, 214))
     draw.ellipse((x - 160, y - 130, x + 80, y + 110), fill=(196, 80, 84))
 
 
-def _kiwi(draw, x, y, plate):
+def _kiwi(draw: Draw, x: int, y: int, plate: Colour) -> None:
     draw.ellipse((x - 210, y - 210, x + 210, y + 210), fill=(120, 86, 50))
     draw.ellipse((x - 190, y - 190, x + 190, y + 190), fill=(168, 200, 70))
     draw.ellipse((x - 95, y - 95, x + 95, y + 95), fill=(200, 48, 60))
@@ -166,7 +170,7 @@ def _kiwi(draw, x, y, plate):
         draw.ellipse((sx - 7, sy - 7, sx + 7, sy + 7), fill=(30, 24, 20))
 
 
-def _pear(draw, x, y, plate):
+def _pear(draw: Draw, x: int, y: int, plate: Colour) -> None:
     _plate(draw, x, y, plate)
     draw.ellipse((x - 150, y - 40, x + 150, y + 220), fill=(236, 214, 120))
     draw.ellipse((x - 90, y - 170, x + 90, y + 40), fill=(236, 214, 120))
@@ -178,7 +182,7 @@ def _pear(draw, x, y, plate):
     _leaf(draw, x + 15, y - 200, 110, -30, (96, 150, 70))
 
 
-MOTIFS = {
+MOTIFS: dict[str, Callable[[Draw, int, int, Colour], None]] = {
     "rice": _rice,
     "tea": _tea,
     "eggs": _eggs,

@@ -46,10 +46,12 @@ class Template(NamedTuple):
     variant: ProductVariant
 
 
-def add_synthetic_products(demo_products, count, *, progress=True):
+def add_synthetic_products(
+    demo_products: dict[str, Product], count: int, *, progress: bool = True
+) -> None:
     """Add `count` published products with three variants each, in batches of BATCH_SIZE."""
     run = secrets.token_hex(4)
-    templates = []
+    templates: list[Template] = []
     for word, word_en, name in TEMPLATES:
         product = demo_products[name]
         templates.append(
@@ -77,7 +79,7 @@ def add_synthetic_products(demo_products, count, *, progress=True):
     invalidate(PRODUCT_LIST)
 
 
-def _product(n, run, template):
+def _product(n: int, run: str, template: Template) -> Product:
     grade, grade_en = GRADES[n // len(TEMPLATES) % len(GRADES)]
     model = template.product
     return Product(
@@ -95,7 +97,7 @@ def _product(n, run, template):
     )
 
 
-def _variants(n, run, product, model):
+def _variants(n: int, run: str, product: Product, model: ProductVariant) -> list[ProductVariant]:
     """Packs of one, two and four of a demo variant, a little cheaper per unit in bigger packs."""
     markup = Decimal(100 + n % 21 - 10) / 100  # prices spread ±10 %
     return [

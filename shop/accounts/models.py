@@ -1,4 +1,6 @@
 import secrets
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models, router
@@ -8,14 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 
-def new_token_key():
+def new_token_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, *, phone=None, email=None, password=None, **extra):
+    def create_user(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        **extra: Any,
+    ) -> "User":
         if not phone and not email:
             raise ValueError("A user needs a phone number or an email address")
         from shop.accounts.selectors import canonical_email
@@ -25,13 +34,20 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def get_by_natural_key(self, username):
+    def get_by_natural_key(self, username: str | None) -> "User":
         """By email, in its stored (normalised) form, as createsuperuser looks it up."""
         from shop.accounts.selectors import canonical_email
 
         return self.get(email=canonical_email(username) if isinstance(username, str) else username)
 
-    def create_superuser(self, *, phone=None, email=None, password=None, **extra):
+    def create_superuser(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        **extra: Any,
+    ) -> "User":
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(phone=phone, email=email, password=password, **extra)
 
@@ -73,7 +89,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name or str(self.phone or self.email)
 
     # Set while check_password re-hashes a correct password with a newer hasher:
@@ -82,50 +98,50 @@ class User(AbstractBaseUser, PermissionsMixin):
     # A new token_key that is not saved yet (see save).
     _token_key_unsaved = False
 
-    def rotate_token_key(self):
+    def rotate_token_key(self) -> None:
         """Invalidate every access and refresh token issued so far."""
         self.token_key = new_token_key()
         self.save(update_fields=["token_key"])
 
-    def _revoke_tokens_on_save(self):
+    def _revoke_tokens_on_save(self) -> None:
         self.token_key = new_token_key()
         self._token_key_unsaved = True
 
-    def set_password(self, raw_password):
+    def set_password(self, raw_password: str | None) -> None:
         """Set the password and revoke every token issued so far (saved with the password)."""
         super().set_password(raw_password)
         if not self._upgrading_password_hash:
             self._revoke_tokens_on_save()
 
-    def set_unusable_password(self):
+    def set_unusable_password(self) -> None:
         super().set_unusable_password()
         self._revoke_tokens_on_save()
 
-    def check_password(self, raw_password):
+    def check_password(self, raw_password: str) -> bool:
         self._upgrading_password_hash = True
         try:
             return super().check_password(raw_password)
         finally:
             self._upgrading_password_hash = False
 
-    async def acheck_password(self, raw_password):
+    async def acheck_password(self, raw_password: str) -> bool:
         self._upgrading_password_hash = True
         try:
             return await super().acheck_password(raw_password)
         finally:
             self._upgrading_password_hash = False
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         self._normalise_email()
 
-    def _normalise_email(self):
+    def _normalise_email(self) -> None:
         from shop.accounts.selectors import canonical_email
 
         if self.email is not None:
             self.email = canonical_email(self.email) or None
 
-    def _is_active_changing(self, using, update_fields):
+    def _is_active_changing(self, using: str | None, update_fields: Iterable[str] | None) -> bool:
         if self.pk is None or (update_fields is not None and "is_active" not in update_fields):
             return False
         stored = (
@@ -137,16 +153,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         )
         return stored is not None and stored != self.is_active
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Store the email normalised, and revoke every token issued so far when the
         password changed (set_password) or the user is deactivated or reactivated."""
         self._normalise_email()
-        update_fields = kwargs.get("update_fields")
+        update_fields: Iterable[str] | None = kwargs.get("update_fields")
         if self._is_active_changing(kwargs.get("using"), update_fields):
             self._revoke_tokens_on_save()
         saves_key = update_fields is None or "token_key" in update_fields
         if (
-            not saves_key
+            update_fields is not None
+            and not saves_key
             and self._token_key_unsaved
             and {"password", "is_active"} & {*update_fields}
         ):

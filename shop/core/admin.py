@@ -1,8 +1,13 @@
 """Admin bases for operators: writes go through an app's services, records
 that are never edited are shown read-only."""
 
+from collections.abc import Collection
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from shop.core.errors import DomainError
 
@@ -12,7 +17,7 @@ class ServiceAdmin(admin.ModelAdmin):
     nothing written: the admin's transaction rolls back and the form comes back
     with the reason."""
 
-    def changeform_view(self, request, *args, **kwargs):
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return super().changeform_view(request, *args, **kwargs)
         except DomainError as error:
@@ -21,24 +26,24 @@ class ServiceAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     @staticmethod
-    def changes(form, fields):
+    def changes(form: forms.BaseForm, fields: Collection[str]) -> dict[str, Any]:
         return {field: form.cleaned_data[field] for field in form.changed_data if field in fields}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Every column shown, nothing added, changed or deleted here."""
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         """Every column, the codes (not editable anywhere) included."""
-        return [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
+        return tuple(f.name for f in self.model._meta.concrete_fields if not f.primary_key)
 
     get_readonly_fields = get_fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

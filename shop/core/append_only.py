@@ -4,6 +4,9 @@ Traceability's events, checkpoints and scans use it today; the ledger's
 transactions and the stations' handover records will too.
 """
 
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
 from django.db import models
 
 
@@ -14,13 +17,15 @@ class AppendOnlyError(Exception):
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuses bulk changes: a record, once written, stays as it was."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("append-only records are never changed or deleted")
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
+    ) -> NoReturn:
         raise AppendOnlyError("append-only records are never changed or deleted")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("append-only records are never changed or deleted")
 
     delete.queryset_only = True  # type: ignore[attr-defined]
@@ -35,11 +40,11 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("append-only records are never changed or deleted")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("append-only records are never changed or deleted")

@@ -29,12 +29,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis import ConnectionPool, Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -107,17 +108,21 @@ def degraded() -> list[str]:
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
+    if TYPE_CHECKING:
+        # Django's own (private) members this client builds on; its stubs leave them out.
+        _client: type[Redis]
+
+        def _get_connection_pool(self, write: bool) -> ConnectionPool: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+        self._clients: dict[ConnectionPool, Redis] = {}
 
-    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+    def get_client(self, key: Any = None, *, write: bool = False) -> Redis:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
         if client is None:
-            client = self._clients[index] = self._client(
-                connection_pool=self._get_connection_pool(index)
-            )
+            client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
 
@@ -134,6 +139,9 @@ class _Unavailable(Exception):
 
 class RedisCache(DjangoRedisCache):
     """The response cache: with Redis away, every read misses and every write is skipped."""
+
+    if TYPE_CHECKING:
+        _cache: ReusingRedisCacheClient  # Django's cached property; its stubs leave it out
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         timeout = settings.CACHE_TIMEOUT_SECONDS
@@ -197,8 +205,8 @@ class RedisCache(DjangoRedisCache):
     def delete_many(self, keys: Any, version: Any = None) -> None:
         self._soft(lambda: super(RedisCache, self).delete_many(keys, version), None)
 
-    def clear(self) -> bool:
-        return self._soft(lambda: super(RedisCache, self).clear(), False)
+    def clear(self) -> None:
+        self._soft(lambda: super(RedisCache, self).clear(), None)
 
     def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
         """Like a missing key (ValueError) while Redis is away: nothing is counted."""

@@ -12,6 +12,7 @@
 """
 
 import secrets
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.http import HttpRequest
@@ -23,13 +24,20 @@ SUBMITTED_KEY = "storefront_submitted"
 SUBMITTED_KEPT = 50
 
 
-class PageFormMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _Form = forms.BaseForm
+else:
+    _Form = object
+
+
+class PageFormMixin(_Form):
     """The pages' way of showing a form and a service's errors."""
 
     template_name = "storefront/form.html"
     required_css_class = "required"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Labels sit above their fields: no colon (and no ASCII one in Chinese).
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -48,7 +56,7 @@ class PageForm(PageFormMixin, forms.Form):
 class PageModelForm(PageFormMixin, forms.ModelForm):
     """A ModelForm used only to read and check the input: the service saves."""
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         """The service checks the model's own rules and reports them in its
         words; the form checks only what its fields declare."""
 
@@ -62,7 +70,7 @@ class SubmitOnce(forms.Form):
 
     submission = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["submission"] = secrets.token_urlsafe(16)

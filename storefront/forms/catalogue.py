@@ -2,14 +2,21 @@
 carries is checked here, and a bad value is shown beside its field."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Category
 from catalog.selectors import category_with_descendants, division_prefix, visible_categories
+from shop.core.roles import Actor
 from storefront.forms.base import PageForm
 from storefront.templatetags.storefront import localized
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A cursor is a few sort-key values in base64 JSON; anything longer is not one.
 CURSOR_MAX_LENGTH = 400
@@ -37,7 +44,7 @@ class Select(forms.Select):
     option_template_name = "storefront/widgets/select_option.html"
 
 
-def _price_field(label):
+def _price_field(label: "StrOrPromise") -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -75,18 +82,18 @@ class ProductSearchForm(PageForm):
         label=_("Sort by"), choices=SORT_CHOICES, required=False, widget=Select
     )
 
-    def __init__(self, data, *, actor):
+    def __init__(self, data: QueryDict, *, actor: Actor) -> None:
         super().__init__(data)
         # One query serves both the choices shown and the check of the one chosen.
         self.categories = {category.slug: category for category in visible_categories(actor)}
-        self.fields["category"].choices = [("", _("All categories"))] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("All categories"))] + [
             (slug, localized(category)) for slug, category in self.categories.items()
         ]
 
-    def clean_category(self):
+    def clean_category(self) -> Category | None:
         return self.categories.get(self.cleaned_data["category"])
 
-    def clean_region(self):
+    def clean_region(self) -> str:
         region = self.cleaned_data["region"].strip()
         if region:
             try:
@@ -97,14 +104,15 @@ class ProductSearchForm(PageForm):
                 ) from exc
         return region
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         low, high = cleaned.get("price_min"), cleaned.get("price_max")
         if low is not None and high is not None and low > high:
             self.add_error("price_max", _("The highest price is below the lowest."))
         return cleaned
 
-    def filters(self) -> dict:
+    def filters(self) -> dict[str, Any]:
         """Keyword arguments of `catalog.selectors.filter_products`."""
         data = self.cleaned_data
         category = data["category"]
@@ -120,7 +128,7 @@ class ProductSearchForm(PageForm):
     def order(self) -> tuple[str, bool]:
         return SORTS[self.cleaned_data["sort"] or DEFAULT_SORT]
 
-    def sort_links(self) -> list[dict]:
+    def sort_links(self) -> list[dict[str, Any]]:
         """Each sort as a link keeping the filters: one tap, no form to render."""
         current = self.cleaned_data["sort"] or DEFAULT_SORT
         query = {k: v for k, v in self.canonical_query().items() if k != "sort"}

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,6 @@ class RejectForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, seller: Seller, **kwargs):
+    def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"reject-{seller.pk}-%s")
         super().__init__(*args, **kwargs)

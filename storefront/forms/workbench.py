@@ -2,13 +2,16 @@
 services check the rules and save (their errors land beside the fields)."""
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Farm, Product, ProductVariant, Seller
 from catalog.selectors import visible_categories, visible_farms
+from shop.core.roles import Actor
 from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
 from storefront.templatetags.storefront import localized
 
@@ -23,6 +26,13 @@ def _bound_integers(form: forms.BaseForm) -> None:
             field.max_value = INTEGER_MAX
             field.validators.append(MaxValueValidator(INTEGER_MAX))
             field.widget.attrs["max"] = INTEGER_MAX
+
+
+class LocalizedChoiceField(forms.ModelChoiceField):
+    """Its options named in the page's language."""
+
+    def label_from_instance(self, obj: Model) -> str:
+        return localized(obj)
 
 
 class SellerForm(PageModelForm):
@@ -57,7 +67,7 @@ class SellerForm(PageModelForm):
             "story": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _bound_integers(self)
 
@@ -105,19 +115,20 @@ class ProductForm(PageModelForm):
             "storage",
             "shelf_life_days",
         ]
+        field_classes = {"category": LocalizedChoiceField, "farm": LocalizedChoiceField}
         help_texts = {
             "origin": _("Where it comes from, e.g. 江西萍乡武功山."),
             "storage": _("For example: cool and dry."),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, actor, seller, **kwargs):
+    def __init__(self, *args: Any, actor: Actor, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = visible_categories(actor)
-        self.fields["farm"].queryset = visible_farms(actor).filter(seller=seller)
-        self.fields["farm"].empty_label = _("No farm")
-        for name in ("category", "farm"):
-            self.fields[name].label_from_instance = localized
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        farm = cast(forms.ModelChoiceField, self.fields["farm"])
+        category.queryset = visible_categories(actor)
+        farm.queryset = visible_farms(actor).filter(seller=seller)
+        farm.empty_label = _("No farm")
         _bound_integers(self)
 
 
@@ -146,7 +157,7 @@ class VariantForm(PageModelForm):
         fields = ["name", "sku", "price", "net_weight_grams", "gtin", "cold_chain", "sort_order"]
         help_texts = {"sku": _("Your own code for this variant, e.g. ZM-5KG.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sort_order"].required = False
         _bound_integers(self)
@@ -164,7 +175,7 @@ class StockForm(PageForm):
 
     quantity = forms.IntegerField(widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
-    def __init__(self, *args, variant, **kwargs):
+    def __init__(self, *args: Any, variant: ProductVariant, **kwargs: Any) -> None:
         super().__init__(*args, prefix=f"stock-{variant.pk}", **kwargs)
         self.fields["quantity"].label = _("Stock of %(variant)s") % {"variant": variant.name}
         _bound_integers(self)
@@ -194,5 +205,5 @@ class PictureForm(SubmitOnce, PageForm):
         help_text=_("For people who cannot see it, e.g. 紫米 in a 5 kg bag."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, auto_id="picture_%s", **kwargs)

@@ -1,10 +1,12 @@
 """Template helpers every page uses: names in the page's language, absolute
 and canonical URLs, the language switch and links that keep a list's filters."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
+from django.template import Context
 from django.urls import reverse
 from django.utils.translation import get_language
 
@@ -16,7 +18,7 @@ def english() -> bool:
 
 
 @register.filter
-def localized(obj, field="name"):
+def localized(obj: Any, field: str = "name") -> str:
     """`obj.<field>_en` on English pages when it is filled in, else `obj.<field>`."""
     if english():
         translated = getattr(obj, f"{field}_en", "")
@@ -26,13 +28,13 @@ def localized(obj, field="name"):
 
 
 @register.simple_tag
-def absolute_url(path=""):
+def absolute_url(path: str = "") -> str:
     """PUBLIC_BASE_URL + path: what links shared in a chat must carry."""
     return settings.PUBLIC_BASE_URL + path
 
 
 @register.simple_tag(takes_context=True)
-def canonical_url(context):
+def canonical_url(context: Context) -> str:
     """The page's one address: its path, plus the query parameters that choose
     what it shows (a view lists them in `canonical_query`)."""
     request = context["request"]
@@ -42,7 +44,7 @@ def canonical_url(context):
 
 
 @register.simple_tag(takes_context=True)
-def other_language(context):
+def other_language(context: Context) -> dict[str, str]:
     """The link that switches to the language this page is not in."""
     request = context["request"]
     code, label, lang = ("zh-hans", "中文", "zh-Hans") if english() else ("en", "English", "en")
@@ -55,7 +57,7 @@ def other_language(context):
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes):
+def query_with(context: Context, **changes: Any) -> str:
     """This page's query string with `changes` applied (None removes a key)."""
     params = context["request"].GET.copy()
     for key, value in changes.items():

@@ -1,8 +1,11 @@
 """Signing in, registering and signing out."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +19,7 @@ from shop.core.errors import DomainError
 from storefront.forms.accounts import LoginForm, RegisterForm
 
 
-def _safe_next(request):
+def _safe_next(request: HttpRequest) -> str | None:
     """The `next` address when it stays on this site, else None."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(
@@ -25,7 +28,7 @@ def _safe_next(request):
     return target if allowed and "\x00" not in target else None
 
 
-def demo_logins():
+def demo_logins() -> dict[str, Any]:
     """The demo's published logins (catalog/demo/data.py), to show while DEBUG is on."""
     sellers = [(s["member"]["phone"], s["member"]["name"]) for s in demo.SELLERS]
     return {
@@ -40,7 +43,7 @@ class SignInView(auth_views.LoginView):
     authentication_form = LoginForm
     next_page = "storefront:home"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         if settings.DEBUG:
             context["demo_logins"] = demo_logins()
@@ -50,7 +53,7 @@ class SignInView(auth_views.LoginView):
 @sensitive_post_parameters("password", "password_again")
 @csrf_protect
 @never_cache
-def register(request):
+def register(request: HttpRequest) -> HttpResponse:
     """A new customer account, signed in at once; then back to where they came from."""
     target = _safe_next(request)
     form = RegisterForm(request.POST if request.method == "POST" else None)

@@ -10,7 +10,8 @@ and tagged with what they show, like the API's responses (`catalog.cache`).
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import re_path
 
@@ -56,7 +57,15 @@ class Listing:
     bad_cursor: bool = False
 
 
-def _listing(request, queryset, *, keys, descending=False, name="after", first=PAGE_SIZE):
+def _listing(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    keys: list[str],
+    descending: bool = False,
+    name: str = "after",
+    first: int = PAGE_SIZE,
+) -> Listing:
     """The page of `queryset` after the URL's cursor `name`; a cursor that is not
     one (hand-edited, from another sort) gives the first page, marked bad."""
     try:
@@ -68,7 +77,13 @@ def _listing(request, queryset, *, keys, descending=False, name="after", first=P
     return Listing(found.rows, found.next_cursor, after)
 
 
-def _products(request, queryset, *, keys=("name", "id"), descending=False):
+def _products(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    keys: tuple[str, ...] = ("name", "id"),
+    descending: bool = False,
+) -> Listing:
     """A page of products as cards."""
     listing = _listing(request, queryset, keys=list(keys), descending=descending)
     return Listing(
@@ -79,7 +94,12 @@ def _products(request, queryset, *, keys=("name", "id"), descending=False):
     )
 
 
-def _render(request, template, context, *listings):
+def _render(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *listings: tuple[str, Listing],
+) -> HttpResponse:
     """The page, with status 400 when one of its lists had a bad cursor; the
     canonical query gets the valid cursors."""
     query = dict(context.pop("canonical_query", {}))
@@ -92,7 +112,7 @@ def _render(request, template, context, *listings):
 
 
 @cached_page
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """Categories, featured and new products, and the sellers' villages. Featured
     is `catalog.selectors.featured_products`: products with pictures from
     verified sellers, poverty-alleviation households first."""
@@ -113,12 +133,12 @@ def home(request):
 
 
 @cached_page
-def search(request):
+def search(request: HttpRequest) -> HttpResponse:
     """The API's product filters and sorts as a GET form; empty, it lists everything."""
     form = ProductSearchForm(request.GET, actor=request.user)
     public_cache.tag(request, cache.PRODUCT_LIST, cache.CATEGORIES)
     if not form.is_valid():
-        context = {"form": form, "listing": None, "search_query": ""}
+        context: dict[str, Any] = {"form": form, "listing": None, "search_query": ""}
         return render(request, "storefront/search.html", context, status=400)
     field, descending = form.order()
     queryset = filter_products(visible_products(request.user), **form.filters())
@@ -137,7 +157,7 @@ def search(request):
 
 
 @cached_page
-def search_filters(request):
+def search_filters(request: HttpRequest) -> HttpResponse:
     """The search's filters on a page of their own: the results page stays light
     (a form costs more to render than a list of cards) and the phone's whole
     screen goes to the form."""
@@ -149,7 +169,7 @@ def search_filters(request):
 
 
 @cached_page
-def category(request, slug):
+def category(request: HttpRequest, slug: str) -> HttpResponse:
     """A category with its subcategories and the products of all of them."""
     found = get_object_or_404(visible_categories(request.user), slug=slug)
     public_cache.tag(request, cache.CATEGORIES, cache.PRODUCT_LIST)
@@ -167,7 +187,7 @@ def category(request, slug):
 
 
 @cached_page
-def product(request, slug):
+def product(request: HttpRequest, slug: str) -> HttpResponse:
     """A product: pictures, variants with price and stock, origin, its seller and farm."""
     products = visible_products(request.user).select_related("seller", "farm", "category")
     found = get_object_or_404(products, slug=slug)
@@ -190,7 +210,7 @@ def product(request, slug):
 
 
 @cached_page
-def seller(request, slug):
+def seller(request: HttpRequest, slug: str) -> HttpResponse:
     """A seller: story, where it is, what the operator verified, farms, products."""
     found = get_object_or_404(visible_sellers(request.user), slug=slug)
     public_cache.tag(request, cache.seller_tag(found.pk), cache.PRODUCT_LIST)
@@ -205,7 +225,7 @@ def seller(request, slug):
 
 
 @cached_page
-def region(request, code):
+def region(request: HttpRequest, code: str) -> HttpResponse:
     """The sellers and products inside an administrative division (a 12-digit
     code or its prefix, as the API's region filter); 404 for anything else or a
     division where nobody sells."""

@@ -2,6 +2,7 @@
 provinces far apart (newest first), and a batch's scans per province beside the
 seller's own, so goods that turn up far from where they were sold show."""
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ _operators_only = operators_only(can_review_scans, _("Only platform operators ma
 
 
 @_operators_only
-def flagged(request):
+def flagged(request: HttpRequest) -> HttpResponse:
     """Newest first: a fresh flag is the one still worth a call to the seller."""
     found = page_or_400(
         request, flagged_serials(request.user), keys=["id"], first=FLAGS_PAGE, descending=True
@@ -34,7 +35,7 @@ def flagged(request):
 
 
 @_operators_only
-def batch_scans(request, pk):
+def batch_scans(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         Batch.objects.select_related("seller", "variant__product", "farm"), pk=pk
     )

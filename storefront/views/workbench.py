@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ from catalog.selectors import variants_of, visible_farms, visible_products, visi
 from shop.core.errors import DomainError
 from shop.core.keyset import Page
 from shop.core.roles import require
-from storefront.forms.base import SubmitOnce
+from storefront.forms.base import PageFormMixin, SubmitOnce
 from storefront.forms.workbench import FarmCreateForm, FarmForm, SellerForm, SellerRegisterForm
 from storefront.paging import page_or_400
 
@@ -49,18 +50,19 @@ def seller_url(seller: Seller) -> str:
     return reverse("storefront:workbench_seller", args=[seller.pk])
 
 
-def paged(request: HttpRequest, queryset, keys: list[str], param: str = "after") -> Page:
+def paged(
+    request: HttpRequest, queryset: QuerySet[Any], keys: list[str], param: str = "after"
+) -> Page:
     return page_or_400(request, queryset, keys=keys, first=PAGE_SIZE, param=param)
 
 
-def saved(form, request: HttpRequest, write: Callable[..., Any]) -> Any:
+def saved(form: PageFormMixin, request: HttpRequest, write: Callable[..., Any]) -> Any:
     """Run `write(**cleaned_data)` for a form that was sent and is valid; None when
     it was not sent or the input, the service or a repeated submission refused
     it (the form then says why)."""
     if not form.is_bound or not form.is_valid():
         return None
-    once = isinstance(form, SubmitOnce)
-    if once and form.submitted_before(request):
+    if isinstance(form, SubmitOnce) and form.submitted_before(request):
         return None
     data = {k: v for k, v in form.cleaned_data.items() if k != "submission"}
     try:
@@ -68,17 +70,17 @@ def saved(form, request: HttpRequest, write: Callable[..., Any]) -> Any:
     except DomainError as exc:
         form.show_domain_error(exc)
         return None
-    if once:
+    if isinstance(form, SubmitOnce):
         form.remember(request)
     return result
 
 
-def posted(request: HttpRequest):
+def posted(request: HttpRequest) -> QueryDict | None:
     """The form data of a POST (even an empty one), else None for an unbound form."""
     return request.POST if request.method == "POST" else None
 
 
-def form_page(request: HttpRequest, form, **context: Any) -> HttpResponse:
+def form_page(request: HttpRequest, form: PageFormMixin, **context: Any) -> HttpResponse:
     """One form on its own page: `title`, `submit`, `back` (a URL), optional `intro`, `seller`."""
     return render(request, "workbench/form.html", {"form": form, **context})
 
@@ -86,7 +88,7 @@ def form_page(request: HttpRequest, form, **context: Any) -> HttpResponse:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     """The sellers the user belongs to: one opens straight away, several to pick from."""
-    mine = visible_sellers(request.user).filter(members=request.user)
+    mine = visible_sellers(request.user).filter(members=request.user.pk)
     listed = paged(request, mine, ["name", "id"])
     if len(listed.rows) == 1 and not listed.has_next and "after" not in request.GET:
         return redirect("storefront:workbench_seller", seller_id=listed.rows[0].pk)

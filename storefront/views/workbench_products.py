@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from catalog import services
-from catalog.models import Product, ProductImageThumbnail, Seller
+from catalog.models import Product, ProductImageThumbnail, ProductVariant, Seller
 from catalog.selectors import (
     best_thumbnail,
     images_of,
@@ -51,11 +51,13 @@ def product_url(product: Product) -> str:
     return reverse("storefront:workbench_product", args=[product.seller_id, product.pk])
 
 
-def _stock_form(variant, data=None) -> StockForm:
+def _stock_form(variant: ProductVariant, data: QueryDict | None = None) -> StockForm:
     return StockForm(data, variant=variant, initial={"quantity": variant.stock_quantity})
 
 
-def _product_page(request: HttpRequest, seller: Seller, product: Product, **bound: Any):
+def _product_page(
+    request: HttpRequest, seller: Seller, product: Product, **bound: Any
+) -> HttpResponse:
     """The product with every form; `bound` replaces the one that was just refused."""
     stock = bound.pop("stock", None)
     variants = [

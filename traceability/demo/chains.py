@@ -120,7 +120,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Chain:
-    seller: dict  # a record of catalog.demo.data.SELLERS
+    seller: data.SellerRecord
     farm: str
     lots: tuple[Lot, ...]
     steps: tuple[Step, ...]
@@ -347,7 +347,7 @@ def scannable(batches: list[Batch]) -> list[Batch]:
     return [b for b in batches if last[b.pk] is not None and last[b.pk] < window]
 
 
-def _member_and_seller(record: dict) -> tuple[User, Seller]:
+def _member_and_seller(record: data.SellerRecord) -> tuple[User, Seller]:
     member = User.objects.filter(phone=record["member"]["phone"]).first()
     seller = member.sellers.filter(name=record["seller"]["name"]).first() if member else None
     if member is None or seller is None:

@@ -1,10 +1,12 @@
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import data
-from catalog.demo.loader import load_demo
+from catalog.demo.loader import Demo, load_demo
 from catalog.demo.synthetic import add_synthetic_products
 from shop.core.errors import DomainError
 
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         "it creates a superuser with a published password."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--products",
             type=int,
@@ -33,7 +35,14 @@ class Command(BaseCommand):
             help="Run even though DEBUG is off (a staging server; never production).",
         )
 
-    def handle(self, *args, products, allow_without_debug, verbosity, **options):
+    def handle(
+        self,
+        *args: Any,
+        products: int,
+        allow_without_debug: bool,
+        verbosity: int,
+        **options: Any,
+    ) -> None:
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError(
                 "load_demo creates a superuser with a published password, so it runs only "
@@ -57,7 +66,7 @@ class Command(BaseCommand):
             )
         self._print_logins(demo)
 
-    def _print_logins(self, demo):
+    def _print_logins(self, demo: Demo) -> None:
         """The demo passwords are fixed and public; users who changed theirs keep them."""
         self.stdout.write(self.style.SUCCESS("Demo logins (demo-only passwords):"))
         self.stdout.write(

@@ -1,18 +1,21 @@
 """Building blocks shared by every app's GraphQL schema."""
 
 import re
+from collections.abc import Callable, Iterable
 from decimal import Decimal as DecimalNumber
 from decimal import InvalidOperation
 from enum import Enum as PythonEnum
+from typing import Any, TypeVar, cast
 
 import graphene
 from django.conf import settings
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
 from graphene.types.unmountedtype import UnmountedType
 from graphene.utils.str_converters import to_camel_case
 from graphene_django import DjangoObjectType
-from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined
+from graphql import GraphQLError, IntValueNode, StringValueNode, Undefined, ValueNode
 from graphql_relay import from_global_id
 
 from shop.core.api import public_cache
@@ -21,7 +24,7 @@ from shop.core.errors import RequestErrorCode as Code
 from shop.core.money import CURRENCY
 
 
-def error_codes(name, *code_enums):
+def error_codes(name: str, *code_enums: Any) -> Any:
     """The GraphQL enum of the codes a mutation can report: those of every
     service it calls.
 
@@ -32,7 +35,7 @@ def error_codes(name, *code_enums):
     """
     if len(code_enums) == 1 and issubclass(code_enums[0], graphene.Enum):
         return code_enums[0]
-    members = {}
+    members: dict[str, Any] = {}
     for enum in code_enums:
         for member in enum._meta.enum if issubclass(enum, graphene.Enum) else enum:
             if members.setdefault(member.name, member.value) != member.value:
@@ -40,7 +43,7 @@ def error_codes(name, *code_enums):
     return graphene.Enum.from_enum(PythonEnum(name, members))
 
 
-def error_type(name, *code_enums):
+def error_type(name: str, *code_enums: Any) -> Any:
     """A payload error type: which input is at fault, a message and a code.
 
     `code_enums` are the GraphQL or Python enums of the services the
@@ -74,7 +77,7 @@ class DomainMutation(graphene.Mutation):
         abstract = True
 
     @classmethod
-    def mutate(cls, root, info, **arguments):
+    def mutate(cls, root: Any, info: graphene.ResolveInfo, **arguments: Any) -> Any:
         try:
             return cls.perform(root, info, **arguments)
         except DomainError as error:
@@ -91,11 +94,11 @@ class DomainMutation(graphene.Mutation):
             )
 
 
-def errors_field(error_cls):
+def errors_field(error_cls: Any) -> Any:
     return graphene.List(graphene.NonNull(error_cls), required=True)
 
 
-def extend_type(graphene_type, fields_mixin):
+def extend_type(graphene_type: Any, fields_mixin: type) -> None:
     """Add the fields (and their `resolve_*`) of a plain class to a type defined in
     a lower app, so that the root schema, not that app, joins the two apps."""
     for name, value in vars(fields_mixin).items():
@@ -119,19 +122,19 @@ class VisibleNode(DjangoObjectType):
         abstract = True
 
     @staticmethod
-    def visible_to(actor):
+    def visible_to(actor: Any) -> QuerySet[Any]:
         raise NotImplementedError
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: Any) -> Iterable[str]:
         raise NotImplementedError
 
     @classmethod
-    def get_queryset(cls, queryset, info):
+    def get_queryset(cls, queryset: QuerySet[Any], info: graphene.ResolveInfo) -> QuerySet[Any]:
         return queryset.all() & cls.visible_to(info.context.user)
 
     @classmethod
-    def get_node(cls, info, id):
+    def get_node(cls, info: graphene.ResolveInfo, id: str) -> Any:
         found = super().get_node(info, id)
         public_cache.tag(info.context, *cls.cache_tags(found))
         return found
@@ -144,17 +147,17 @@ class Decimal(graphene.Scalar):
     """A decimal number written as a string, e.g. "88.00": finite, at most 30 digits."""
 
     @staticmethod
-    def serialize(value):
+    def serialize(value: Any) -> str:
         return format(DecimalNumber(value), "f")
 
     @classmethod
-    def parse_literal(cls, node, _variables=None):
+    def parse_literal(cls, node: ValueNode, _variables: Any = None) -> Any:
         if isinstance(node, StringValueNode | IntValueNode):
             return cls.parse_value(node.value)
         return Undefined
 
     @staticmethod
-    def parse_value(value):
+    def parse_value(value: Any) -> Any:
         """Refuse NaN, infinities and numbers no column could hold, as a validation error."""
         if isinstance(value, float):
             value = repr(value)
@@ -167,7 +170,8 @@ class Decimal(graphene.Scalar):
         if not number.is_finite():
             raise GraphQLError("A decimal number must be finite.")
         digits = number.as_tuple()
-        if abs(digits.exponent) > DECIMAL_MAX_DIGITS or len(digits.digits) > DECIMAL_MAX_DIGITS:
+        exponent = cast(int, digits.exponent)  # a number's, not "n" or "F": it is finite
+        if abs(exponent) > DECIMAL_MAX_DIGITS or len(digits.digits) > DECIMAL_MAX_DIGITS:
             raise GraphQLError(f"A decimal number has at most {DECIMAL_MAX_DIGITS} digits.")
         return number
 
@@ -182,7 +186,7 @@ class MoneyRange(graphene.ObjectType):
     stop = graphene.Field(Money, required=True)
 
 
-def money(amount: DecimalNumber):
+def money(amount: DecimalNumber) -> Money:
     return Money(amount=amount, currency=CURRENCY)
 
 
@@ -190,15 +194,15 @@ class Upload(graphene.Scalar):
     """A file sent with the GraphQL multipart request specification."""
 
     @staticmethod
-    def serialize(value):
+    def serialize(value: Any) -> None:
         return None
 
     @staticmethod
-    def parse_literal(node, _variables=None):
+    def parse_literal(node: ValueNode, _variables: Any = None) -> Any:
         raise GraphQLError("Files can only be sent as multipart variables.")
 
     @staticmethod
-    def parse_value(value):
+    def parse_value(value: Any) -> Any:
         return value
 
 
@@ -207,7 +211,7 @@ class Upload(graphene.Scalar):
 PRIMARY_KEY_RE = re.compile(r"[0-9]{1,18}")
 
 
-def decode_global_id(global_id):
+def decode_global_id(global_id: Any) -> tuple[str, int] | None:
     """(type name, primary key) of a Relay ID, or None when it is malformed."""
     try:
         kind, pk = from_global_id(global_id)
@@ -218,7 +222,7 @@ def decode_global_id(global_id):
     return kind, int(pk)
 
 
-def pk_from_global_id(global_id, type_name):
+def pk_from_global_id(global_id: Any, type_name: str) -> int:
     """The primary key in a Relay ID of the given type, or a coded error."""
     decoded = decode_global_id(global_id)
     if decoded is None:
@@ -229,16 +233,21 @@ def pk_from_global_id(global_id, type_name):
     return pk
 
 
-def node_from_global_id(global_id, type_name, model, queryset=None):
+M = TypeVar("M", bound=Model)
+
+
+def node_from_global_id(
+    global_id: Any, type_name: str, model: type[M], queryset: QuerySet[M] | None = None
+) -> M:
     """Resolve a Relay ID of the given type, or raise a coded error."""
     pk = pk_from_global_id(global_id, type_name)
-    found = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
+    found = (queryset if queryset is not None else model._default_manager).filter(pk=pk).first()
     if found is None:
         raise RequestError(Code.NOT_FOUND, _("No %s has this ID.") % type_name)
     return found
 
 
-def page_size(first):
+def page_size(first: int | None) -> int:
     if first is None:
         raise RequestError(Code.INVALID_ARGUMENT, _("Give `first`: how many items to return."))
     if first < 0 or first > settings.GRAPHQL_PAGE_SIZE_MAX:
@@ -252,10 +261,10 @@ def page_size(first):
 class NodeField(relay.node.NodeField):
     """`node(id)` whose malformed IDs raise INVALID_ID instead of a bare exception."""
 
-    def wrap_resolve(self, parent_resolver):
+    def wrap_resolve(self, parent_resolver: Any) -> Callable[..., Any]:
         resolve = super().wrap_resolve(parent_resolver)
 
-        def resolver(root, info, id):
+        def resolver(root: Any, info: graphene.ResolveInfo, id: Any) -> Any:
             decoded = decode_global_id(id)
             found = info.schema.get_type(decoded[0]) if decoded else None
             graphene_type = getattr(found, "graphene_type", None)

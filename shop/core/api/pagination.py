@@ -5,7 +5,10 @@ whatever the table size; the total is counted only when a client asks for
 `totalCount`.
 """
 
+from typing import Any
+
 import graphene
+from django.db.models import QuerySet
 from graphene import relay
 
 from shop.core import keyset
@@ -19,11 +22,19 @@ class CountableConnection(relay.Connection):
     total_count = graphene.Int(description="Counted only when asked for.")
 
     @staticmethod
-    def resolve_total_count(root, info):
+    def resolve_total_count(root: Any, info: graphene.ResolveInfo) -> int:
         return root.queryset.count()
 
 
-def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending=False):
+def keyset_page(
+    connection_cls: Any,
+    queryset: QuerySet[Any],
+    *,
+    keys: list[str],
+    first: int | None,
+    after: str | None = None,
+    descending: bool = False,
+) -> Any:
     """One connection page of `queryset` ordered by `keys` (see shop.core.keyset)."""
     page = keyset.page(
         queryset, keys=keys, first=page_size(first), after=after, descending=descending
@@ -48,7 +59,7 @@ def keyset_page(connection_cls, queryset, *, keys, first, after=None, descending
 class KeysetConnectionField(relay.ConnectionField):
     """A connection field paged forward only, by `first` and `after`."""
 
-    def __init__(self, type_, *args, **kwargs):
+    def __init__(self, type_: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(type_, *args, **kwargs)
         self.args.pop("before", None)
         self.args.pop("last", None)

@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,14 +16,14 @@ class Command(BaseCommand):
         "skipped. Refused unless DEBUG is on, like load_demo, whose data it needs."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--allow-without-debug",
             action="store_true",
             help="Run even though DEBUG is off (a staging server; never production).",
         )
 
-    def handle(self, *args, allow_without_debug, **options):
+    def handle(self, *args: Any, allow_without_debug: bool, **options: Any) -> None:
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError(
                 "load_trace_demo adds demo records to the demo sellers of load_demo, so it "

@@ -12,7 +12,9 @@ the pages as they are drawn; the finished job is downloadable as any other.
 """
 
 import shutil
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
@@ -28,7 +30,7 @@ from traceability.services import labels as label_jobs
 class Command(BaseCommand):
     help = "Render a PDF of label sheets for a batch (copies of its label, or one per serial)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--batch", required=True, help="The batch's short code.")
         what = parser.add_mutually_exclusive_group(required=True)
         what.add_argument("--copies", type=int, help="How many copies of the batch's label.")
@@ -38,7 +40,16 @@ class Command(BaseCommand):
             "--user", help="Phone or e-mail of the acting user (default: the first operator)."
         )
 
-    def handle(self, *args, batch, copies, serials, output, user, **options):
+    def handle(
+        self,
+        *args: Any,
+        batch: str,
+        copies: int | None,
+        serials: bool,
+        output: Path | None,
+        user: str | None,
+        **options: Any,
+    ) -> None:
         actor = self._actor(user)
         found = Batch.objects.filter(code=batch.strip().upper()).first()
         if found is None:
@@ -62,7 +73,7 @@ class Command(BaseCommand):
                 shutil.copyfileobj(source, target)
         self.stdout.write(f"Label job {job.pk}: {job.count} labels in {job.file.name}")
 
-    def _actor(self, identifier):
+    def _actor(self, identifier: str | None) -> User:
         users = User.objects.filter(is_active=True)
         if identifier:
             found = users.filter(Q(phone=identifier) | Q(email__iexact=identifier)).first()

@@ -2,13 +2,15 @@
 
 A page is the same for every anonymous visitor asking for the same path and
 query in the same language, so it is kept under that key; the view `tag`s
-what it shows and the services' bumps make it stale, as for the API. Nothing
+what it shows and the services' bumps make it stale, as for the API. Only
+the query parameters the view reads (`query=`) count: the page is rendered as
+if only they were given, so `?utm=…` or junk makes no new entry. Nothing
 personal is ever kept: not for a signed-in user, not a page showing messages
 (they are someone's), not a response other than 200, and not one that sets a
 cookie (a session, a CSRF token) or would, once the middleware has run.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -20,14 +22,16 @@ from shop.core import public_cache
 View = Callable[..., HttpResponse]
 
 
-def _key(request: HttpRequest) -> str | None:
-    if (
-        not public_cache.enabled()
-        or request.method not in ("GET", "HEAD")
-        or request.user.is_authenticated
-        or len(messages.get_messages(request))
-    ):
-        return None
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        public_cache.enabled()
+        and request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and not len(messages.get_messages(request))
+    )
+
+
+def _key(request: HttpRequest) -> str:
     return public_cache.cache_key(
         "public-page",
         request.get_full_path(),
@@ -47,22 +51,28 @@ def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def cached_page(view: View) -> View:
-    """Serve `view`'s anonymous GETs from the public cache; the view tags what it shows."""
+def cached_page(*, query: Iterable[str] = ()) -> Callable[[View], View]:
+    """Serve the view's anonymous GETs from the public cache; the view tags what
+    it shows and reads no query parameter but `query`."""
+    names = tuple(query)
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = _key(request)
-        if key is None:
-            return view(request, *args, **kwargs)
-        stored = public_cache.get(key)
-        if stored is not None:
-            content, content_type = stored
-            return HttpResponse(content, content_type=content_type)
-        public_cache.start(request)
-        response = view(request, *args, **kwargs)
-        if _shareable(request, response):
-            public_cache.put(key, request, (response.content, response["Content-Type"]))
-        return response
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _cacheable(request):
+                return view(request, *args, **kwargs)
+            public_cache.keep_only(request, names)
+            key = _key(request)
+            stored = public_cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                return HttpResponse(content, content_type=content_type)
+            public_cache.start(request)
+            response = view(request, *args, **kwargs)
+            if _shareable(request, response):
+                public_cache.put(key, request, (response.content, response["Content-Type"]))
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate

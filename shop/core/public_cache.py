@@ -29,11 +29,12 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from shop.core import cache_tags
 
@@ -46,6 +47,22 @@ def cache_key(namespace: str, *parts: Any) -> str:
     """A fixed-length key for the JSON-serialisable `parts` under `namespace`."""
     payload = json.dumps(parts, sort_keys=True)
     return f"{namespace}:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def keep_only(request: HttpRequest, names: Iterable[str]) -> None:
+    """Make `request` as if its query held only `names`, in name order: all a
+    shared answer may depend on."""
+    kept = QueryDict(mutable=True)
+    for name in sorted(set(names)):
+        if name in request.GET:
+            kept.setlist(name, request.GET.getlist(name))
+    set_query(request, kept.urlencode())
+
+
+def set_query(request: HttpRequest, query: str) -> None:
+    """Make `request` as if its query string were `query`."""
+    request.META["QUERY_STRING"] = query
+    request.GET = QueryDict(query)
 
 
 def start(request: HttpRequest) -> None:

@@ -57,6 +57,10 @@ class Listing:
     bad_cursor: bool = False
 
 
+# What the search and its filters page read of the query: the form and the cursor.
+SEARCH_QUERY = [*ProductSearchForm.base_fields, "after"]
+
+
 def _listing(
     request: HttpRequest,
     queryset: QuerySet[Any],
@@ -111,7 +115,7 @@ def _render(
     return render(request, f"storefront/{template}", context, status=status)
 
 
-@cached_page
+@cached_page()
 def home(request: HttpRequest) -> HttpResponse:
     """Categories, featured and new products, and the sellers' villages. Featured
     is `catalog.selectors.featured_products`: products with pictures from
@@ -132,7 +136,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/home.html", context)
 
 
-@cached_page
+@cached_page(query=SEARCH_QUERY)
 def search(request: HttpRequest) -> HttpResponse:
     """The API's product filters and sorts as a GET form; empty, it lists everything."""
     form = ProductSearchForm(request.GET, actor=request.user)
@@ -156,7 +160,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return _render(request, "search.html", context, ("after", listing))
 
 
-@cached_page
+@cached_page(query=SEARCH_QUERY)
 def search_filters(request: HttpRequest) -> HttpResponse:
     """The search's filters on a page of their own: the results page stays light
     (a form costs more to render than a list of cards) and the phone's whole
@@ -168,7 +172,7 @@ def search_filters(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/search_filters.html", context, status=status)
 
 
-@cached_page
+@cached_page(query=["after"])
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """A category with its subcategories and the products of all of them."""
     found = get_object_or_404(visible_categories(request.user), slug=slug)
@@ -186,7 +190,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(request, "category.html", context, ("after", listing))
 
 
-@cached_page
+@cached_page()
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     """A product: pictures, variants with price and stock, origin, its seller and farm."""
     products = visible_products(request.user).select_related("seller", "farm", "category")
@@ -209,7 +213,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "storefront/product.html", context)
 
 
-@cached_page
+@cached_page(query=["after"])
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
     """A seller: story, where it is, what the operator verified, farms, products."""
     found = get_object_or_404(visible_sellers(request.user), slug=slug)
@@ -224,7 +228,7 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(request, "seller.html", context, ("after", listing))
 
 
-@cached_page
+@cached_page(query=["after", "sellers_after"])
 def region(request: HttpRequest, code: str) -> HttpResponse:
     """The sellers and products inside an administrative division (a 12-digit
     code or its prefix, as the API's region filter); 404 for anything else or a

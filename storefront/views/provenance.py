@@ -54,7 +54,7 @@ PAGES = ProvenancePages()
 
 
 @require_safe
-@cached_page
+@cached_page()
 def farm_page(request: HttpRequest, farm_id: int) -> HttpResponse:
     """A farm, the readPoint and bizLocation its trace events name
     (`{PUBLIC_BASE_URL}/farms/{id}`), with the seller who farms it."""

@@ -142,7 +142,7 @@ def test_a_page_showing_messages_is_neither_served_from_nor_kept_in_the_cache(pr
 def test_a_response_that_sets_a_cookie_is_not_kept(db, settings):
     calls = []
 
-    @page_cache.cached_page
+    @page_cache.cached_page()
     def view(request):
         calls.append(1)
         response = home(request)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,6 +41,7 @@ from gs1 import digital_link
 from gs1.digital_link import DigitalLinkError
 from shop.core import public_cache
 from shop.core.throttling import client_network
+from traceability import regions
 from traceability.resolver import answers as resolver
 from traceability.resolver import guesses, provenance
 from traceability.resolver.provenance import Provenance, Record
@@ -130,15 +131,19 @@ def _choose(request: HttpRequest, params: dict[str, str]) -> str:
 
 
 def _cache_key(request: HttpRequest, choice: str) -> str | None:
+    """The answer's key: the path, what is asked for, the place given (a valid
+    one or none) and the language. Nothing else in the query changes the
+    answer, so the answer is made as if nothing else were there: `?geo=junk…`
+    makes no new entry."""
     if (
         not public_cache.enabled()
         or request.user.is_authenticated
         or len(messages.get_messages(request))
     ):
         return None
-    return public_cache.cache_key(
-        "provenance", request.get_full_path(), choice, request.LANGUAGE_CODE
-    )
+    geo = regions.clean_geo(request.GET.get("geo"))
+    public_cache.set_query(request, urlencode({"geo": geo}) if geo else "")
+    return public_cache.cache_key("provenance", request.path, choice, geo, request.LANGUAGE_CODE)
 
 
 def _json(data: Any) -> bytes:

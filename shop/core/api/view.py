@@ -132,7 +132,10 @@ class ShopGraphQLView(GraphQLView):
         )
         if operation is None or operation.operation != OperationType.QUERY:
             return None
-        return public_cache.cache_key(query, variables, operation_name, request.LANGUAGE_CODE)
+        # Variables the operation does not declare change nothing: they make no new entry.
+        declared = {each.variable.name.value for each in operation.variable_definitions or ()}
+        used = {name: value for name, value in (variables or {}).items() if name in declared}
+        return public_cache.cache_key(query, used, operation_name, request.LANGUAGE_CODE)
 
     def _parsed(
         self, request: "_GraphQLRequest", query: str

@@ -238,11 +238,14 @@ def _fresh_cache():
     from django.core.cache import caches
 
     from shop.core import public_cache
+    from traceability.services import scans
 
     for each in caches.all():
         each.clear()
     public_cache.forget_local()
+    scans.forget_pending()
     yield
     for each in caches.all():
         each.clear()
     public_cache.forget_local()
+    scans.forget_pending()

@@ -201,12 +201,10 @@ def test_a_buffer_that_is_down_keeps_the_scan_and_fails_no_request(
     assert time.monotonic() - started < 5
     assert "scans kept in this process, 0 dropped" in caplog.text
     assert not Scan.objects.exists()
-    scans._pending.entries.clear()  # this process's state: the next test starts afresh
-    scans._pending.retry_at = 0.0
 
 
 @pytest.mark.celery_worker
-def test_a_real_worker_flushes_the_buffer(transactional_db, batch, serials, tmp_path):
+def test_a_real_worker_flushes_the_buffer(transactional_db, not_eager, batch, serials, tmp_path):
     if scans._redis() is None:
         pytest.skip("a worker shares the buffer only through Redis (CACHE_URL)")
     scan(batch, serials[0], geo=NANCHANG, times=3)

@@ -186,6 +186,13 @@ class _Pending:
 _pending = _Pending()
 
 
+def forget_pending() -> None:
+    """Drop the scans this process has not sent (tests that clear the shared cache)."""
+    with _pending.lock:
+        _pending.entries.clear()
+        _pending.retry_at = 0.0
+
+
 def flush_scans(*, actor: Actor) -> int:
     """Insert every buffered scan, a chunk per query, flag the serials that need
     it, and return how many scans were inserted."""

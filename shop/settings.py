@@ -112,6 +112,13 @@ TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 RATELIMIT_USE_CACHE = "limits"
 RATELIMIT_IP_META_KEY = "shop.core.http.client_address"
 
+# Text messages and emails to people (shop/core/notifications.py): the console by default.
+NOTIFICATION_BACKEND = env.str(
+    "NOTIFICATION_BACKEND", default="shop.core.notifications.ConsoleBackend"
+)
+# Registration is confirmed with a one-time code sent to the phone (or email).
+REGISTRATION_CODE_SECONDS = env.int("REGISTRATION_CODE_SECONDS", default=600)
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

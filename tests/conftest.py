@@ -237,13 +237,14 @@ def _fresh_cache():
     test's counts in the rate limits."""
     from django.core.cache import caches
 
-    from shop.core import public_cache
+    from shop.core import notifications, public_cache
     from traceability.services import scans
 
     for each in caches.all():
         each.clear()
     public_cache.forget_local()
     scans.forget_pending()
+    notifications.outbox.clear()
     yield
     for each in caches.all():
         each.clear()

@@ -11,6 +11,7 @@ os.environ.setdefault("TRACE_SIGNING_KEY", base64.b64encode(os.urandom(32)).deco
 from shop.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+NOTIFICATION_BACKEND = "shop.core.notifications.MemoryBackend"
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -9,6 +9,7 @@ TESTS = Path(__file__).resolve().parent
 # Each mutation -> the test module that tries it as every role of tests.conftest.ROLES.
 PERMISSION_TESTS = {
     "accountRegister": "shop/test_accounts.py",
+    "accountRegisterConfirm": "shop/test_accounts.py",
     "tokenCreate": "shop/test_accounts.py",
     "tokenRefresh": "shop/test_accounts.py",
     "tokensRevoke": "shop/test_accounts.py",

@@ -11,3 +11,4 @@ class AccountErrorCode(Enum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
     INVALID_TOKEN = "invalid_token"
+    INVALID_CODE = "invalid_code"

@@ -2,10 +2,11 @@ import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
 
-from shop.accounts import models, services
+from shop.accounts import models, registration, services
 from shop.accounts.errors import AccountErrorCode
 from shop.core.api.base import DomainMutation, error_type, errors_field
 from shop.core.roles import Role, roles_of
+from shop.core.throttling import client_network
 
 AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
 RoleEnum = graphene.Enum.from_enum(Role, name="Role")
@@ -42,20 +43,52 @@ class AccountRegisterInput(graphene.InputObjectType):
 
 
 class AccountRegister(DomainMutation):
-    """Create a customer account with a mobile number and/or an email."""
+    """Start registering a customer account with a mobile number and/or an email:
+    a one-time code goes to the phone (else the email); confirm it with
+    accountRegisterConfirm. The answer is the same whether the number already
+    had an account (its owner is told someone tried), so it tells nobody that."""
 
     class Arguments:
         input = AccountRegisterInput(required=True)
 
-    user = graphene.Field(User)
+    sent_to = graphene.String(description="Where the code went, masked: 138****8000.")
+    login = graphene.String(description="What to confirm with: the number in E.164, or the email.")
+    user = graphene.Field(
+        User, deprecation_reason="Always null: the account exists once accountRegisterConfirm."
+    )
     errors = errors_field(error_type("AccountRegisterError", AccountErrorCodeEnum))
 
     @classmethod
     def perform(cls, root, info, input):
-        user = services.register_account(
-            password=input.password, phone=input.phone, email=input.email, name=input.name or ""
+        started = registration.start_registration(
+            password=input.password,
+            phone=input.phone,
+            email=input.email,
+            name=input.name or "",
+            network=client_network(info.context),
         )
-        return cls(user=user, errors=[])
+        return cls(sent_to=started.sent_to, login=started.login, user=None, errors=[])
+
+
+class AccountRegisterConfirm(DomainMutation):
+    """Finish registering with the code that was sent; returns the account, signed in."""
+
+    class Arguments:
+        login = graphene.String(required=True, description="`login` from accountRegister.")
+        code = graphene.String(required=True, description="The 6-digit code.")
+
+    user = graphene.Field(User)
+    token = graphene.String(description="Access token: send as `Authorization: Bearer …`.")
+    refresh_token = graphene.String()
+    errors = errors_field(error_type("AccountRegisterConfirmError", AccountErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root, info, login, code):
+        user = registration.confirm_registration(
+            login=login, code=code, network=client_network(info.context)
+        )
+        access, refresh = services.tokens_for(user)
+        return cls(user=user, token=access, refresh_token=refresh, errors=[])
 
 
 class TokenCreate(DomainMutation):
@@ -115,6 +148,7 @@ class AccountQueries(graphene.ObjectType):
 
 class AccountMutations(graphene.ObjectType):
     account_register = AccountRegister.Field()
+    account_register_confirm = AccountRegisterConfirm.Field()
     token_create = TokenCreate.Field()
     token_refresh = TokenRefresh.Field()
     tokens_revoke = TokensRevoke.Field()

@@ -30,9 +30,9 @@ class LoginForm(PageFormMixin, ThrottledSignInMixin, AuthenticationForm):
 
 
 class RegisterForm(PageForm):
-    """A customer account by mobile number and/or email; the account service checks
-    both (format, already registered) and the password's strength, and its errors
-    land on these fields, named as it names them."""
+    """A customer account by mobile number and/or email; the registration service
+    checks their form and the password's strength, and its errors land on these
+    fields, named as it names them. It never says whether a number is taken."""
 
     phone = forms.CharField(
         label=_("Mobile phone"),
@@ -73,3 +73,16 @@ class RegisterForm(PageForm):
         if data.get("password") and data.get("password_again") != data["password"]:
             self.add_error("password_again", _("The two passwords are not the same."))
         return data
+
+
+class RegisterConfirmForm(PageForm):
+    """The one-time code sent to the phone (or email) being registered."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        help_text=_("The 6 digits we sent you. They expire in 10 minutes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -14,9 +14,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from catalog.demo import data as demo
-from shop.accounts.services import register_account
+from shop.accounts.registration import confirm_registration, start_registration
 from shop.core.errors import DomainError
-from storefront.forms.accounts import LoginForm, RegisterForm
+from shop.core.throttling import client_network
+from storefront.forms.accounts import LoginForm, RegisterConfirmForm, RegisterForm
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -50,32 +51,63 @@ class SignInView(auth_views.LoginView):
         return context
 
 
+REGISTERING = "registering"  # the session's login being registered, and where the code went
+
+
 @sensitive_post_parameters("password", "password_again")
 @csrf_protect
 @never_cache
 def register(request: HttpRequest) -> HttpResponse:
-    """A new customer account, signed in at once; then back to where they came from."""
+    """Start a customer account: a code goes to the phone (or email), then the
+    confirm page. Nothing here tells whether the number already had an account."""
     target = _safe_next(request)
     form = RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = register_account(
+            started = start_registration(
                 password=data["password"],
                 phone=data["phone"],
                 email=data["email"],
                 name=data["name"],
+                network=client_network(request),
+            )
+        except DomainError as exc:
+            form.show_domain_error(exc)
+        else:
+            request.session[REGISTERING] = [started.login, started.sent_to, target or ""]
+            return redirect("storefront:register-confirm")
+    return render(request, "registration/register.html", {"form": form, "next": target or ""})
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def register_confirm(request: HttpRequest) -> HttpResponse:
+    """The code sent: the account is created and signed in at once; then back to
+    where they came from."""
+    registering = request.session.get(REGISTERING)
+    if not registering:
+        return redirect("storefront:register")
+    login_value, sent_to, target = registering
+    form = RegisterConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = confirm_registration(
+                login=login_value, code=form.cleaned_data["code"], network=client_network(request)
             )
         except DomainError as exc:
             form.show_domain_error(exc)
         else:
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             return redirect(target or reverse("storefront:home"))
-    return render(request, "registration/register.html", {"form": form, "next": target or ""})
+    context = {"form": form, "sent_to": sent_to}
+    return render(request, "registration/register_confirm.html", context)
 
 
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),
     path("register/", register, name="register"),
+    path("register/confirm/", register_confirm, name="register-confirm"),
     path("logout/", auth_views.LogoutView.as_view(next_page="storefront:home"), name="logout"),
 ]

@@ -1,15 +1,24 @@
+import re
+
 import pytest
 
-from shop.accounts import throttle
+from shop.accounts import registration, throttle
 from shop.accounts.models import User
 from shop.accounts.tokens import REFRESH, create_refresh_token, user_from_token
+from shop.core import notifications
 from tests.conftest import PASSWORD, ROLES, GraphQLClient, make_user
 
 pytestmark = pytest.mark.usefixtures("ratelimit_clock")
 
 REGISTER = """
 mutation Register($input: AccountRegisterInput!) {
-  accountRegister(input: $input) { user { id phone email roles } errors { field code message } }
+  accountRegister(input: $input) { sentTo login errors { field code message } }
+}"""
+CONFIRM = """
+mutation Confirm($login: String!, $code: String!) {
+  accountRegisterConfirm(login: $login, code: $code) {
+    user { id phone email roles } token refreshToken errors { field code }
+  }
 }"""
 TOKEN = """
 mutation Token($login: String!, $password: String!) {
@@ -25,15 +34,28 @@ REVOKE = "mutation { tokensRevoke { errors { field code } } }"
 ME = "{ me { phone email roles } }"
 
 
+def sent_code(to):
+    """The code in the newest message to `to`."""
+    [text] = [m.text for m in notifications.outbox if m.to == to][-1:]
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
 @pytest.mark.django_db
-def test_register_with_mainland_mobile_normalises_to_e164():
-    data = GraphQLClient().execute(
+def test_register_with_mainland_mobile_normalises_to_e164_and_confirms_by_code():
+    client = GraphQLClient()
+    started = client.execute(
         REGISTER, {"input": {"phone": "138 0013 8000", "password": PASSWORD, "name": "李"}}
     )["accountRegister"]
-    assert data["errors"] == []
-    assert data["user"]["phone"] == "+8613800138000"
-    assert data["user"]["roles"] == ["CUSTOMER"]
-    assert User.objects.get().phone == "+8613800138000"
+    assert started == {"sentTo": "138****8000", "login": "+8613800138000", "errors": []}
+    assert not User.objects.exists()  # not before the code comes back
+    confirmed = client.execute(
+        CONFIRM, {"login": started["login"], "code": sent_code("+8613800138000")}
+    )["accountRegisterConfirm"]
+    assert confirmed["errors"] == []
+    assert confirmed["user"]["phone"] == "+8613800138000"
+    assert confirmed["user"]["roles"] == ["CUSTOMER"]
+    token = client.execute(TOKEN, {"login": "13800138000", "password": PASSWORD})["tokenCreate"]
+    assert token["token"] and token["user"] == {"phone": "+8613800138000"}
 
 
 @pytest.mark.django_db
@@ -50,24 +72,80 @@ def test_register_with_mainland_mobile_normalises_to_e164():
 )
 def test_register_rejects_bad_input_and_writes_nothing(variables, field, code):
     data = GraphQLClient().execute(REGISTER, {"input": variables})["accountRegister"]
-    assert data["user"] is None
+    assert data["sentTo"] is None
     assert [(e["field"], e["code"]) for e in data["errors"]] == [(field, code)]
     assert not User.objects.exists()
+    assert notifications.outbox == []
 
 
 @pytest.mark.django_db
-def test_register_refuses_a_taken_phone_or_email():
-    make_user(phone="13800138000", email="li@example.cn")
+def test_a_taken_phone_or_email_gets_the_same_answer_and_its_owner_is_told():
+    """Threat: a stranger lists which numbers have accounts (a farmer's phone is
+    how buyers, and scammers, reach them). Property: the answer is the same."""
+    owner = make_user(phone="13800138000", email="li@example.cn")
     client = GraphQLClient()
+    new = client.execute(REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}})
     taken_phone = client.execute(
         REGISTER, {"input": {"phone": "+86 138-0013-8000", "password": PASSWORD}}
     )
     taken_email = client.execute(
         REGISTER, {"input": {"email": "LI@example.cn", "password": PASSWORD}}
     )
-    assert taken_phone["accountRegister"]["errors"][0]["code"] == "UNIQUE"
-    assert taken_email["accountRegister"]["errors"][0]["code"] == "UNIQUE"
+    for answer in (new, taken_phone, taken_email):
+        assert set(answer["accountRegister"]) == {"sentTo", "login", "errors"}
+        assert answer["accountRegister"]["errors"] == []
+    assert taken_phone["accountRegister"]["sentTo"] == "138****8000"
+    told = [m.text for m in notifications.outbox if m.to in (owner.phone, owner.email)]
+    assert len(told) == 2
+    assert not re.search(r"\b\d{6}\b", " ".join(told))  # no code for a taken login
+    refused = client.execute(CONFIRM, {"login": "+8613800138000", "code": "000000"})
+    assert refused["accountRegisterConfirm"]["errors"] == [
+        {"field": "code", "code": "INVALID_CODE"}
+    ]
     assert User.objects.count() == 1
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)  # the owner's account is as it was
+
+
+@pytest.mark.django_db
+def test_wrong_codes_end_the_registration_and_nothing_is_created():
+    client = GraphQLClient()
+    client.execute(REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}})
+    right = sent_code("+8613900139000")
+    wrong = "111111" if right != "111111" else "222222"
+    for _attempt in range(registration.MAX_CODE_ATTEMPTS):
+        answer = client.execute(CONFIRM, {"login": "+8613900139000", "code": wrong})
+        assert answer["accountRegisterConfirm"]["errors"][0]["code"] == "INVALID_CODE"
+    late = client.execute(CONFIRM, {"login": "+8613900139000", "code": right})
+    assert late["accountRegisterConfirm"]["errors"][0]["code"] == "INVALID_CODE"
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_registering_is_limited_per_number():
+    """Threat: a script texts one number over and over (or guesses at it)."""
+    client = GraphQLClient()
+    for _n in range(registration.STARTS_PER_LOGIN.count):
+        client.execute(REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}})
+    again = client.execute(REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}})
+    assert again["accountRegister"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert len([m for m in notifications.outbox if m.to == "+8613900139000"]) == 3
+
+
+@pytest.mark.django_db
+def test_registering_is_limited_per_network():
+    """Threat: a script registers in bulk (168 accounts in 20 s once slowed every
+    page with password hashing)."""
+    client = GraphQLClient()
+    for n in range(registration.STARTS_PER_NETWORK.count):
+        answer = client.execute(
+            REGISTER, {"input": {"phone": f"1370013{n:04d}", "password": PASSWORD}}
+        )
+        assert answer["accountRegister"]["errors"] == []
+    refused = client.execute(REGISTER, {"input": {"phone": "13600136000", "password": PASSWORD}})
+    assert refused["accountRegister"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert not [m for m in notifications.outbox if m.to == "+8613600136000"]
+    assert not User.objects.exists()
 
 
 @pytest.mark.django_db
@@ -134,9 +212,13 @@ def test_roles_follow_memberships(client_as):
 def test_account_mutations_work_the_same_whoever_calls_them(client_as, role):
     """Registering and signing in are public: the caller's own token changes nothing."""
     client = client_as(role)
+    started = client.execute(REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}})[
+        "accountRegister"
+    ]
+    assert started["errors"] == []
     registered = client.execute(
-        REGISTER, {"input": {"phone": "13900139000", "password": PASSWORD}}
-    )["accountRegister"]
+        CONFIRM, {"login": started["login"], "code": sent_code(started["login"])}
+    )["accountRegisterConfirm"]
     assert registered["errors"] == [] and registered["user"]["phone"] == "+8613900139000"
     signed_in = client.execute(TOKEN, {"login": "13900139000", "password": PASSWORD})
     assert signed_in["tokenCreate"]["user"] == {"phone": "+8613900139000"}
@@ -172,8 +254,14 @@ def test_every_account_mutation_is_in_a_permission_test():
 
     mutations = set(schema.graphql_schema.mutation_type.fields)
     accounts = {name for name in mutations if name.startswith(("account", "token"))}
-    # accountRegister, tokenCreate, tokenRefresh: the same for every role (above).
-    assert accounts == {"accountRegister", "tokenCreate", "tokenRefresh", "tokensRevoke"}
+    # accountRegister(Confirm), tokenCreate, tokenRefresh: the same for every role (above).
+    assert accounts == {
+        "accountRegister",
+        "accountRegisterConfirm",
+        "tokenCreate",
+        "tokenRefresh",
+        "tokensRevoke",
+    }
 
 
 @pytest.mark.django_db

@@ -2,10 +2,12 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.test import Client
 
+from shop.core import notifications
 from tests.conftest import GraphQLClient
 
 
@@ -181,15 +183,18 @@ def test_a_nul_in_a_product_input_is_refused_before_any_write(seller_user, selle
 @pytest.mark.parametrize(("name", "ok"), [(" " + "名" * 100 + " ", True), ("名" * 101, False)])
 def test_a_registered_name_is_checked_at_the_length_it_is_stored(name, ok):
     from shop.accounts.models import User
+    from shop.accounts.registration import confirm_registration
 
     query = """mutation($i: AccountRegisterInput!) {
-      accountRegister(input: $i) { user { name } errors { field code } } }"""
+      accountRegister(input: $i) { login errors { field code } } }"""
     variables = {"i": {"phone": "13800138009", "password": "long-enough-password", "name": name}}
     result = GraphQLClient().execute(query, variables)["accountRegister"]
     if ok:
-        assert result == {"user": {"name": "名" * 100}, "errors": []}
+        assert result == {"login": "+8613800138009", "errors": []}
+        code = re.search(r"\b(\d{6})\b", notifications.outbox[-1].text).group(1)
+        assert confirm_registration(login=result["login"], code=code).name == "名" * 100
     else:
-        assert result == {"user": None, "errors": [{"field": "name", "code": "INVALID"}]}
+        assert result == {"login": None, "errors": [{"field": "name", "code": "INVALID"}]}
     assert User.objects.count() == (1 if ok else 0)
 
 

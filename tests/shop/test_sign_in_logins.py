@@ -1,6 +1,7 @@
 """Logins are normalised in one place (shop.accounts.selectors), stored in that
 form, and looked up by exact match."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from phonenumber_field.phonenumber import PhoneNumber
 
-from shop.accounts import services
+from shop.accounts import registration
 from shop.accounts.models import User
 from shop.accounts.selectors import (
     MAX_LOGIN_LENGTH,
@@ -18,6 +19,8 @@ from shop.accounts.selectors import (
     find_user_by_login,
     normalise_login,
 )
+from shop.core import notifications
+from shop.core.errors import DomainError
 from tests.conftest import PASSWORD, make_user
 
 
@@ -74,7 +77,9 @@ def test_normalising_twice_changes_nothing(text):
 
 @pytest.mark.django_db
 def test_emails_are_stored_normalised_whichever_way_an_account_is_made():
-    registered = services.register_account(password=PASSWORD, email=" Li@Example.CN ")
+    started = registration.start_registration(password=PASSWORD, email=" Li@Example.CN ")
+    code = re.search(r"\b(\d{6})\b", notifications.outbox[-1].text).group(1)
+    registered = registration.confirm_registration(login=started.login, code=code)
     created = make_user(email="ＷＡＮＧ@example.cn")
     saved = User(email="ſun@EXAMPLE.cn")
     saved.set_password(PASSWORD)
@@ -85,14 +90,15 @@ def test_emails_are_stored_normalised_whichever_way_an_account_is_made():
 
 
 @pytest.mark.django_db
-def test_registering_another_spelling_of_a_taken_email_is_refused():
+def test_registering_another_spelling_of_a_taken_email_tells_its_owner():
     make_user(email="sister@example.com")
-    with pytest.raises(services.DomainError) as refusal:
-        services.register_account(password=PASSWORD, email="SIſTER@example.com")
-    assert refusal.value.code.name == "UNIQUE"
+    started = registration.start_registration(password=PASSWORD, email="SIſTER@example.com")
+    assert started.login == "sister@example.com"
+    [told] = notifications.outbox
+    assert told.to == "sister@example.com" and not re.search(r"\b\d{6}\b", told.text)
     for bad in ["a" * 250 + "@x.cn", "a@\ud800.cn"]:
-        with pytest.raises(services.DomainError) as invalid:
-            services.register_account(password=PASSWORD, email=bad)
+        with pytest.raises(DomainError) as invalid:
+            registration.start_registration(password=PASSWORD, email=bad)
         assert invalid.value.code.name == "INVALID"
 
 

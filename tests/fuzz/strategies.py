@@ -34,8 +34,10 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 BUILT_IN_SCALARS = {"ID", "String", "Int", "Float", "Boolean"}
 # Written as a string literal, then the scalar's name, where the first pass puts a value.
 PLACEHOLDER = "\x00fuzz\x00"
-# Percentages of hostile values in a case, one drawn per case.
-HOSTILITY = (0, 10, 25, 50, 100)
+# Percentages of hostile values in a case, one drawn per case; ONE: exactly one
+# value is hostile, the rest plausible, so that it reaches the deepest checks.
+ONE = -1
+HOSTILITY = (0, ONE, ONE, 10, 25, 50, 100)
 
 UNICODE_DIGITS = ("²", "¹", "١", "١٢", "٣", "５", "１２", "𝟗", "৩", "߁", "Ⅻ", "½")
 NASTY_STRINGS = (
@@ -154,11 +156,12 @@ def placeholders(schema):
     }
 
 
-def documents(schema, kind, mode=Mode.POSITIVE):
+def documents(schema, kind, mode=Mode.POSITIVE, fields=None):
     """Document ASTs of `kind` ("query" or "mutation") with placeholders.
 
-    One or two root fields each, chosen evenly: left to itself hypothesis-graphql
-    mostly picks the cheapest ones (`node`) and seldom reaches `products`.
+    One or two root fields each, chosen evenly (among `fields` when given): left
+    to itself hypothesis-graphql mostly picks the cheapest ones (`node`) and
+    seldom reaches `products`.
     """
     make = queries if kind == "query" else mutations
     root = schema.query_type if kind == "query" else schema.mutation_type
@@ -168,7 +171,7 @@ def documents(schema, kind, mode=Mode.POSITIVE):
         custom = {name: s for name, s in scalars.items() if name not in BUILT_IN_SCALARS}
         return make(schema, custom_scalars=custom, print_ast=lambda document: document, mode=mode)
     root_fields = st.lists(
-        st.sampled_from(sorted(root.fields)), min_size=1, max_size=2, unique=True
+        st.sampled_from(sorted(fields or root.fields)), min_size=1, max_size=2, unique=True
     )
     # Without nulls every optional argument and input field is given a value, so
     # values nested deep in inputs (a price range in a filter) are reached more often.
@@ -184,15 +187,17 @@ def documents(schema, kind, mode=Mode.POSITIVE):
     )
 
 
-def cases(schema, world, kind, mode=Mode.POSITIVE):
-    """Whole requests (`Case`s) of `kind` for the server holding `world`."""
+def cases(schema, world, kind, mode=Mode.POSITIVE, fields=None):
+    """Whole requests (`Case`s) of `kind` for the server holding `world` (of the
+    root `fields` only, when given)."""
     values = _Values(world)
 
     @st.composite
     def requests(draw):
-        document = draw(documents(schema, kind, mode))
+        document = draw(documents(schema, kind, mode, fields))
         hostility = draw(st.sampled_from(HOSTILITY))
-        document = graphql.visit(document, _FillPlaceholders(draw, values, hostility))
+        count = graphql.print_ast(document).count(PLACEHOLDER)
+        document = graphql.visit(document, _FillPlaceholders(draw, values, hostility, count))
         lifter = _LiftArguments(draw, graphql.TypeInfo(schema))
         document = graphql.visit(document, graphql.TypeInfoVisitor(lifter.type_info, lifter))
         document = _with_variable_definitions(document, lifter.definitions)
@@ -322,7 +327,8 @@ class _Values:
                 (1, st.sampled_from(OUT_OF_RANGE_INTS)),
             ).map(nodes.Int)
         elif scalar == "Float":
-            return st.sampled_from((-0.0, 1e300, -1e300, 5e-324, 2.0**53 + 1)).map(nodes.Float)
+            floats = (-0.0, 1e20, 1e22, -1e30, 1e300, -1e300, 5e-324, 2.0**53 + 1)
+            return st.sampled_from(floats).map(nodes.Float)
         elif scalar == "Decimal":
             return weighted(
                 (3, st.sampled_from(NON_FINITE_DECIMALS).map(nodes.String)),
@@ -341,11 +347,13 @@ class _Values:
 class _FillPlaceholders(graphql.Visitor):
     """Replaces each placeholder by a value for its scalar and the argument it is in."""
 
-    def __init__(self, draw, values, hostility):
+    def __init__(self, draw, values, hostility, placeholders):
         super().__init__()
         self.draw = draw
         self.values = values
-        self.hostility = hostility  # percentage of hostile values
+        self.hostility = hostility  # percentage of hostile values, or ONE
+        self.the_one = draw(st.integers(0, max(placeholders - 1, 0)))
+        self.seen = 0
         self.names = []  # (kind, name) of the enclosing fields, arguments and input fields
 
     def enter_field(self, node, *_):
@@ -365,7 +373,11 @@ class _FillPlaceholders(graphql.Visitor):
     def enter_string_value(self, node, *_):
         if not node.value.startswith(PLACEHOLDER):
             return None
-        hostile = self.draw(st.integers(0, 99)) < self.hostility
+        if self.hostility == ONE:
+            hostile = self.seen == self.the_one
+        else:
+            hostile = self.draw(st.integers(0, 99)) < self.hostility
+        self.seen += 1
         scalar = node.value.removeprefix(PLACEHOLDER)
         return self.draw(self.values.strategy(scalar, self.names, hostile))
 

@@ -14,6 +14,7 @@ CI runs a few hundred seeded cases. For a longer run (scripts/fuzz):
                     end (one smallest case each) instead of shrinking the first
 """
 
+import datetime
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import traceback
 import zlib
 from collections import Counter
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,7 @@ from catalog.demo import data as demo_data
 from catalog.demo.loader import load_demo
 from catalog.models import (
     Category,
+    Farm,
     Product,
     ProductImage,
     ProductImageThumbnail,
@@ -49,12 +52,15 @@ from shop.accounts.tokens import create_access_token, create_refresh_token
 from shop.schema import schema
 from tests.conftest import SELLER_DATA, make_user
 from tests.fuzz.strategies import World, cases, request_body
+from traceability.models import TraceEvent
+from traceability.services import batches as batch_services
+from traceability.services import events as event_services
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "seller", "operator")
 # Cases per test in CI: 2 kinds x 3 roles, plus invalid documents.
-CI_EXAMPLES = {"query": 100, "mutation": 100, "invalid": 60}
+CI_EXAMPLES = {"query": 100, "mutation": 100, "invalid": 60, "deep": 60}
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 SEED = os.environ.get("FUZZ_SEED") or "0"
 COLLECT = os.environ.get("FUZZ_COLLECT") == "1"
@@ -355,6 +361,60 @@ def fuzz(world, role, strategy, examples, name):
 @pytest.mark.parametrize("role", ROLES)
 def test_generated_operations_never_fail_with_a_server_error(world, role, kind):
     fuzz(world, role, cases(schema.graphql_schema, world, kind), CI_EXAMPLES[kind], kind)
+
+
+# Mutations whose inputs go deep (places, floats, lists of IDs): spread over every
+# mutation, the cases above seldom reach them with a real ID in every other field.
+DEEP_MUTATIONS = ("farmCreate", "farmUpdate", "traceEventRecord", "traceEventCorrect")
+
+
+@pytest.fixture
+def sellers_world(world):
+    """The world as its seller sees it: a batch with a harvest recorded, and the
+    IDs of only what the seller manages, so cases get past the permission checks
+    to the services, where a hostile value in a deep input does harm."""
+    member = world.users["seller"]
+    seller = Seller.objects.filter(members=member).first()
+    farm = Farm.objects.filter(seller=seller).first()
+    variant = ProductVariant.objects.filter(product__seller=seller).first()
+    batch = batch_services.create_batch(
+        actor=member,
+        variant=variant,
+        farm=farm,
+        lot="FUZZ-1",
+        harvest_date=datetime.date(2026, 10, 8),
+        quantity=Decimal("100"),
+        unit="kg",
+    )
+    event_services.record_event(
+        actor=member,
+        batch=batch,
+        event_type="ObjectEvent",
+        biz_step="commissioning",
+        disposition="active",
+        event_time=datetime.datetime(2026, 10, 8, 9, tzinfo=datetime.UTC),
+        read_point=farm,
+    )
+    own = {
+        "Seller": [seller],
+        "Farm": Farm.objects.filter(seller=seller),
+        "Product": Product.objects.filter(seller=seller),
+        "ProductVariant": ProductVariant.objects.filter(product__seller=seller),
+        "Batch": [batch],
+        "TraceEvent": TraceEvent.objects.filter(seller=seller),
+    }
+    node_ids = {
+        **world.node_ids,
+        **{name: [to_global_id(name, row.pk) for row in rows] for name, rows in own.items()},
+    }
+    return World(node_ids=node_ids, texts=world.texts, users=world.users)
+
+
+@pytest.mark.parametrize("mutation", DEEP_MUTATIONS)
+def test_deep_mutation_inputs_never_fail_with_a_server_error(sellers_world, mutation):
+    """As the seller, who gets past the permission checks to the services."""
+    strategy = cases(schema.graphql_schema, sellers_world, "mutation", fields=[mutation])
+    fuzz(sellers_world, "seller", strategy, CI_EXAMPLES["deep"], mutation)
 
 
 @pytest.mark.parametrize("kind", ["query", "mutation"])

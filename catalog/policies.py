@@ -26,7 +26,7 @@ def can_manage_seller(actor: Actor, seller: Seller) -> bool:
         return False
     if is_operator(actor):
         return True
-    return seller.members.filter(pk=actor.pk).exists()  # type: ignore[misc]
+    return seller.members.filter(pk=actor.pk).exists()
 
 
 def can_change_stock(actor: Actor, seller: Seller) -> bool:

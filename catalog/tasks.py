@@ -10,7 +10,7 @@ from shop.core.roles import SYSTEM
 
 
 @shared_task
-def make_thumbnails(image_id):
+def make_thumbnails(image_id: int) -> int:
     """Make the missing thumbnails of one product image; return how many were made.
 
     Safe to run twice, even at once, and a no-op for an image deleted meanwhile.

@@ -1,7 +1,10 @@
 """Catalogue mutations: find the objects named, call catalog.services as the
 signed-in user (the services enforce the policies), return the payload."""
 
+from typing import Any, Self
+
 import graphene
+from django.core.files.uploadedfile import UploadedFile
 
 from catalog import models, services
 from catalog.errors import CatalogErrorCode
@@ -51,7 +54,7 @@ class SellerCreate(DomainMutation):
     errors = errors_field(error_type("SellerCreateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: SellerCreateInput) -> Self:
         data = dict(input)
         data["kind"] = getattr(data["kind"], "value", data["kind"])
         return cls(seller=services.create_seller(actor=info.context.user, **data), errors=[])
@@ -67,7 +70,7 @@ class SellerVerify(DomainMutation):
     errors = errors_field(error_type("SellerVerifyError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, id: str) -> Self:
         seller = mutation_target(info, id, "Seller", models.Seller)
         return cls(seller=services.verify_seller(actor=info.context.user, seller=seller), errors=[])
 
@@ -83,7 +86,7 @@ class SellerReject(DomainMutation):
     errors = errors_field(error_type("SellerRejectError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id, reason):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, id: str, reason: str) -> Self:
         seller = mutation_target(info, id, "Seller", models.Seller)
         seller = services.reject_seller(actor=info.context.user, seller=seller, reason=reason)
         return cls(seller=seller, errors=[])
@@ -119,7 +122,7 @@ class FarmCreate(DomainMutation):
     errors = errors_field(error_type("FarmCreateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: FarmCreateInput) -> Self:
         data = dict(input)
         seller = mutation_target(info, data.pop("seller"), "Seller", models.Seller)
         farm = services.create_farm(actor=info.context.user, seller=seller, **data)
@@ -137,7 +140,9 @@ class FarmUpdate(DomainMutation):
     errors = errors_field(error_type("FarmUpdateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id, input):
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, id: str, input: FarmUpdateInput
+    ) -> Self:
         farm = mutation_target(info, id, "Farm", models.Farm)
         farm = services.update_farm(actor=info.context.user, farm=farm, **dict(input))
         return cls(farm=farm, errors=[])
@@ -164,7 +169,7 @@ class ProductUpdateInput(ProductFields, graphene.InputObjectType):
     name = graphene.String()
 
 
-def _product_data(data):
+def _product_data(data: dict[str, Any]) -> dict[str, Any]:
     if "category" in data:
         data["category"] = referenced(
             data["category"], "Category", models.Category, field="category", not_found=NOT_FOUND
@@ -184,7 +189,7 @@ class ProductCreate(DomainMutation):
     errors = errors_field(error_type("ProductCreateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: ProductCreateInput) -> Self:
         data = dict(input)
         seller = mutation_target(info, data.pop("seller"), "Seller", models.Seller)
         product = services.create_product(
@@ -202,7 +207,9 @@ class ProductUpdate(DomainMutation):
     errors = errors_field(error_type("ProductUpdateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id, input):
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, id: str, input: ProductUpdateInput
+    ) -> Self:
         product = mutation_target(info, id, "Product", models.Product)
         product = services.update_product(
             actor=info.context.user, product=product, **_product_data(dict(input))
@@ -218,7 +225,7 @@ class ProductDelete(DomainMutation):
     errors = errors_field(error_type("ProductDeleteError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, id: str) -> Self:
         product = mutation_target(info, id, "Product", models.Product)
         services.delete_product(actor=info.context.user, product=product)
         return cls(deleted_id=id, errors=[])
@@ -257,7 +264,9 @@ class ProductVariantCreate(DomainMutation):
     errors = errors_field(error_type("ProductVariantCreateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, input: ProductVariantCreateInput
+    ) -> Self:
         data = dict(input)
         product = mutation_target(info, data.pop("product"), "Product", models.Product)
         variant = services.create_variant(actor=info.context.user, product=product, **data)
@@ -273,7 +282,9 @@ class ProductVariantUpdate(DomainMutation):
     errors = errors_field(error_type("ProductVariantUpdateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id, input):
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, id: str, input: ProductVariantUpdateInput
+    ) -> Self:
         variant = mutation_target(info, id, "ProductVariant", models.ProductVariant)
         variant = services.update_variant(actor=info.context.user, variant=variant, **dict(input))
         return cls(variant=variant, errors=[])
@@ -287,7 +298,7 @@ class ProductVariantDelete(DomainMutation):
     errors = errors_field(error_type("ProductVariantDeleteError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, id):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, id: str) -> Self:
         variant = mutation_target(info, id, "ProductVariant", models.ProductVariant)
         services.delete_variant(actor=info.context.user, variant=variant)
         return cls(deleted_id=id, errors=[])
@@ -305,7 +316,14 @@ class StockUpdate(DomainMutation):
     errors = errors_field(error_type("StockUpdateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, variant, quantity=None, delta=None):
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        variant: str,
+        quantity: int | None = None,
+        delta: int | None = None,
+    ) -> Self:
         target = mutation_target(info, variant, "ProductVariant", models.ProductVariant)
         target = services.update_stock(
             actor=info.context.user, variant=target, quantity=quantity, delta=delta
@@ -325,12 +343,19 @@ class ProductImageCreate(DomainMutation):
     errors = errors_field(error_type("ProductImageCreateError", CatalogErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, product, image, alt=""):
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        product: str,
+        image: UploadedFile,
+        alt: str | None = "",
+    ) -> Self:
         target = mutation_target(info, product, "Product", models.Product)
-        image = services.add_product_image(
+        added = services.add_product_image(
             actor=info.context.user, product=target, upload=image, alt=alt
         )
-        return cls(image=image, errors=[])
+        return cls(image=added, errors=[])
 
 
 class CatalogMutations(graphene.ObjectType):

@@ -1,4 +1,7 @@
+from typing import Any
+
 import graphene
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from catalog import cache, models
@@ -19,7 +22,7 @@ from catalog.selectors import (
     with_min_price,
 )
 from shop.core.api import public_cache
-from shop.core.api.base import Decimal, node_from_global_id, pk_from_global_id
+from shop.core.api.base import Decimal, VisibleNode, node_from_global_id, pk_from_global_id
 from shop.core.api.pagination import KeysetConnectionField, keyset_page
 from shop.core.errors import RequestError
 from shop.core.errors import RequestErrorCode as Code
@@ -55,7 +58,7 @@ class SortDirection(graphene.Enum):
 
 class ProductSortInput(graphene.InputObjectType):
     field = ProductSortField(required=True)
-    direction = SortDirection(required=True, default_value=SortDirection.ASC.value)
+    direction = SortDirection(required=True, default_value="asc")
 
 
 class SellerSortField(graphene.Enum):
@@ -65,10 +68,10 @@ class SellerSortField(graphene.Enum):
 
 class SellerSortInput(graphene.InputObjectType):
     field = SellerSortField(required=True)
-    direction = SortDirection(required=True, default_value=SortDirection.ASC.value)
+    direction = SortDirection(required=True, default_value="asc")
 
 
-def _sort_order(sort_by):
+def _sort_order(sort_by: Any) -> tuple[str, bool]:
     """(model field, descending) of a sortBy input; by name when it is absent."""
     if not sort_by:
         return "name", False
@@ -81,7 +84,7 @@ class SellerFilterInput(graphene.InputObjectType):
     is_verified = graphene.Boolean()
 
 
-def _region(code):
+def _region(code: str | None) -> str | None:
     """A valid division code (or prefix), or a coded error for anything else."""
     if not code:
         return None
@@ -95,10 +98,10 @@ def _region(code):
         ) from exc
 
 
-def _product_filters(filter_input):
+def _product_filters(filter_input: ProductFilterInput | None) -> dict[str, Any]:
     if not filter_input:
         return {}
-    arguments = {
+    arguments: dict[str, Any] = {
         "search": (filter_input.get("search") or "").strip() or None,
         "region": _region(filter_input.get("region")),
         "cold_chain": filter_input.get("cold_chain"),
@@ -132,7 +135,15 @@ class CatalogQueries(graphene.ObjectType):
     seller = graphene.Field(Seller, id=graphene.ID(), slug=graphene.String())
 
     @staticmethod
-    def resolve_products(root, info, first=None, after=None, filter=None, sort_by=None, **_):
+    def resolve_products(
+        root: Any,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+        sort_by: ProductSortInput | None = None,
+        **_: Any,
+    ) -> ProductConnection:
         queryset = filter_products(visible_products(info.context.user), **_product_filters(filter))
         field, descending = _sort_order(sort_by)
         if field == "min_price":
@@ -148,7 +159,9 @@ class CatalogQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_product(root, info, id=None, slug=None):
+    def resolve_product(
+        root: Any, info: graphene.ResolveInfo, id: str | None = None, slug: str | None = None
+    ) -> models.Product | None:
         if bool(id) == bool(slug):
             raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a slug."))
         queryset = visible_products(info.context.user)
@@ -160,7 +173,14 @@ class CatalogQueries(graphene.ObjectType):
         return product
 
     @staticmethod
-    def resolve_categories(root, info, first=None, after=None, top_level=False, **_):
+    def resolve_categories(
+        root: Any,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        top_level: bool | None = False,
+        **_: Any,
+    ) -> CategoryConnection:
         public_cache.tag(info.context, cache.CATEGORIES)
         queryset = visible_categories(info.context.user)
         if top_level:
@@ -170,15 +190,23 @@ class CatalogQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_sellers(root, info, first=None, after=None, filter=None, sort_by=None, **_):
+    def resolve_sellers(
+        root: Any,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        filter: SellerFilterInput | None = None,
+        sort_by: SellerSortInput | None = None,
+        **_: Any,
+    ) -> SellerConnection:
         public_cache.tag(info.context, cache.SELLER_LIST)
         queryset = visible_sellers(info.context.user)
-        filter = filter or {}
-        if filter.get("region"):
-            prefix = division_prefix(_region(filter["region"]))
-            queryset = queryset.filter(division_code__startswith=prefix)
-        if filter.get("is_verified") is not None:
-            queryset = queryset.filter(is_verified=filter["is_verified"])
+        filters: dict[str, Any] = filter or {}
+        region = _region(filters.get("region"))
+        if region:
+            queryset = queryset.filter(division_code__startswith=division_prefix(region))
+        if filters.get("is_verified") is not None:
+            queryset = queryset.filter(is_verified=filters["is_verified"])
         field, descending = _sort_order(sort_by)
         return keyset_page(
             SellerConnection,
@@ -190,7 +218,9 @@ class CatalogQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_seller(root, info, id=None, slug=None):
+    def resolve_seller(
+        root: Any, info: graphene.ResolveInfo, id: str | None = None, slug: str | None = None
+    ) -> models.Seller | None:
         if bool(id) == bool(slug):
             raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a slug."))
         queryset = visible_sellers(info.context.user)
@@ -202,6 +232,8 @@ class CatalogQueries(graphene.ObjectType):
         return seller
 
 
-def _tag_shown(info, node_type, found):
+def _tag_shown(
+    info: graphene.ResolveInfo, node_type: type[VisibleNode], found: Model | None
+) -> None:
     """Tag the public response with what `found` (or a miss, None) shows."""
     public_cache.tag(info.context, *node_type.cache_tags(found))

@@ -1,11 +1,17 @@
+from collections.abc import Iterable
+from typing import Any
+
 import graphene
 from django.conf import settings
+from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from graphene import relay
 
 from catalog import cache, models, selectors
 from catalog.errors import CatalogErrorCode
 from catalog.images import THUMBNAIL_SIZES
 from catalog.selectors import best_thumbnail, images_of, variants_of
+from shop.accounts import models as accounts_models
 from shop.accounts.schema import User
 from shop.core.api.base import Money, MoneyRange, VisibleNode, extend_type, money
 from shop.core.api.pagination import CountableConnection
@@ -19,7 +25,7 @@ ThumbnailFormatEnum = graphene.Enum.from_enum(
 )
 
 
-def absolute_media_url(file):
+def absolute_media_url(file: FieldFile) -> str:
     """The storage's (percent-encoded) URL, made absolute unless it already is."""
     url = file.url
     return url if "://" in url else f"{settings.PUBLIC_BASE_URL}{url}"
@@ -67,27 +73,27 @@ class Seller(VisibleNode):
     visible_to = staticmethod(selectors.visible_sellers)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.Seller | None) -> Iterable[str]:
         return (cache.seller_tag(found.pk),) if found else (cache.SELLER_LIST,)
 
     @staticmethod
-    def resolve_region(root, info):
+    def resolve_region(root: models.Seller, info: graphene.ResolveInfo) -> models.Seller:
         return root
 
     @staticmethod
-    def resolve_farms(root, info):
+    def resolve_farms(root: models.Seller, info: graphene.ResolveInfo) -> list[models.Farm]:
         return related_many(root, "farms")
 
     @staticmethod
-    def resolve_rejected_at(root, info):
+    def resolve_rejected_at(root: models.Seller, info: graphene.ResolveInfo) -> Any:
         return _managers_only(root, info, root.rejected_at)
 
     @staticmethod
-    def resolve_rejection_reason(root, info):
+    def resolve_rejection_reason(root: models.Seller, info: graphene.ResolveInfo) -> Any:
         return _managers_only(root, info, root.rejection_reason)
 
 
-def _managers_only(seller, info, value):
+def _managers_only(seller: models.Seller, info: graphene.ResolveInfo, value: Any) -> Any:
     """`value` for the seller's members and operators, null for anyone else; the
     sellers the viewer belongs to are read once per request."""
     actor = info.context.user
@@ -121,11 +127,11 @@ class Farm(VisibleNode):
     visible_to = staticmethod(selectors.visible_farms)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.Farm | None) -> Iterable[str]:
         return (cache.seller_tag(found.seller_id),) if found else (cache.SELLER_LIST,)
 
     @staticmethod
-    def resolve_seller(root, info):
+    def resolve_seller(root: models.Farm, info: graphene.ResolveInfo) -> models.Seller:
         return related_one(root, "seller")
 
 
@@ -141,15 +147,17 @@ class Category(VisibleNode):
     visible_to = staticmethod(selectors.visible_categories)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.Category | None) -> Iterable[str]:
         return (cache.CATEGORIES,)
 
     @staticmethod
-    def resolve_parent(root, info):
+    def resolve_parent(root: models.Category, info: graphene.ResolveInfo) -> models.Category | None:
         return related_one(root, "parent")
 
     @staticmethod
-    def resolve_children(root, info):
+    def resolve_children(
+        root: models.Category, info: graphene.ResolveInfo
+    ) -> list[models.Category]:
         return related_many(root, "children")
 
 
@@ -172,17 +180,17 @@ class ProductVariant(VisibleNode):
     visible_to = staticmethod(selectors.visible_variants)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.ProductVariant | None) -> Iterable[str]:
         if found is None:
             return (cache.PRODUCT_LIST,)
         return cache.shown_with_product(found.product_id, found.seller_id)
 
     @staticmethod
-    def resolve_price(root, info):
+    def resolve_price(root: models.ProductVariant, info: graphene.ResolveInfo) -> Money:
         return money(root.price)
 
     @staticmethod
-    def resolve_product(root, info):
+    def resolve_product(root: models.ProductVariant, info: graphene.ResolveInfo) -> models.Product:
         return related_one(root, "product")
 
 
@@ -212,19 +220,21 @@ class ProductImage(VisibleNode):
     visible_to = staticmethod(selectors.visible_images)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.ProductImage | None) -> Iterable[str]:
         return (cache.product_tag(found.product_id),) if found else (cache.PRODUCT_LIST,)
 
     @staticmethod
-    def resolve_url(root, info):
+    def resolve_url(root: models.ProductImage, info: graphene.ResolveInfo) -> str:
         return absolute_media_url(root.image)
 
     @staticmethod
-    def resolve_thumbnail(root, info, size, format):
+    def resolve_thumbnail(
+        root: models.ProductImage, info: graphene.ResolveInfo, size: int, format: Any
+    ) -> Image:
         return thumbnail_of(root, size, format)
 
 
-def thumbnail_of(image, size, fmt):
+def thumbnail_of(image: models.ProductImage, size: int, fmt: Any) -> Image:
     thumbnail = best_thumbnail(image, size, getattr(fmt, "value", fmt))
     if thumbnail is not None:
         return Image(url=absolute_media_url(thumbnail.file), alt=image.alt)
@@ -269,38 +279,44 @@ class Product(VisibleNode):
     visible_to = staticmethod(selectors.visible_products)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.Product | None) -> Iterable[str]:
         if found is None:
             return (cache.PRODUCT_LIST,)
         return cache.shown_with_product(found.pk, found.seller_id)
 
     @staticmethod
-    def resolve_seller(root, info):
+    def resolve_seller(root: models.Product, info: graphene.ResolveInfo) -> models.Seller:
         return related_one(root, "seller")
 
     @staticmethod
-    def resolve_category(root, info):
+    def resolve_category(root: models.Product, info: graphene.ResolveInfo) -> models.Category:
         return related_one(root, "category")
 
     @staticmethod
-    def resolve_farm(root, info):
+    def resolve_farm(root: models.Product, info: graphene.ResolveInfo) -> models.Farm | None:
         return related_one(root, "farm")
 
     @staticmethod
-    def resolve_variants(root, info):
+    def resolve_variants(
+        root: models.Product, info: graphene.ResolveInfo
+    ) -> list[models.ProductVariant]:
         return variants_of(root)
 
     @staticmethod
-    def resolve_images(root, info):
+    def resolve_images(
+        root: models.Product, info: graphene.ResolveInfo
+    ) -> list[models.ProductImage]:
         return images_of(root)
 
     @staticmethod
-    def resolve_thumbnail(root, info, size, format):
+    def resolve_thumbnail(
+        root: models.Product, info: graphene.ResolveInfo, size: int, format: Any
+    ) -> Image | None:
         images = images_of(root)
         return thumbnail_of(images[0], size, format) if images else None
 
     @staticmethod
-    def resolve_price_range(root, info):
+    def resolve_price_range(root: models.Product, info: graphene.ResolveInfo) -> MoneyRange | None:
         prices = [v.price for v in variants_of(root)]
         if not prices:
             return None
@@ -314,7 +330,9 @@ class UserSellers:
     sellers = graphene.List(graphene.NonNull(Seller), required=True)
 
     @staticmethod
-    def resolve_sellers(root, info):
+    def resolve_sellers(
+        root: accounts_models.User, info: graphene.ResolveInfo
+    ) -> QuerySet[models.Seller]:
         return root.sellers.all()
 
 

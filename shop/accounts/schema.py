@@ -1,4 +1,7 @@
+from typing import Any, Self
+
 import graphene
+from django.db.models import QuerySet
 from graphene import relay
 from graphene_django import DjangoObjectType
 
@@ -22,16 +25,18 @@ class User(DjangoObjectType):
         fields = ("id", "email", "name", "date_joined")
 
     @classmethod
-    def get_queryset(cls, queryset, info):
+    def get_queryset(
+        cls, queryset: QuerySet[models.User], info: graphene.ResolveInfo
+    ) -> QuerySet[models.User]:
         user = info.context.user
         return queryset.filter(pk=user.pk) if user.is_authenticated else queryset.none()
 
     @staticmethod
-    def resolve_phone(root, info):
+    def resolve_phone(root: models.User, info: graphene.ResolveInfo) -> str | None:
         return str(root.phone) if root.phone else None
 
     @staticmethod
-    def resolve_roles(root, info):
+    def resolve_roles(root: models.User, info: graphene.ResolveInfo) -> list[Role]:
         return roles_of(root)
 
 
@@ -59,7 +64,7 @@ class AccountRegister(DomainMutation):
     errors = errors_field(error_type("AccountRegisterError", AccountErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: AccountRegisterInput) -> Self:
         started = registration.start_registration(
             password=input.password,
             phone=input.phone,
@@ -83,7 +88,7 @@ class AccountRegisterConfirm(DomainMutation):
     errors = errors_field(error_type("AccountRegisterConfirmError", AccountErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, login, code):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, login: str, code: str) -> Self:
         user = registration.confirm_registration(
             login=login, code=code, network=client_network(info.context)
         )
@@ -104,7 +109,7 @@ class TokenCreate(DomainMutation):
     errors = errors_field(error_type("TokenCreateError", AccountErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, login, password):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, login: str, password: str) -> Self:
         user, access, refresh = services.create_tokens(
             login=login, password=password, request=info.context
         )
@@ -120,7 +125,7 @@ class TokenRefresh(DomainMutation):
     errors = errors_field(error_type("TokenRefreshError", AccountErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, refresh_token):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, refresh_token: str) -> Self:
         user, access = services.refresh_access_token(refresh_token=refresh_token)
         return cls(token=access, user=user, errors=[])
 
@@ -132,7 +137,7 @@ class TokensRevoke(DomainMutation):
     errors = errors_field(error_type("TokensRevokeError", AccountErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info):
+    def perform(cls, root: Any, info: graphene.ResolveInfo) -> Self:
         services.revoke_tokens(actor=info.context.user)
         return cls(errors=[])
 
@@ -141,7 +146,7 @@ class AccountQueries(graphene.ObjectType):
     me = graphene.Field(User, description="The signed-in user, or null.")
 
     @staticmethod
-    def resolve_me(root, info):
+    def resolve_me(root: Any, info: graphene.ResolveInfo) -> models.User | None:
         user = info.context.user
         return user if user.is_authenticated else None
 

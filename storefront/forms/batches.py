@@ -6,16 +6,18 @@ A farmer records steps in plain words (`traceability.steps`).
 """
 
 from datetime import datetime
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import ProductVariant
+from catalog.models import ProductVariant, Seller
 from catalog.selectors import visible_farms, visible_variants
 from shop.core.errors import DomainError
+from shop.core.roles import Actor
 from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
-from storefront.forms.workbench import _bound_integers
+from storefront.forms.workbench import LocalizedChoiceField, _bound_integers
 from storefront.templatetags.storefront import localized
 from traceability.models import Batch, LabelJob, TraceEvent
 from traceability.selectors import visible_batches
@@ -30,19 +32,30 @@ DECIMAL = {"inputmode": "decimal", "step": "any"}
 SENSOR_FIELDS = {"temperature": "temperature", "relative_humidity": "humidity"}
 
 
-def _variant_label(variant: ProductVariant) -> str:
-    return f"{localized(variant.product)} · {variant.name}"
+class VariantChoiceField(forms.ModelChoiceField):
+    """Variants named with their product, in the page's language."""
+
+    def label_from_instance(self, obj: ProductVariant) -> str:
+        return f"{localized(obj.product)} · {obj.name}"
 
 
-def _seller_choices(form: forms.BaseForm, actor, seller) -> None:
+class InputBatchesField(forms.ModelMultipleChoiceField):
+    """The batches a processed one was made from, by lot and harvest date."""
+
+    def label_from_instance(self, obj: Batch) -> str:
+        return f"{obj.lot} · {obj.harvest_date}"
+
+
+def _seller_choices(form: forms.BaseForm, actor: Actor, seller: Seller) -> None:
     """Offer only the seller's variants and farms; any other id is an invalid choice."""
     if "variant" in form.fields:
+        variant = cast(forms.ModelChoiceField, form.fields["variant"])
         variants = visible_variants(actor).filter(seller=seller).select_related("product")
-        form.fields["variant"].queryset = variants.order_by("product__name", "sort_order", "id")
-        form.fields["variant"].label_from_instance = _variant_label
-    farm_field = "farm" if "farm" in form.fields else "read_point"
-    form.fields[farm_field].queryset = visible_farms(actor).filter(seller=seller).order_by("name")
-    form.fields[farm_field].label_from_instance = localized
+        variant.queryset = variants.order_by("product__name", "sort_order", "id")
+    farm = cast(
+        forms.ModelChoiceField, form.fields["farm" if "farm" in form.fields else "read_point"]
+    )
+    farm.queryset = visible_farms(actor).filter(seller=seller).order_by("name")
 
 
 class BatchCreateForm(SubmitOnce, PageModelForm):
@@ -55,6 +68,7 @@ class BatchCreateForm(SubmitOnce, PageModelForm):
         model = Batch
         fields = ["variant", "farm", "lot", "harvest_date", "best_before", "quantity", "unit"]
         fields += ["notes"]
+        field_classes = {"variant": VariantChoiceField, "farm": LocalizedChoiceField}
         labels = {"variant": _("Product")}
         help_texts = {
             "harvest_date": _("The day it was harvested or made."),
@@ -67,7 +81,7 @@ class BatchCreateForm(SubmitOnce, PageModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, actor, seller, **kwargs):
+    def __init__(self, *args: Any, actor: Actor, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _seller_choices(self, actor, seller)
 
@@ -75,16 +89,16 @@ class BatchCreateForm(SubmitOnce, PageModelForm):
 class BatchFilterForm(PageForm):
     """The list's filter, sent by GET."""
 
-    variant = forms.ModelChoiceField(
+    variant = VariantChoiceField(
         label=_("Product"), queryset=ProductVariant.objects.none(), required=False
     )
 
-    def __init__(self, *args, actor, seller, **kwargs):
+    def __init__(self, *args: Any, actor: Actor, seller: Seller, **kwargs: Any) -> None:
         super().__init__(*args, auto_id="filter_%s", **kwargs)
-        self.fields["variant"].empty_label = _("All products")
+        variant = cast(forms.ModelChoiceField, self.fields["variant"])
+        variant.empty_label = _("All products")
         variants = visible_variants(actor).filter(seller=seller).select_related("product")
-        self.fields["variant"].queryset = variants.order_by("product__name", "sort_order", "id")
-        self.fields["variant"].label_from_instance = _variant_label
+        variant.queryset = variants.order_by("product__name", "sort_order", "id")
 
 
 class _StepFactsForm(SubmitOnce, PageForm):
@@ -97,7 +111,7 @@ class _StepFactsForm(SubmitOnce, PageForm):
         input_formats=[LOCAL_TIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_TIME_FORMAT),
     )
-    read_point = forms.ModelChoiceField(
+    read_point = LocalizedChoiceField(
         label=_("Where"), queryset=None, required=False, empty_label=_("Not on a farm")
     )
     temperature = forms.DecimalField(
@@ -134,7 +148,7 @@ class EventForm(_StepFactsForm):
         choices=[(key, step.label) for key, step in FARM_STEPS.items()],
         widget=forms.RadioSelect,
     )
-    inputs = forms.ModelMultipleChoiceField(
+    inputs = InputBatchesField(
         label=_("Input batches"),
         queryset=None,
         required=False,
@@ -148,28 +162,28 @@ class EventForm(_StepFactsForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
 
-    def __init__(self, *args, actor, batch: Batch, **kwargs):
+    def __init__(self, *args: Any, actor: Actor, batch: Batch, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _seller_choices(self, actor, batch.seller)
         others = visible_batches(actor).filter(seller_id=batch.seller_id).exclude(pk=batch.pk)
         if others.exists():
-            self.fields["inputs"].queryset = others.order_by("-id")
-            self.fields["inputs"].label_from_instance = lambda b: f"{b.lot} · {b.harvest_date}"
+            cast(InputBatchesField, self.fields["inputs"]).queryset = others.order_by("-id")
         else:  # nothing to process this batch from: no such step, no empty list
             del self.fields["inputs"]
             choices = [(k, s.label) for k, s in FARM_STEPS.items() if k != "process"]
-            self.fields["step"].choices = choices
+            cast(forms.ChoiceField, self.fields["step"]).choices = choices
         if not self.is_bound:
             now = timezone.localtime().replace(second=0, microsecond=0)
             self.initial.update(event_time=now, read_point=batch.farm_id)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("inputs") and data.get("step") != "process":
             self.add_error("inputs", _("Input batches go with a processing step only."))
         return data
 
-    def arguments(self, batch: Batch) -> dict:
+    def arguments(self, batch: Batch) -> dict[str, Any]:
         """What `trace.record_event` takes, from the cleaned data."""
         data = self.cleaned_data
         return {
@@ -189,12 +203,13 @@ class CorrectionForm(_StepFactsForm):
     """A recorded step's facts, to correct: only what differs from the record is
     sent, and the service records it as an EPCIS correction beside the original."""
 
-    def __init__(self, *args, actor, event: TraceEvent, **kwargs):
+    def __init__(self, *args: Any, actor: Actor, event: TraceEvent, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _seller_choices(self, actor, event.seller)
         if event.read_point_id is not None:  # a correction moves a step, never off its farm
-            self.fields["read_point"].required = True
-            self.fields["read_point"].empty_label = None
+            read_point = cast(forms.ModelChoiceField, self.fields["read_point"])
+            read_point.required = True
+            read_point.empty_label = None
         recorded = {reading.kind: reading.value for reading in recorded_readings(event)}
         self.recorded = {
             "event_time": _to_the_minute(event.event_time),
@@ -212,18 +227,19 @@ class CorrectionForm(_StepFactsForm):
         }
         return {name for name, value in self.recorded.items() if given.get(name) != value}
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not self._changed():
             raise forms.ValidationError(
                 _("Nothing differs from what was recorded: change the fact that was wrong.")
             )
         return data
 
-    def arguments(self) -> dict:
+    def arguments(self) -> dict[str, Any]:
         """What `trace.correct_event` takes: the facts that changed, nothing else."""
         changed, data = self._changed(), self.cleaned_data
-        arguments: dict = {}
+        arguments: dict[str, Any] = {}
         if "event_time" in changed:
             arguments["event_time"] = data["event_time"]
         if "read_point" in changed:
@@ -238,7 +254,7 @@ class SerialsForm(SubmitOnce, PageForm):
         label=_("How many serials"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, auto_id="serials_%s", **kwargs)
         limit = {"max": MAX_SERIALS_PER_CALL}  # in the language of the request, not of the import
         self.fields["count"].help_text = _("One per bag or box, up to %(max)d at a time.") % limit
@@ -256,14 +272,15 @@ class LabelJobForm(SubmitOnce, PageForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, auto_id="labels_%s", **kwargs)
         self.initial.setdefault("kind", LabelJob.Kind.BATCH)
         self.initial.setdefault("copies", 24)
         _bound_integers(self)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == LabelJob.Kind.SERIALS:
             data["copies"] = None  # one label per serial: the number is the serials'
         return data

@@ -65,7 +65,7 @@ def batch_url(batch: Batch) -> str:
     return reverse("storefront:workbench_batch", args=[batch.seller_id, batch.pk])
 
 
-def _refused_as_too_large(request: HttpRequest, form, field: str) -> bool:
+def _refused_as_too_large(request: HttpRequest, form: PageForm, field: str) -> bool:
     """A file streamed past the upload cap: the form says so beside `field`."""
     if getattr(request, "upload_refused", None) != TOO_LARGE:
         return False
@@ -101,7 +101,7 @@ def _timeline(batch: Batch) -> list[dict[str, Any]]:
     ]
 
 
-def _batch_page(request: HttpRequest, seller: Seller, batch: Batch, **bound: Any):
+def _batch_page(request: HttpRequest, seller: Seller, batch: Batch, **bound: Any) -> HttpResponse:
     """The batch with its chain and forms; `bound` replaces the one just refused."""
     link = batch.digital_link()
     jobs = visible_label_jobs(request.user).filter(batch=batch).order_by("-created_at")
@@ -205,7 +205,9 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
 
 @login_required
 @require_POST
-def event_withdraw(request: HttpRequest, seller_id: int, batch_id: int, event_id: int):
+def event_withdraw(
+    request: HttpRequest, seller_id: int, batch_id: int, event_id: int
+) -> HttpResponse:
     """Declare a step that did not happen (an EPCIS error declaration)."""
     seller = managed_seller(request, seller_id)
     batch = _batch(request, seller, batch_id)
@@ -224,7 +226,9 @@ def event_withdraw(request: HttpRequest, seller_id: int, batch_id: int, event_id
 
 
 @login_required
-def event_correct(request: HttpRequest, seller_id: int, batch_id: int, event_id: int):
+def event_correct(
+    request: HttpRequest, seller_id: int, batch_id: int, event_id: int
+) -> HttpResponse:
     """Correct a step's time, place or readings (an EPCIS error declaration with
     a corrective event); the step as first recorded stays in the record."""
     seller = managed_seller(request, seller_id)

@@ -3,6 +3,8 @@
 system actor, straight through the service, and refused with the right code
 and nothing written."""
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +16,7 @@ from shop.core.errors import NotAllowed, RequestErrorCode
 from shop.core.roles import SYSTEM, is_operator, roles_of
 from tests.catalog.pictures import picture
 
-SELLER_FIELDS = {
+SELLER_FIELDS: dict[str, Any] = {
     "name": "新合作社",
     "kind": "cooperative",
     "province": "江西省",

@@ -113,7 +113,18 @@ PLAUSIBLE_INTS_BY_NAME = {"size": (64, 128, 256, 512, 768, 1024), "delta": (-5, 
 EDGE_INTS = (0, -1, -2, -100, 101, 1000, 5000, 2**16, INT_MIN, INT_MIN + 1, INT_MAX - 1, INT_MAX)
 OUT_OF_RANGE_INTS = (INT_MAX + 1, INT_MIN - 1, 2**63, 10**30)  # refused by validation
 # Variable values that no GraphQL literal can spell (Python's json writes NaN and Infinity).
-JSON_ONLY_VALUES = (float("nan"), float("inf"), -0.0, 1e308, 2**63, 1.5, True, "7", [], {})
+JSON_ONLY_VALUES: tuple[object, ...] = (
+    float("nan"),
+    float("inf"),
+    -0.0,
+    1e308,
+    2**63,
+    1.5,
+    True,
+    "7",
+    [],
+    {},
+)
 # Short names of Node types, as arguments and input fields name what they point at.
 NODE_ALIASES = {"variant": "ProductVariant", "image": "ProductImage"}
 

@@ -157,7 +157,7 @@ def _answer(
     view = provenance.provenance(record)
     public_cache.tag(request, *view.cache_tags)
     pip_url = settings.PUBLIC_BASE_URL + pages.product_url(view) if view.product_public else None
-    ids = {"batch_id": record.batch.pk, "serial_id": record.serial.pk if record.serial else None}
+    batch_id, serial_id = record.batch.pk, record.serial.pk if record.serial else None
     if choice.startswith("link:"):
         wanted = choice.removeprefix("link:")
         found = next(
@@ -165,7 +165,7 @@ def _answer(
         )
         if found is None:
             return None
-        return Answer(307, b"", "text/plain", found.href, **ids)
+        return Answer(307, b"", "text/plain", found.href, batch_id, serial_id)
     if choice == "jsonld":
         body, content_type = _json(resolver.product_jsonld(view, pip_url=pip_url)), resolver.JSONLD
     elif choice == "epcis":
@@ -174,7 +174,7 @@ def _answer(
         body, content_type = _json(resolver.linkset(view, pip_url=pip_url)), resolver.LINKSET
     else:
         body, content_type = pages.page(request, view, pip_url=pip_url), "text/html; charset=utf-8"
-    return Answer(200, body, content_type, "", **ids)
+    return Answer(200, body, content_type, "", batch_id, serial_id)
 
 
 def _resolve(
@@ -209,6 +209,11 @@ def _resolve(
     return _response(answer)
 
 
+def _query(request: HttpRequest) -> dict[str, str]:
+    """The query's parameters, each with its last value (as `QueryDict.items()` gives them)."""
+    return {name: values[-1] for name, values in request.GET.lists()}
+
+
 def _raw_uri(request: HttpRequest) -> str:
     """The request's path and query as the client sent them (percent-escapes and
     all): the WSGI server's RAW_URI or REQUEST_URI, else the decoded path
@@ -228,7 +233,7 @@ def digital_link_page(request: HttpRequest, rest: str, pages: ResolverPages) -> 
     try:
         link = digital_link.parse(_raw_uri(request), prefix="")
     except DigitalLinkError as error:
-        choice = _choose(request, dict(request.GET.items())) or "html"
+        choice = _choose(request, _query(request)) or "html"
         return _error(request, pages, choice, 400, error.reason, error.message)
     return _resolve(request, pages, lambda: provenance.find_link(link), dict(link.extras))
 
@@ -236,7 +241,7 @@ def digital_link_page(request: HttpRequest, rest: str, pages: ResolverPages) -> 
 @require_safe
 def short_code_page(request: HttpRequest, code: str, pages: ResolverPages) -> HttpResponse:
     """A short platform code, `/t/{code}`: a batch's or a unit's."""
-    return _resolve(request, pages, lambda: provenance.find_code(code), dict(request.GET.items()))
+    return _resolve(request, pages, lambda: provenance.find_code(code), _query(request))
 
 
 @require_safe

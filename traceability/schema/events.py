@@ -4,6 +4,8 @@ public `traceVerify(code)` (the TraceEvent node and `Batch.events` are in `types
 Thin: the mutations find the objects named and call `traceability.services.events` as
 the signed-in user, which enforces the policies and the rules."""
 
+from typing import Any, Self
+
 import graphene
 from graphene import relay
 
@@ -47,7 +49,7 @@ VerifyReasonEnum = graphene.Enum.from_enum(Reason, name="TraceVerifyReason")
 EventErrorCode = (TraceabilityErrorCode, CatalogErrorCode)
 
 
-def _value(choice):
+def _value(choice: Any) -> str:
     return getattr(choice, "value", choice)
 
 
@@ -60,19 +62,19 @@ class SensorReadingInput(graphene.InputObjectType):
     value = Decimal(required=True)
 
 
-def _readings(sensors):
+def _readings(sensors: list[dict[str, Any]] | None) -> list[trace.Reading] | None:
     if sensors is None:
         return None
     return [trace.Reading(_value(s["kind"]), s["value"]) for s in sensors]
 
 
-def _batches(ids, field):
+def _batches(ids: list[str] | None, field: str) -> list[models.Batch]:
     return referenced_list(
         ids, "Batch", models.Batch, field=field, not_found=NOT_FOUND, too_many=TOO_MANY
     )
 
 
-def _farm(global_id):
+def _farm(global_id: str | None) -> catalog_models.Farm | None:
     return referenced(
         global_id, "Farm", catalog_models.Farm, field="read_point", not_found=NOT_FOUND
     )
@@ -107,7 +109,7 @@ class TraceEventRecord(DomainMutation):
     errors = errors_field(error_type("TraceEventRecordError", *EventErrorCode))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: TraceEventRecordInput) -> Self:
         require_login(info.context.user)
         data = dict(input)
         batch = data.get("batch")
@@ -160,7 +162,7 @@ class TraceEventCorrect(DomainMutation):
     errors = errors_field(error_type("TraceEventCorrectError", *EventErrorCode))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: TraceEventCorrectInput) -> Self:
         require_login(info.context.user)
         data = dict(input)
         event = node_from_global_id(data["event"], "TraceEvent", models.TraceEvent)
@@ -194,7 +196,9 @@ class EventQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_trace_verify(root, info, code):
+    def resolve_trace_verify(
+        root: Any, info: graphene.ResolveInfo, code: str
+    ) -> TraceVerification | None:
         try:
             batch = guesses.look_up(
                 lambda: models.Batch.objects.filter(code=code.strip().upper()[:20]).first(),

@@ -3,6 +3,7 @@
 its seller and operators; to anyone else it does not exist."""
 
 import uuid
+from typing import Any, Self
 
 import graphene
 from django.conf import settings
@@ -39,13 +40,13 @@ class LabelJob(graphene.ObjectType):
     finished_at = graphene.DateTime()
 
     @staticmethod
-    def resolve_url(root, info):
+    def resolve_url(root: models.LabelJob, info: graphene.ResolveInfo) -> str | None:
         if root.status != models.LabelJob.Status.DONE:
             return None
         return f"{settings.PUBLIC_BASE_URL}{reverse('label-job-download', args=[root.pk])}"
 
     @staticmethod
-    def resolve_error(root, info):
+    def resolve_error(root: models.LabelJob, info: graphene.ResolveInfo) -> str | None:
         return root.error or None
 
 
@@ -66,7 +67,7 @@ class LabelJobCreate(DomainMutation):
     errors = errors_field(error_type("LabelJobCreateError", TraceabilityErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: LabelJobCreateInput) -> Self:
         require_login(info.context.user)  # nobody signed in learns whether the batch exists
         batch = node_from_global_id(input["batch"], "Batch", models.Batch)
         job = label_jobs.create_label_job(
@@ -86,7 +87,7 @@ class LabelQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_label_job(root, info, id):
+    def resolve_label_job(root: Any, info: graphene.ResolveInfo, id: str) -> models.LabelJob | None:
         try:
             job_id = uuid.UUID(id)
         except ValueError as exc:

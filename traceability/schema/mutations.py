@@ -1,7 +1,10 @@
 """Batch mutations: find the objects named, call traceability.services.batches as the
 signed-in user (the services enforce the policies), return the payload."""
 
+from typing import Any, Self
+
 import graphene
+from django.core.files.uploadedfile import UploadedFile
 
 from catalog import models as catalog_models
 from catalog.errors import CatalogErrorCode
@@ -42,7 +45,7 @@ class BatchCreate(DomainMutation):
     errors = errors_field(error_type("BatchCreateError", TraceabilityErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, input):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: BatchCreateInput) -> Self:
         data = dict(input)
         variant = mutation_target(
             info, data.pop("variant"), "ProductVariant", catalog_models.ProductVariant
@@ -71,7 +74,7 @@ class BatchSerialsGenerate(DomainMutation):
     errors = errors_field(error_type("BatchSerialsGenerateError", TraceabilityErrorCodeEnum))
 
     @classmethod
-    def perform(cls, root, info, batch, count):
+    def perform(cls, root: Any, info: graphene.ResolveInfo, batch: str, count: int) -> Self:
         target = mutation_target(info, batch, "Batch", models.Batch)
         added = services.generate_serials(actor=info.context.user, batch=target, count=count)
         return cls(batch=target, count=added, errors=[])
@@ -91,7 +94,14 @@ class BatchPhotoCreate(DomainMutation):
     )
 
     @classmethod
-    def perform(cls, root, info, batch, image, alt=""):
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        batch: str,
+        image: UploadedFile,
+        alt: str | None = "",
+    ) -> Self:
         target = mutation_target(info, batch, "Batch", models.Batch)
         photo = services.add_batch_photo(
             actor=info.context.user, batch=target, upload=image, alt=alt

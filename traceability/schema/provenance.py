@@ -8,6 +8,9 @@ and past the page's limit on unknown codes (`traceability.resolver.guesses`) eve
 lookup from the address is TOO_MANY_REQUESTS.
 """
 
+from datetime import date, datetime
+from typing import Any
+
 import graphene
 from graphene import relay
 
@@ -18,6 +21,7 @@ from shop.core.errors import RequestErrorCode as Code
 from shop.core.throttling import client_network
 from traceability import cache
 from traceability.resolver import guesses, provenance
+from traceability.resolver.provenance import Provenance as ProvenanceView
 from traceability.schema.events import VerifyReasonEnum
 
 ProvenanceStatusEnum = graphene.Enum.from_enum(provenance.Status, name="ProvenanceStatus")
@@ -30,7 +34,7 @@ class ProvenanceReading(graphene.ObjectType):
     unit = graphene.String(required=True, description="°C or %.")
 
     @staticmethod
-    def resolve_name(root, info):
+    def resolve_name(root: provenance.Reading, info: graphene.ResolveInfo) -> str:
         return str(root.name)
 
 
@@ -56,20 +60,20 @@ class ProvenanceStep(graphene.ObjectType):
     corrects = graphene.ID(description="For a correction: the TraceEvent it declares wrong.")
 
     @staticmethod
-    def resolve_id(root, info):
+    def resolve_id(root: provenance.Step, info: graphene.ResolveInfo) -> str:
         return relay.Node.to_global_id("TraceEvent", root.event_id)
 
     @staticmethod
-    def resolve_event_time(root, info):
+    def resolve_event_time(root: provenance.Step, info: graphene.ResolveInfo) -> datetime:
         return root.time
 
     @staticmethod
-    def resolve_photo_url(root, info):
-        return root.photo and root.photo.absolute_url
+    def resolve_photo_url(root: provenance.Step, info: graphene.ResolveInfo) -> str | None:
+        return root.photo.absolute_url if root.photo else None
 
     @staticmethod
-    def resolve_corrects(root, info):
-        return root.corrects and relay.Node.to_global_id("TraceEvent", root.corrects)
+    def resolve_corrects(root: provenance.Step, info: graphene.ResolveInfo) -> str | None:
+        return relay.Node.to_global_id("TraceEvent", root.corrects) if root.corrects else None
 
 
 class ProvenanceVerification(graphene.ObjectType):
@@ -79,9 +83,9 @@ class ProvenanceVerification(graphene.ObjectType):
     checkpoint_at = graphene.DateTime(description="When the checkpoint checked was signed.")
 
     @staticmethod
-    def resolve_failing_event_id(root, info):
+    def resolve_failing_event_id(root: provenance.Check, info: graphene.ResolveInfo) -> str | None:
         failing = root.failing_event_id
-        return failing and relay.Node.to_global_id("TraceEvent", failing)
+        return relay.Node.to_global_id("TraceEvent", failing) if failing else None
 
 
 class ProvenancePlace(graphene.ObjectType):
@@ -121,43 +125,43 @@ class Provenance(graphene.ObjectType):
     verification = graphene.Field(ProvenanceVerification, required=True)
 
     @staticmethod
-    def resolve_digital_link(root, info):
+    def resolve_digital_link(root: ProvenanceView, info: graphene.ResolveInfo) -> str:
         return root.uri
 
     @staticmethod
-    def resolve_product_name(root, info):
+    def resolve_product_name(root: ProvenanceView, info: graphene.ResolveInfo) -> str:
         return root.product.name
 
     @staticmethod
-    def resolve_product_name_en(root, info):
+    def resolve_product_name_en(root: ProvenanceView, info: graphene.ResolveInfo) -> str:
         return root.product.name_en
 
     @staticmethod
-    def resolve_variant_name(root, info):
+    def resolve_variant_name(root: ProvenanceView, info: graphene.ResolveInfo) -> str:
         return root.variant.name
 
     @staticmethod
-    def resolve_lot(root, info):
+    def resolve_lot(root: ProvenanceView, info: graphene.ResolveInfo) -> str:
         return root.batch.lot
 
     @staticmethod
-    def resolve_serial(root, info):
-        return root.serial and root.serial.serial
+    def resolve_serial(root: ProvenanceView, info: graphene.ResolveInfo) -> str | None:
+        return root.serial.serial if root.serial else None
 
     @staticmethod
-    def resolve_harvest_date(root, info):
+    def resolve_harvest_date(root: ProvenanceView, info: graphene.ResolveInfo) -> date:
         return root.batch.harvest_date
 
     @staticmethod
-    def resolve_best_before(root, info):
+    def resolve_best_before(root: ProvenanceView, info: graphene.ResolveInfo) -> date | None:
         return root.batch.best_before
 
     @staticmethod
-    def resolve_photo_url(root, info):
-        return root.photo and root.photo.absolute_url
+    def resolve_photo_url(root: ProvenanceView, info: graphene.ResolveInfo) -> str | None:
+        return root.photo.absolute_url if root.photo else None
 
     @staticmethod
-    def resolve_verification(root, info):
+    def resolve_verification(root: ProvenanceView, info: graphene.ResolveInfo) -> provenance.Check:
         return root.check
 
 
@@ -172,7 +176,9 @@ class ProvenanceQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_provenance(root, info, code):
+    def resolve_provenance(
+        root: Any, info: graphene.ResolveInfo, code: str
+    ) -> ProvenanceView | None:
         try:
             record = guesses.look_up(
                 lambda: provenance.find(code[:300]), client_network(info.context)

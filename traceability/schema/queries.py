@@ -1,5 +1,7 @@
 """Batch queries: `batches` and `batch(id | code)`."""
 
+from typing import Any
+
 import graphene
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +10,7 @@ from shop.core.api.base import pk_from_global_id
 from shop.core.api.pagination import KeysetConnectionField, keyset_page
 from shop.core.errors import RequestError
 from shop.core.errors import RequestErrorCode as Code
-from traceability import cache
+from traceability import cache, models
 from traceability.schema.types import Batch, BatchConnection
 from traceability.selectors import filter_batches, visible_batches
 
@@ -20,10 +22,10 @@ class BatchFilterInput(graphene.InputObjectType):
     lot = graphene.String(description="The lot exactly.")
 
 
-def _batch_filters(filter_input):
-    filter_input = filter_input or {}
+def _batch_filters(filter: BatchFilterInput | None) -> dict[str, Any]:
+    filter_input: dict[str, Any] = filter or {}
     ids = {"seller": "Seller", "variant": "ProductVariant", "farm": "Farm"}
-    found = {
+    found: dict[str, Any] = {
         f"{name}_id": pk_from_global_id(filter_input[name], type_name)
         for name, type_name in ids.items()
         if filter_input.get(name)
@@ -47,19 +49,28 @@ class BatchQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_batch(root, info, id=None, code=None):
+    def resolve_batch(
+        root: Any, info: graphene.ResolveInfo, id: str | None = None, code: str | None = None
+    ) -> models.Batch | None:
         if bool(id) == bool(code):
             raise RequestError(Code.INVALID_ARGUMENT, _("Give either an id or a code."))
         queryset = visible_batches(info.context.user)
-        if id:
-            found = queryset.filter(pk=pk_from_global_id(id, "Batch")).first()
-        else:
+        if code:
             found = queryset.filter(code=code.strip().upper()).first()
+        else:
+            found = queryset.filter(pk=pk_from_global_id(id, "Batch")).first()
         public_cache.tag(info.context, *Batch.cache_tags(found))
         return found
 
     @staticmethod
-    def resolve_batches(root, info, first=None, after=None, filter=None, **_):
+    def resolve_batches(
+        root: Any,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        filter: BatchFilterInput | None = None,
+        **_: Any,
+    ) -> BatchConnection:
         public_cache.tag(info.context, cache.BATCH_LIST)
         queryset = filter_batches(visible_batches(info.context.user), **_batch_filters(filter))
         return keyset_page(

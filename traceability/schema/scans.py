@@ -1,14 +1,16 @@
 """`scanStats(batch)`: how often and where a batch's codes were scanned, for the
 seller's members and operators; anyone else gets the permission error."""
 
+from typing import Any
+
 import graphene
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.api.base import node_from_global_id
 from shop.core.roles import require, require_login
 from traceability import models
+from traceability import scan_stats as stats
 from traceability.policies import can_manage_batches
-from traceability.scan_stats import scan_stats
 
 SerialFlagReasonEnum = graphene.Enum.from_enum(
     models.SerialFlag.Reason, name="SerialFlagReason", description="Why a serial was flagged."
@@ -41,11 +43,11 @@ class FlaggedSerial(graphene.ObjectType):
     flagged_at = graphene.DateTime(required=True)
 
     @staticmethod
-    def resolve_serial(root, info):
+    def resolve_serial(root: models.SerialFlag, info: graphene.ResolveInfo) -> str:
         return root.serial.serial
 
     @staticmethod
-    def resolve_code(root, info):
+    def resolve_code(root: models.SerialFlag, info: graphene.ResolveInfo) -> str:
         return root.serial.code
 
 
@@ -73,7 +75,9 @@ class ScanStats(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_flagged_serials(root, info):
+    def resolve_flagged_serials(
+        root: stats.ScanStats, info: graphene.ResolveInfo
+    ) -> list[models.SerialFlag]:
         return root.flagged
 
 
@@ -85,7 +89,7 @@ class ScanQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_scan_stats(root, info, batch):
+    def resolve_scan_stats(root: Any, info: graphene.ResolveInfo, batch: str) -> stats.ScanStats:
         actor = info.context.user
         require_login(actor)  # nobody signed in learns whether the batch exists
         batches = models.Batch.objects.select_related("seller")
@@ -95,4 +99,4 @@ class ScanQueries(graphene.ObjectType):
             can_manage_batches(actor, found.seller),
             _("Only the seller's members and operators see its scans."),
         )
-        return scan_stats(found)
+        return stats.scan_stats(found)

@@ -1,6 +1,8 @@
 """The farmer's steps (`traceability.steps`): the same list the farmer's pages
 offer, so an app records a step in plain words with the right EPCIS values."""
 
+from typing import Any
+
 import graphene
 
 from traceability.schema.events import EventTypeEnum
@@ -27,7 +29,7 @@ class StepQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_farm_steps(root, info):
+    def resolve_farm_steps(root: Any, info: graphene.ResolveInfo) -> list[FarmStep]:
         return [
             FarmStep(
                 key=key,

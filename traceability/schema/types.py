@@ -1,8 +1,13 @@
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
 import graphene
 from django.conf import settings
 from graphene import relay
 from graphene.types.generic import GenericScalar
 
+from catalog import models as catalog_models
 from catalog.schema.types import Farm, ProductVariant, Seller
 from gs1 import epcis
 from gs1.vocabulary import Action, BizStep, Disposition
@@ -21,8 +26,9 @@ DispositionEnum = graphene.Enum.from_enum(Disposition, name="Disposition")
 ActionEnum = graphene.Enum.from_enum(Action, name="EventAction")
 
 
-def _batch_tags(found, batch_id):
-    return (cache.batch_tag(batch_id),) if found else (cache.BATCH_LIST,)
+def _batch_tags(batch_id: int | None) -> Iterable[str]:
+    """The tags of a found batch's page, or of a miss (None)."""
+    return (cache.batch_tag(batch_id),) if batch_id is not None else (cache.BATCH_LIST,)
 
 
 class Serial(VisibleNode):
@@ -40,11 +46,11 @@ class Serial(VisibleNode):
     visible_to = staticmethod(selectors.visible_serials)
 
     @staticmethod
-    def cache_tags(found):
-        return _batch_tags(found, found and found.batch_id)
+    def cache_tags(found: models.Serial | None) -> Iterable[str]:
+        return _batch_tags(found.batch_id if found else None)
 
     @staticmethod
-    def resolve_digital_link(root, info):
+    def resolve_digital_link(root: models.Serial, info: graphene.ResolveInfo) -> str:
         related_one(related_one(root, "batch"), "variant")
         return root.digital_link()
 
@@ -65,11 +71,11 @@ class BatchPhoto(VisibleNode):
     visible_to = staticmethod(selectors.visible_batch_photos)
 
     @staticmethod
-    def cache_tags(found):
-        return _batch_tags(found, found and found.batch_id)
+    def cache_tags(found: models.BatchPhoto | None) -> Iterable[str]:
+        return _batch_tags(found.batch_id if found else None)
 
     @staticmethod
-    def resolve_url(root, info):
+    def resolve_url(root: models.BatchPhoto, info: graphene.ResolveInfo) -> str:
         url = root.image.url
         return url if "://" in url else f"{settings.PUBLIC_BASE_URL}{url}"
 
@@ -103,32 +109,36 @@ class TraceEvent(VisibleNode):
     visible_to = staticmethod(selectors.visible_trace_events)
 
     @staticmethod
-    def cache_tags(found):
+    def cache_tags(found: models.TraceEvent | None) -> Iterable[str]:
         return (cache.BATCH_LIST,)
 
     @staticmethod
-    def resolve_event_time(root, info):
+    def resolve_event_time(root: models.TraceEvent, info: graphene.ResolveInfo) -> datetime:
         """In the offset of the place where it happened, as the document says."""
         return epcis.parse_time(root.document["eventTime"])
 
     @staticmethod
-    def resolve_action(root, info):
+    def resolve_action(root: models.TraceEvent, info: graphene.ResolveInfo) -> str | None:
         return root.action or None
 
     @staticmethod
-    def resolve_epcis_event_id(root, info):
+    def resolve_epcis_event_id(root: models.TraceEvent, info: graphene.ResolveInfo) -> str:
         return root.event_id
 
     @staticmethod
-    def resolve_sequence(root, info):
+    def resolve_sequence(root: models.TraceEvent, info: graphene.ResolveInfo) -> int:
         return root.sequence
 
     @staticmethod
-    def resolve_corrects(root, info):
+    def resolve_corrects(
+        root: models.TraceEvent, info: graphene.ResolveInfo
+    ) -> models.TraceEvent | None:
         return related_one(root, "corrects")
 
     @staticmethod
-    def resolve_photo(root, info):
+    def resolve_photo(
+        root: models.TraceEvent, info: graphene.ResolveInfo
+    ) -> models.BatchPhoto | None:
         return related_one(root, "photo")
 
 
@@ -166,40 +176,54 @@ class Batch(VisibleNode):
     visible_to = staticmethod(selectors.visible_batches)
 
     @staticmethod
-    def cache_tags(found):
-        return _batch_tags(found, found and found.pk)
+    def cache_tags(found: models.Batch | None) -> Iterable[str]:
+        return _batch_tags(found.pk if found else None)
 
     @staticmethod
-    def resolve_digital_link(root, info):
+    def resolve_digital_link(root: models.Batch, info: graphene.ResolveInfo) -> str:
         related_one(root, "variant")
         return root.digital_link()
 
     @staticmethod
-    def resolve_photos(root, info):
+    def resolve_photos(root: models.Batch, info: graphene.ResolveInfo) -> list[models.BatchPhoto]:
         return related_many(root, "photos")
 
     @staticmethod
-    def resolve_serials(root, info, first=None, after=None, **_):
+    def resolve_serials(
+        root: models.Batch,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        **_: Any,
+    ) -> SerialConnection:
         return keyset_page(
             SerialConnection, root.serials.all(), keys=["id"], first=first, after=after
         )
 
     @staticmethod
-    def resolve_events(root, info, first=None, after=None, **_):
+    def resolve_events(
+        root: models.Batch,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        **_: Any,
+    ) -> TraceEventConnection:
         return keyset_page(
             TraceEventConnection, selectors.events_of(root), keys=["id"], first=first, after=after
         )
 
     @staticmethod
-    def resolve_variant(root, info):
+    def resolve_variant(
+        root: models.Batch, info: graphene.ResolveInfo
+    ) -> catalog_models.ProductVariant:
         return related_one(root, "variant")
 
     @staticmethod
-    def resolve_farm(root, info):
+    def resolve_farm(root: models.Batch, info: graphene.ResolveInfo) -> catalog_models.Farm:
         return related_one(root, "farm")
 
     @staticmethod
-    def resolve_seller(root, info):
+    def resolve_seller(root: models.Batch, info: graphene.ResolveInfo) -> catalog_models.Seller:
         return related_one(root, "seller")
 
 

@@ -21,3 +21,4 @@ class TraceabilityErrorCode(Enum):
     BEFORE_COMMISSIONING = "before_commissioning"
     INVALID_SENSOR = "invalid_sensor"
     ALREADY_CORRECTED = "already_corrected"
+    ALREADY_CLEARED = "already_cleared"

@@ -398,6 +398,9 @@ class Scan(AppendOnlyModel):
     region = models.CharField(  # noqa: DJ001
         _("region"), max_length=2, null=True, blank=True, choices=regions.region_choices
     )
+    # A keyed hash of the client's network (never the address itself): flags
+    # count distinct clients, so one client cannot make a genuine unit look fake.
+    client = models.CharField(_("client"), max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("scan")
@@ -438,3 +441,27 @@ class SerialFlag(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.serial_id} {self.reason}"
+
+
+class SerialFlagClearance(AppendOnlyModel):
+    """An operator found a flag unfounded (a family sharing a pack, a test) and
+    said why: the buyer's notice goes, the flag and its scans stay."""
+
+    flag = models.OneToOneField(
+        SerialFlag, on_delete=models.PROTECT, related_name="clearance", verbose_name=_("flag")
+    )
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cleared by"),
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    cleared_at = models.DateTimeField(_("cleared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cleared flag")
+        verbose_name_plural = _("cleared flags")
+
+    def __str__(self) -> str:
+        return f"{self.flag_id}: {self.reason}"

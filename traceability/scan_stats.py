@@ -116,5 +116,5 @@ def flagged_serials(actor: Actor) -> QuerySet[SerialFlag]:
     if not is_operator(actor):
         return SerialFlag.objects.none()
     return SerialFlag.objects.select_related(
-        "serial", "batch", "batch__seller", "batch__variant__product"
+        "serial", "batch", "batch__seller", "batch__variant__product", "clearance"
     ).order_by("-id")

@@ -23,3 +23,18 @@ class RejectForm(PageForm):
     def __init__(self, *args: Any, seller: Seller, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"reject-{seller.pk}-%s")
         super().__init__(*args, **kwargs)
+
+
+class ClearFlagForm(PageForm):
+    """Why a flagged serial is not a copied label: the buyer's notice goes."""
+
+    reason = forms.CharField(
+        label=_("Why the flag is unfounded"),
+        max_length=500,
+        help_text=_("Kept with the flag: what you checked, with whom."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, flag_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"clear-{flag_id}-%s")
+        super().__init__(*args, **kwargs)

@@ -2,11 +2,14 @@
 provinces far apart (newest first), and a batch's scans per province beside the
 seller's own, so goods that turn up far from where they were sold show."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.errors import DomainError
+from storefront.forms.operator import ClearFlagForm
 from storefront.paging import page_or_400
 from storefront.views.operator import operators_only
 from traceability import regions
@@ -35,6 +38,22 @@ def flagged(request: HttpRequest) -> HttpResponse:
 
 
 @_operators_only
+def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clear form on its own page: where it comes back with its errors."""
+    flag = get_object_or_404(flagged_serials(request.user), pk=pk)
+    form = ClearFlagForm(request.POST if request.method == "POST" else None, flag_id=flag.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            scans.clear_flag(actor=request.user, flag=flag, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.show_domain_error(exc)
+        else:
+            messages.success(request, _("The flag is cleared: buyers no longer see a notice."))
+            return redirect("storefront:flagged_serials")
+    return render(request, "operator/clear_flag.html", {"flag": flag, "form": form})
+
+
+@_operators_only
 def batch_scans(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         Batch.objects.select_related("seller", "variant__product", "farm"), pk=pk
@@ -54,5 +73,6 @@ def batch_scans(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("operator/scans/", flagged, name="flagged_serials"),
+    path("operator/scans/<int:pk>/clear/", clear_flag, name="clear_flag"),
     path("operator/scans/batches/<int:pk>/", batch_scans, name="batch_scans"),
 ]

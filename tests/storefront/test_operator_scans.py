@@ -118,3 +118,29 @@ def test_an_unknown_batch_is_404(operator):
 
 def test_the_verification_queue_links_to_the_flagged_serials(operator):
     assert FLAGGED in browser_as(operator).get("/operator/sellers/").content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_operators_clear_a_flag(users_by_role, flagged, role):
+    flag = SerialFlag.objects.get(serial=flagged[0])
+    url = f"/operator/scans/{flag.pk}/clear/"
+    response = browser_as(users_by_role[role]).post(url, {"reason": "一家人分着吃"})
+    if role == "operator":
+        assert response.status_code == 302 and response["Location"] == FLAGGED
+        assert SerialFlag.objects.get(pk=flag.pk).clearance.reason == "一家人分着吃"
+    else:
+        assert response.status_code == 403 or "/login/" in response["Location"]
+        assert not SerialFlag.objects.filter(pk=flag.pk, clearance__isnull=False).exists()
+
+
+def test_the_clear_form_says_what_is_missing_and_the_queue_shows_the_clearance(operator, flagged):
+    flag = SerialFlag.objects.get(serial=flagged[0])
+    browser = browser_as(operator)
+    page = browser.post(f"/operator/scans/{flag.pk}/clear/", {"reason": ""})
+    assert page.status_code == 200
+    assert f'id="clear-{flag.pk}-reason_error"' in page.content.decode()
+    assert browser.get(FLAGGED).content.decode().count("Clear the flag") == 2
+    browser.post(f"/operator/scans/{flag.pk}/clear/", {"reason": "a market stall"})
+    queue = browser.get(FLAGGED).content.decode()
+    assert "Cleared on" in queue and "a market stall" in queue
+    assert queue.count("Clear the flag") == 1

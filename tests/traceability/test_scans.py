@@ -2,6 +2,7 @@
 (on the real Redis when CACHE_URL names one, else the embedded locmem buffer),
 serials flagged once when scanned too often or far apart, and the notice."""
 
+import itertools
 import random
 import time
 
@@ -39,9 +40,18 @@ def not_eager(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
 
-def scan(batch, serial=None, geo=None, times=1):
+_clients = itertools.count(1)
+
+
+def scan(batch, serial=None, geo=None, times=1, network=None):
+    """`times` resolves of the code, each from a client of its own unless `network`."""
     for _ in range(times):
-        scans.record_scan(batch_id=batch.pk, serial_id=serial.pk if serial else None, geo=geo)
+        scans.record_scan(
+            batch_id=batch.pk,
+            serial_id=serial.pk if serial else None,
+            geo=geo,
+            network=network or f"198.51.100.{next(_clients) % 250}",
+        )
 
 
 def test_regions_are_the_34_provincial_divisions_with_distances():
@@ -156,16 +166,16 @@ def test_the_notice_lags_until_the_flush_which_refreshes_it_and_its_pages(
 ):
     serial = serials[0]
     scan(batch, serial, geo=NANCHANG)
-    scan(batch, serial, geo=URUMQI)
+    scan(batch, serial, geo=URUMQI, times=2)
     assert scans.notice_for(serial.pk) is None  # still in the buffer
     scans.flush_scans(actor=SYSTEM)
-    assert scans.notice_for(serial.pk).count_since == 1  # the flag dropped the cached None
+    assert scans.notice_for(serial.pk).count_since == 2  # the flag dropped the cached None
     scan(batch, serial, geo=URUMQI, times=2)
-    assert scans.notice_for(serial.pk).count_since == 1  # cached until the next flush
+    assert scans.notice_for(serial.pk).count_since == 2  # cached until the next flush
     page = cache_tags.versions([batch_tag(batch.pk)])
     with django_capture_on_commit_callbacks(execute=True):
         scans.flush_scans(actor=SYSTEM)
-    assert scans.notice_for(serial.pk).count_since == 3
+    assert scans.notice_for(serial.pk).count_since == 4
     assert cache_tags.versions([batch_tag(batch.pk)]) != page  # its cached pages are stale
 
 

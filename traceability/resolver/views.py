@@ -204,7 +204,10 @@ def _resolve(
         if key:
             public_cache.put(key, request, answer, lasting=True)
     scans.record_scan(
-        batch_id=answer.batch_id, serial_id=answer.serial_id, geo=request.GET.get("geo")
+        batch_id=answer.batch_id,
+        serial_id=answer.serial_id,
+        geo=request.GET.get("geo"),
+        network=client_network(request),
     )
     return _response(answer)
 

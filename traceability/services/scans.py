@@ -34,26 +34,32 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
+from shop.accounts.models import User
 from shop.core.cache_tags import invalidate
+from shop.core.errors import DomainError
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from shop.core.tasks import after_write_without_beat
 from traceability import cache as cache_tags
 from traceability import regions
-from traceability.models import Batch, Scan, Serial, SerialFlag
-from traceability.policies import can_record_scans
+from traceability.errors import TraceabilityErrorCode as Code
+from traceability.models import Batch, Scan, Serial, SerialFlag, SerialFlagClearance
+from traceability.policies import can_record_scans, can_review_scans
 
 logger = logging.getLogger(__name__)
 
-TOO_MANY_SCANS = 20
+TOO_MANY_SCANS = 20  # distinct clients
+NOTICE_CLIENTS = 3  # distinct clients before a flag is shown to buyers
 FAR_APART_KM = 800.0
 NOTICE_SECONDS = 30
 FLUSH_CHUNK = 1000
@@ -85,9 +91,12 @@ class ScanNotice:
         return regions.region_name(self.first_region)
 
 
-def record_scan(*, batch_id: int, serial_id: int | None, geo: str | None) -> None:
-    """Buffer one resolve of a batch's or serial's code. Never raises: a buffer
-    that is down loses the scan, not the page."""
+def record_scan(
+    *, batch_id: int, serial_id: int | None, geo: str | None, network: str | None = None
+) -> None:
+    """Buffer one resolve of a batch's or serial's code, from the client `network`
+    (`shop.core.throttling.client_network`). Never raises: a buffer that is down
+    loses the scan, not the page."""
     try:
         entry = json.dumps(
             {
@@ -95,6 +104,7 @@ def record_scan(*, batch_id: int, serial_id: int | None, geo: str | None) -> Non
                 "b": int(batch_id),
                 "s": None if serial_id is None else int(serial_id),
                 "r": regions.clean_geo(geo),
+                "c": client_key(network),
             },
             separators=(",", ":"),
         )
@@ -107,6 +117,14 @@ def record_scan(*, batch_id: int, serial_id: int | None, geo: str | None) -> Non
         logger.warning("scan of batch %s dropped: the scan buffer is unavailable", batch_id)
         return
     _flush_without_beat()
+
+
+def client_key(network: str | None) -> str:
+    """A keyed hash of a client's network: scans from one client are told apart
+    from another's without storing the address."""
+    if not network:
+        return ""
+    return salted_hmac("traceability.scans.client", network, algorithm="sha256").hexdigest()[:16]
 
 
 def _flush_without_beat() -> None:
@@ -242,24 +260,24 @@ def _flag_serials(serial_ids: set[int]) -> list[SerialFlag]:
     candidates = set(serial_ids) - flagged
     if not candidates:
         return []
-    counts: dict[int, int] = {}
-    seen: dict[int, set[str]] = {}
+    clients: dict[int, set[str]] = {}
+    reporters: dict[int, dict[str, set[str]]] = {}  # serial -> region -> its clients
     batch_of: dict[int, int] = {}
     rows = (
         Scan.objects.filter(serial_id__in=candidates)
-        .values_list("serial_id", "batch_id", "region")
-        .annotate(n=Count("id"))
+        .values_list("serial_id", "batch_id", "region", "client", "id")
         .order_by()
     )
-    for serial_id, batch_id, region, n in rows:
-        counts[serial_id] = counts.get(serial_id, 0) + n
+    for serial_id, batch_id, region, client, scan_id in rows:
+        who = client or f"scan:{scan_id}"  # recorded before clients were: each its own
+        clients.setdefault(serial_id, set()).add(who)
         batch_of[serial_id] = batch_id
         if region:
-            seen.setdefault(serial_id, set()).add(region)
+            reporters.setdefault(serial_id, {}).setdefault(region, set()).add(who)
     now = timezone.now()
     flags = []
-    for serial_id, total in counts.items():
-        reason = _reason(total, seen.get(serial_id, set()))
+    for serial_id, seen_by in clients.items():
+        reason = _reason(len(seen_by), reporters.get(serial_id, {}))
         if reason:
             flags.append(
                 SerialFlag(
@@ -271,31 +289,41 @@ def _flag_serials(serial_ids: set[int]) -> list[SerialFlag]:
     return flags
 
 
-def _reason(total: int, seen: set[str]) -> str | None:
-    far = any(regions.distance_km(a, b) > FAR_APART_KM for a, b in combinations(sorted(seen), 2))
-    if far:
-        return SerialFlag.Reason.FAR_APART
-    if total > TOO_MANY_SCANS:
+def _reason(clients: int, reporters: dict[str, set[str]]) -> str | None:
+    """Why a serial is suspicious: seen far apart by two different clients, or by
+    more than TOO_MANY_SCANS clients. One client alone, whatever places it
+    claims and however often it asks, flags nothing."""
+    for (one, its), (other, theirs) in combinations(sorted(reporters.items()), 2):
+        if regions.distance_km(one, other) > FAR_APART_KM and len(its | theirs) > 1:
+            return SerialFlag.Reason.FAR_APART
+    if clients > TOO_MANY_SCANS:
         return SerialFlag.Reason.TOO_MANY
     return None
 
 
 def _read_notice(serial_id: int) -> ScanNotice | None:
+    """The buyer's notice: only for a flag not cleared by an operator and seen by
+    at least NOTICE_CLIENTS clients, so a competitor alone cannot put one up."""
     scans = Scan.objects.filter(serial_id=OuterRef("serial_id"))
     first = scans.order_by("scanned_at", "id")
+    per_serial = scans.order_by().values("serial_id")
     row = (
-        SerialFlag.objects.filter(serial_id=serial_id)
+        SerialFlag.objects.filter(serial_id=serial_id, clearance__isnull=True)
         .annotate(
             first_at=Subquery(first.values("scanned_at")[:1]),
             first_region=Subquery(first.values("region")[:1]),
-            total=Subquery(
-                scans.order_by().values("serial_id").annotate(n=Count("id")).values("n")
+            total=Subquery(per_serial.annotate(n=Count("id")).values("n")),
+            clients=Subquery(
+                per_serial.annotate(
+                    n=Count("client", distinct=True, filter=~Q(client=""))
+                    + Count("id", filter=Q(client=""))
+                ).values("n")
             ),
         )
-        .values("reason", "first_at", "first_region", "total")
+        .values("reason", "first_at", "first_region", "total", "clients")
         .first()
     )
-    if row is None or row["first_at"] is None:
+    if row is None or row["first_at"] is None or (row["clients"] or 0) < NOTICE_CLIENTS:
         return None
     return ScanNotice(
         first_scanned_at=row["first_at"],
@@ -303,6 +331,24 @@ def _read_notice(serial_id: int) -> ScanNotice | None:
         count_since=max((row["total"] or 0) - 1, 0),
         reason=row["reason"],
     )
+
+
+def clear_flag(*, actor: Actor, flag: SerialFlag, reason: str) -> SerialFlagClearance:
+    """An operator clears a flag found unfounded, saying why: the notice goes."""
+    require(actor, can_review_scans(actor), _("Only platform operators may do this."))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise DomainError(Code.INVALID, _("Say why, in at most 500 characters."), "reason")
+    try:
+        with transaction.atomic():
+            clearance = SerialFlagClearance.objects.create(
+                flag=flag, cleared_by=cast(User, actor), reason=reason
+            )
+            invalidate(cache_tags.batch_tag(flag.batch_id))
+    except IntegrityError as exc:
+        raise DomainError(Code.ALREADY_CLEARED, _("This flag is already cleared."), "flag") from exc
+    _forget([_notice_key(flag.serial_id)])
+    return clearance
 
 
 def _insert(chunk: list[Any]) -> int:
@@ -323,6 +369,7 @@ def _insert(chunk: list[Any]) -> int:
             serial_id=e["s"] if serial_batch.get(e["s"]) == e["b"] else None,
             scanned_at=datetime.fromtimestamp(e["t"], tz=UTC),
             region=regions.clean_geo(e["r"]),
+            client=e["c"],
         )
         for e in entries
         if e["b"] in batches
@@ -349,6 +396,7 @@ def _parse(raw: Any) -> dict[str, Any] | None:
             "b": int(entry["b"]),
             "s": None if entry.get("s") is None else int(entry["s"]),
             "r": entry.get("r"),
+            "c": str(entry.get("c") or "")[:16],
         }
     except (ValueError, TypeError, KeyError):
         logger.warning("unreadable scan entry dropped: %r", raw)

@@ -1,0 +1,1 @@
+"""How the app is run in production: the front door (nginx) in front of gunicorn."""

@@ -39,7 +39,8 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -162,15 +163,22 @@ def _chunks(job: LabelJob) -> Iterator[list[tuple[Label, str]]]:
         yield chunk
 
 
-def _lease_end() -> datetime.datetime:
-    return timezone.now() + datetime.timedelta(seconds=settings.LABEL_JOB_LEASE_SECONDS)
+def _database_now(seconds: float = 0) -> ExpressionWrapper:
+    """The database's clock, `seconds` on: the one clock all workers' leases share."""
+    return ExpressionWrapper(
+        Now() + datetime.timedelta(seconds=seconds), output_field=DateTimeField()
+    )
 
 
-def _takeable(now: datetime.datetime) -> Q:
+def _lease_end() -> ExpressionWrapper:
+    return _database_now(settings.LABEL_JOB_LEASE_SECONDS)
+
+
+def _takeable() -> Q:
     """Jobs no live run holds: queued, or running with a lease that ran out."""
     running = Q(status=LabelJob.Status.RUNNING)
     return Q(status=LabelJob.Status.QUEUED) | (
-        running & (Q(leased_until__lt=now) | Q(leased_until__isnull=True))
+        running & (Q(leased_until__lt=Now()) | Q(leased_until__isnull=True))
     )
 
 
@@ -181,9 +189,8 @@ def _claim(job_id: str, lease: str) -> LabelJob | None:
     Raises LabelJobBusy while another run's lease lasts; a job taken too many
     times already fails instead.
     """
-    now = timezone.now()
     jobs = LabelJob.objects.filter(pk=job_id)
-    claimed = jobs.filter(_takeable(now), attempts__lt=settings.LABEL_JOB_MAX_ATTEMPTS).update(
+    claimed = jobs.filter(_takeable(), attempts__lt=settings.LABEL_JOB_MAX_ATTEMPTS).update(
         status=LabelJob.Status.RUNNING,
         lease=lease,
         leased_until=_lease_end(),
@@ -193,13 +200,13 @@ def _claim(job_id: str, lease: str) -> LabelJob | None:
         return LabelJob.objects.select_related(
             "batch__variant__product", "batch__seller", "batch__farm"
         ).get(pk=job_id)
-    job = jobs.only("status", "leased_until").first()
+    job = jobs.annotate(leased_for=F("leased_until") - Now()).first()
     if job is None or job.status not in UNFINISHED:
         return None
-    if job.leased_until is not None and job.leased_until >= now:
-        raise LabelJobBusy((job.leased_until - now).total_seconds())
-    jobs.filter(_takeable(now)).update(
-        status=LabelJob.Status.FAILED, error=STOPPED, leased_until=None, finished_at=now
+    if not jobs.filter(_takeable()).exists():
+        raise LabelJobBusy(max(job.leased_for.total_seconds(), 0) if job.leased_for else 0)
+    jobs.filter(_takeable()).update(
+        status=LabelJob.Status.FAILED, error=STOPPED, leased_until=None, finished_at=Now()
     )
     return None
 
@@ -396,11 +403,10 @@ def fail_stuck_jobs(*, actor: Actor) -> int:
     out LABEL_JOB_STUCK_SECONDS ago and no run took them back, or it ran out
     after their last attempt. Return how many; the beat runs it."""
     require(actor, can_render_labels(actor), PLATFORM_ONLY)
-    now = timezone.now()
-    bound = now - datetime.timedelta(seconds=settings.LABEL_JOB_STUCK_SECONDS)
+    bound = _database_now(-settings.LABEL_JOB_STUCK_SECONDS)
     stuck = LabelJob.objects.filter(status=LabelJob.Status.RUNNING).filter(
         Q(leased_until__lt=bound)
-        | Q(leased_until__lt=now, attempts__gte=settings.LABEL_JOB_MAX_ATTEMPTS)
+        | Q(leased_until__lt=Now(), attempts__gte=settings.LABEL_JOB_MAX_ATTEMPTS)
         | Q(leased_until__isnull=True, created_at__lt=bound)  # running before leases
     )
-    return stuck.update(status=LabelJob.Status.FAILED, error=STOPPED, finished_at=now)
+    return stuck.update(status=LabelJob.Status.FAILED, error=STOPPED, finished_at=Now())

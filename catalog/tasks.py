@@ -1,15 +1,14 @@
 """Background work of the catalogue: thin wrappers around catalog.images, acting
 as the system (`SYSTEM`), whose rights `catalog.policies` names."""
 
-from celery import shared_task
-
 from catalog import services
 from catalog.images import make_thumbnail_files
 from catalog.models import ProductImage
 from shop.core.roles import SYSTEM
+from shop.core.tasks import durable_task
 
 
-@shared_task
+@durable_task(idempotent=True)
 def make_thumbnails(image_id: int) -> int:
     """Make the missing thumbnails of one product image; return how many were made.
 

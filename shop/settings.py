@@ -180,12 +180,28 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_BROKER_WRITE_URL = None if CELERY_BROKER_URL else "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# The delivery rule (shop/core/tasks.py): acknowledged after the task ran, requeued when its
+# worker dies; tasks are idempotent and declared with `durable_task`. Redis hands out the
+# tasks of a worker that died after the visibility timeout: it must be longer than any task
+# runs without a lease (a page of labels takes well under a second; README, "Faults").
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks a label job per serial queues to draw its QR codes on other workers
 # (traceability/label_pages.py): one less than the workers is enough.
 LABEL_JOB_HELPERS = env.int("LABEL_JOB_HELPERS", default=3)
+# A label job is leased to the worker rendering it, renewed after each page: longer than a
+# page takes (with a helper's page awaited up to 30 s), shorter than the visibility timeout.
+# A job whose lease ran out and that no worker took back within LABEL_JOB_STUCK_SECONDS, or
+# that was taken LABEL_JOB_MAX_ATTEMPTS times, is failed with the reason by the beat.
+LABEL_JOB_LEASE_SECONDS = env.int("LABEL_JOB_LEASE_SECONDS", default=120)
+LABEL_JOB_STUCK_SECONDS = env.int(
+    "LABEL_JOB_STUCK_SECONDS", default=2 * CELERY_VISIBILITY_TIMEOUT_SECONDS
+)
+LABEL_JOB_MAX_ATTEMPTS = env.int("LABEL_JOB_MAX_ATTEMPTS", default=3)
 # Scans a process sends to the Redis scan buffer in one round trip (traceability/services/scans.py).
 SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
 # `celery -A shop beat` signs a checkpoint of every trace chain head this often
@@ -200,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
     "trace-flush-scans": {
         "task": "traceability.tasks.flush_scans",
         "schedule": env.int("SCAN_FLUSH_SECONDS", default=30),
+    },
+    # Label jobs whose worker died and that no worker took back are failed with the reason.
+    "label-jobs-stuck": {
+        "task": "traceability.tasks.fail_stuck_label_jobs",
+        "schedule": 60,
     },
 }
 

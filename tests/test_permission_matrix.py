@@ -32,6 +32,7 @@ PERMISSION_TESTS = {
     "traceEventRecord": "traceability/test_event_api.py",
     "traceEventCorrect": "traceability/test_event_api.py",
     "labelJobCreate": "traceability/test_label_api.py",
+    "labelJobRetry": "traceability/test_label_resume.py",
 }
 
 

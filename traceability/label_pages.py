@@ -18,6 +18,10 @@ cannot draw is stored as the error's message, and the assembler fails the job
 with it; a page claimed by a helper that died is drawn by the assembler after
 `WAIT_SECONDS`.
 
+A page the assembler has is stored with the job's progress (`pack`, in
+`LabelJobPage`): the cache may lose pages, and a run taking the job again
+(after its worker died) resumes from the stored ones and redraws the rest.
+
 Sharing needs a broker (tasks not run eagerly) and a cache all workers see
 (not the per-process memory cache); otherwise the assembler draws every page
 itself, as the embedded default does.
@@ -25,8 +29,10 @@ itself, as the embedded default does.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -68,14 +74,16 @@ class SharedPages:
     run: str
 
     @classmethod
-    def open(cls, job_id: str) -> SharedPages:
+    def open(cls, job_id: str, run: str | None = None) -> SharedPages:
         """Start a run (the assembler does); helpers of an earlier run stop."""
-        pages = cls(job_id, secrets.token_hex(8))
+        pages = cls(job_id, run or secrets.token_hex(8))
         caches["default"].set(_run_key(job_id), pages.run, KEEP_SECONDS)
         return pages
 
     def close(self) -> None:
-        caches["default"].delete(_run_key(self.job_id))
+        """End this run, unless another run has taken the job meanwhile."""
+        if self.is_open():
+            caches["default"].delete(_run_key(self.job_id))
 
     def is_open(self) -> bool:
         return bool(caches["default"].get(_run_key(self.job_id)) == self.run)
@@ -146,3 +154,17 @@ class Assembler:
             if self.shared.claim(candidate):
                 return candidate
         return None
+
+
+def pack(drawings: Sequence[QrDrawing]) -> bytes:
+    """A page of drawings as stored in the database: compressed, about 8 kB."""
+    return zlib.compress(json.dumps([[d.modules, d.path] for d in drawings]).encode())
+
+
+def unpack(data: bytes, count: int) -> list[QrDrawing] | None:
+    """The `count` drawings `pack` stored, or None if they are not that."""
+    try:
+        drawings = [QrDrawing(modules, path) for modules, path in json.loads(zlib.decompress(data))]
+    except (ValueError, TypeError, zlib.error):
+        return None
+    return drawings if len(drawings) == count else None

@@ -321,7 +321,9 @@ class LabelJob(models.Model):
 
     The primary key is a random UUID, the one thing a download URL names; the
     view still checks that the user manages the seller. `progress` counts the
-    labels drawn so far, so a client polling the job sees the bar move.
+    labels drawn so far, so a client polling the job sees the bar move. The
+    run rendering it holds a `lease` until `leased_until`, renewed after each
+    page; `attempts` counts the runs that took it.
     """
 
     class Kind(models.TextChoices):
@@ -349,6 +351,9 @@ class LabelJob(models.Model):
     progress = models.PositiveIntegerField(_("labels drawn"), default=0)
     file = models.FileField(_("file"), storage=PrivateStorage(), upload_to="labels/", blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
+    lease = models.CharField(_("rendering run"), max_length=16, blank=True)
+    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -375,6 +380,28 @@ class LabelJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} × {self.count}"
+
+
+class LabelJobPage(models.Model):
+    """The QR drawings of one finished page of a job of labels per serial, stored
+    with the job's progress so that a run taking the job again resumes after
+    its last finished page; deleted when the job is done."""
+
+    job = models.ForeignKey(
+        LabelJob, on_delete=models.CASCADE, related_name="pages", verbose_name=_("label job")
+    )
+    page = models.PositiveIntegerField(_("page"))
+    drawings = models.BinaryField(_("QR drawings"))
+
+    class Meta:
+        verbose_name = _("finished page of a label job")
+        verbose_name_plural = _("finished pages of label jobs")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "page"], name="label_job_page_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} p{self.page}"
 
 
 class Scan(AppendOnlyModel):

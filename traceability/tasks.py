@@ -1,30 +1,42 @@
 """Background work of traceability: thin wrappers around its services, acting as
-the system (`SYSTEM`), whose rights `traceability.policies` names."""
-
-from celery import shared_task
+the system (`SYSTEM`), whose rights `traceability.policies` names. Each may run
+twice (shop/core/tasks.py) and ends as if it ran once."""
 
 from shop.core.roles import SYSTEM
+from shop.core.tasks import durable_task
 from traceability.services import labels, scans, verification
 
 
-@shared_task
-def render_label_job(job_id: str) -> str | None:
+@durable_task(idempotent=True, bind=True, max_retries=None)
+def render_label_job(self, job_id: str) -> str | None:  # type: ignore[no-untyped-def]
     """Render a label sheet job (`labels.render_steps`); return its final status.
 
-    A no-op for a job already finished or deleted, so a redelivery is harmless.
+    A no-op for a job already finished or deleted, so a redelivery is harmless;
+    while another run holds the job, it tries again when that run's lease ends
+    (that run's worker may have died).
     """
-    job = labels.run_label_job(job_id, actor=SYSTEM)
+    try:
+        job = labels.run_label_job(job_id, actor=SYSTEM)
+    except labels.LabelJobBusy as busy:
+        raise self.retry(countdown=busy.seconds + 1) from busy
     return job.status if job else None
 
 
-@shared_task
+@durable_task(idempotent=True)
 def help_render_label_job(job_id: str, run: str) -> int:
     """Draw pages of QR codes for a label job another worker is rendering
     (`labels.help_render`); return how many. A no-op once the job is done."""
     return labels.help_render(job_id, run, actor=SYSTEM)
 
 
-@shared_task
+@durable_task(idempotent=True)
+def fail_stuck_label_jobs() -> int:
+    """Fail the label jobs whose worker stopped and that no worker took back, with
+    the reason (Celery beat runs it every minute); return how many."""
+    return labels.fail_stuck_jobs(actor=SYSTEM)
+
+
+@durable_task(idempotent=True)
 def sign_trace_checkpoint() -> str | None:
     """Sign the head of every trace chain if an event came since the last checkpoint
     (Celery beat runs it); return the time of the newest checkpoint."""
@@ -32,7 +44,7 @@ def sign_trace_checkpoint() -> str | None:
     return checkpoint.signed_at.isoformat() if checkpoint else None
 
 
-@shared_task
+@durable_task(idempotent=True)
 def flush_scans() -> int:
     """Insert the scans buffered since the last run and flag serials (Celery beat
     runs it every 30 s); return how many were inserted."""

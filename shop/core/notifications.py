@@ -5,19 +5,20 @@ The backend is chosen by `NOTIFICATION_BACKEND`: the console (the embedded
 default: the message is logged, as Django's console email backend prints
 mail), `MemoryBackend` (tests read `outbox`), or a provider's SMS backend
 plugged in later with the same `send(message)`. Messages leave through a
-Celery task, so a request never waits for a provider and a message whose
-worker died is sent again (tasks are acknowledged late): a message may,
-rarely, arrive twice, never not at all.
+Celery task, so a request never waits for a provider. A message is sent at
+most once (`durable_task(idempotent=False)`): one lost with a worker that
+died is asked for again (a registration code: "send a new code").
 """
 
 import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from celery import shared_task
 from django.conf import settings
 from django.utils.functional import Promise as StrPromise
 from django.utils.module_loading import import_string
+
+from shop.core.tasks import durable_task
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class MemoryBackend:
         outbox.append(message)
 
 
-@shared_task
+@durable_task(idempotent=False)  # a text twice costs money and confuses: at most once
 def deliver(to: str, text: str) -> None:
     backend: Backend = import_string(settings.NOTIFICATION_BACKEND)()
     backend.send(Message(to, text))

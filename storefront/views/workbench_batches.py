@@ -301,20 +301,41 @@ def label_job_create(request: HttpRequest, seller_id: int, batch_id: int) -> Htt
     return _batch_page(request, seller, batch, labels=form)
 
 
-@login_required
-def label_job_page(request: HttpRequest, seller_id: int, job_id: str) -> HttpResponse:
-    """The sheet's progress; the page reloads itself every few seconds until done."""
-    seller = managed_seller(request, seller_id)
+def _label_job(request: HttpRequest, seller: Seller, job_id: str) -> LabelJob:
     jobs = visible_label_jobs(request.user).filter(seller=seller)
-    job = get_object_or_404(jobs.select_related("batch__variant__product"), pk=job_id)
+    return get_object_or_404(jobs.select_related("batch__variant__product"), pk=job_id)
+
+
+@login_required
+def label_job_page(
+    request: HttpRequest, seller_id: int, job_id: str, retry: PageForm | None = None
+) -> HttpResponse:
+    """The sheet's progress; the page reloads itself every few seconds until done.
+    A failed sheet says why and offers to retry it."""
+    seller = managed_seller(request, seller_id)
+    job = _label_job(request, seller, job_id)
     context = {
         "seller": seller,
         "job": job,
         "batch": job.batch,
         "unfinished": job.status in UNFINISHED,
         "download": reverse("label-job-download", args=[job.pk]),
+        "retry": retry or PageForm(),
     }
     return render(request, "workbench/label_job.html", context)
+
+
+@login_required
+@require_POST
+def label_job_retry(request: HttpRequest, seller_id: int, job_id: str) -> HttpResponse:
+    """Queue a failed sheet again; it goes on from its last finished page."""
+    seller = managed_seller(request, seller_id)
+    job = _label_job(request, seller, job_id)
+    form = PageForm(request.POST)
+    if saved(form, request, lambda: label_jobs.retry_label_job(actor=request.user, job=job)):
+        messages.success(request, _("The label sheet was queued again."))
+        return redirect("storefront:workbench_label_job", seller_id=seller.pk, job_id=job.pk)
+    return label_job_page(request, seller_id, job_id, retry=form)
 
 
 urlpatterns = [
@@ -350,5 +371,10 @@ urlpatterns = [
         "shop/<int:seller_id>/labels/<uuid:job_id>/",
         label_job_page,
         name="workbench_label_job",
+    ),
+    path(
+        "shop/<int:seller_id>/labels/<uuid:job_id>/retry/",
+        label_job_retry,
+        name="workbench_label_job_retry",
     ),
 ]

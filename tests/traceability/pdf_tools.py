@@ -63,10 +63,12 @@ def label_cells(image, dpi, sheet=A4_24):
 
 
 @contextlib.contextmanager
-def label_worker(tmp_path, name="labels-test", purge=True):
+def label_worker(tmp_path, name="labels-test", purge=True, pool="solo", env=None):
     """A `celery worker` process sharing this test's database, broker, cache and
     MEDIA_ROOT (so the private root beside it), as tests/catalog/test_worker.py
-    starts one; a second one needs its own `name` and `purge=False`.
+    starts one; a second one needs its own `name` and `purge=False`. It leads
+    its own process group (with `pool="prefork"`, its forked child too), so a
+    test can kill them all; `env` adds to its environment.
     Needs PostgreSQL and CELERY_BROKER_URL, and the test's writes committed
     (the `celery_worker` marker's tests use transactional_db here)."""
     skip_unless(settings.CELERY_BROKER_URL, "needs a real worker: CELERY_BROKER_URL is not set")
@@ -74,7 +76,7 @@ def label_worker(tmp_path, name="labels-test", purge=True):
     if purge:
         celery_app.control.purge()
     log = tmp_path / f"{name}.log"
-    env = {
+    environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "SECRET_KEY": settings.SECRET_KEY,
@@ -82,15 +84,21 @@ def label_worker(tmp_path, name="labels-test", purge=True):
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "shop", "worker",
-        "--pool=solo", "--concurrency=1", "-Q", "celery", "-n", f"{name}@%h",
+        f"--pool={pool}", "--concurrency=1", "-Q", "celery", "-n", f"{name}@%h",
         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info",
     ]  # fmt: skip
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     process.log = log
     try:

@@ -1,6 +1,7 @@
-"""Label sheet jobs through GraphQL: order one (`labelJobCreate`) and poll it
-(`labelJob(id)`) until its `url` appears. A job is read only by the members of
-its seller and operators; to anyone else it does not exist."""
+"""Label sheet jobs through GraphQL: order one (`labelJobCreate`), poll it
+(`labelJob(id)`) until its `url` appears, retry one that failed
+(`labelJobRetry`). A job is read only by the members of its seller and
+operators; to anyone else it does not exist."""
 
 import uuid
 from typing import Any, Self
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.core.api.base import DomainMutation, error_type, errors_field, node_from_global_id
 from shop.core.errors import RequestError
 from shop.core.errors import RequestErrorCode as Code
-from shop.core.roles import require_login
+from shop.core.roles import Actor, require_login
 from traceability import models
 from traceability.schema.types import Batch, TraceabilityErrorCodeEnum
 from traceability.selectors import visible_label_jobs
@@ -79,6 +80,33 @@ class LabelJobCreate(DomainMutation):
         return cls(job=job, errors=[])
 
 
+def _visible_job(actor: Actor, id: str) -> models.LabelJob | None:
+    """The job `id` names if `actor` may see it: a coded error otherwise."""
+    try:
+        job_id = uuid.UUID(id)
+    except ValueError as exc:
+        raise RequestError(Code.INVALID_ID, _("This is not a valid ID.")) from exc
+    return visible_label_jobs(actor).filter(pk=job_id).first()
+
+
+class LabelJobRetry(DomainMutation):
+    """Queue a failed label sheet again; it resumes after its last finished page."""
+
+    class Arguments:
+        job = graphene.ID(required=True, description="The job's UUID, as `labelJob(id)`.")
+
+    job = graphene.Field(LabelJob)
+    errors = errors_field(error_type("LabelJobRetryError", TraceabilityErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, job: str) -> Self:
+        require_login(info.context.user)
+        found = _visible_job(info.context.user, job)
+        if found is None:
+            raise RequestError(Code.NOT_FOUND, _("No label sheet has this ID."))
+        return cls(job=label_jobs.retry_label_job(actor=info.context.user, job=found), errors=[])
+
+
 class LabelQueries(graphene.ObjectType):
     label_job = graphene.Field(
         LabelJob,
@@ -88,12 +116,9 @@ class LabelQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_label_job(root: Any, info: graphene.ResolveInfo, id: str) -> models.LabelJob | None:
-        try:
-            job_id = uuid.UUID(id)
-        except ValueError as exc:
-            raise RequestError(Code.INVALID_ID, _("This is not a valid ID.")) from exc
-        return visible_label_jobs(info.context.user).filter(pk=job_id).first()
+        return _visible_job(info.context.user, id)
 
 
 class LabelMutations(graphene.ObjectType):
     label_job_create = LabelJobCreate.Field()
+    label_job_retry = LabelJobRetry.Field()

@@ -11,6 +11,16 @@ with a message: no job is left "running" by an exception. The management
 command `print_labels` runs the same steps in-process, as the system too, to
 show a progress bar.
 
+A worker may die under a job (shop/core/tasks.py: the task is then delivered
+again). The run rendering a job holds a lease on it, renewed with each page's
+progress, so two live workers never render one job; a run finding the lease
+expired takes the job over and resumes after its last finished page, whose
+QR drawings were stored with the progress (`LabelJobPage`), and every run
+assembles the whole sheet from them, so none lacks or repeats a label. A
+job that no worker took back (`fail_stuck_jobs`, run by the beat) or that
+was taken `LABEL_JOB_MAX_ATTEMPTS` times fails with the reason, and whoever
+may order it can retry it (`retry_label_job`).
+
 A batch label repeats one QR code, so its drawing is computed once; labels per
 serial compute one drawing each, a page at a time. Those drawings are nearly
 all of the work, so a job of several pages of serials shares them with
@@ -19,25 +29,29 @@ the job still draws the pages in order, takes the pages the helpers drew, and
 alone writes the progress and the file.
 """
 
+import datetime
 import functools
 import io
 import logging
+import secrets
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gs1.labels import A4_24, Label, LabelDocument, QrDrawing, qr_drawing
 from shop.core.errors import DomainError
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from traceability import tasks
 from traceability.errors import TraceabilityErrorCode as Code
-from traceability.label_pages import Assembler, SharedPages, can_share
-from traceability.models import MAX_LABELS_PER_JOB, Batch, LabelJob, Serial
+from traceability.label_pages import Assembler, SharedPages, can_share, pack, unpack
+from traceability.models import MAX_LABELS_PER_JOB, Batch, LabelJob, LabelJobPage, Serial
 from traceability.policies import can_manage_batches, can_render_labels
 
 logger = logging.getLogger(__name__)
@@ -45,6 +59,21 @@ logger = logging.getLogger(__name__)
 CHUNK = A4_24.per_page  # labels drawn between two progress updates: one page
 SERIALS_FETCHED = 2_000  # serials read per query while rendering
 ERROR_LENGTH = 500
+UNFINISHED = (LabelJob.Status.QUEUED, LabelJob.Status.RUNNING)
+# Stored untranslated, like every job error; the job page translates it.
+STOPPED = gettext_noop("The worker making this sheet stopped before it was done. Retry it.")
+
+
+class LabelJobBusy(Exception):
+    """Another run holds the job's lease: try again in `seconds` (it may have died)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the job is leased for {seconds:.1f} s more")
+        self.seconds = seconds
+
+
+class LeaseLost(Exception):
+    """Another run took the job over after this run's lease ran out: this run stops."""
 
 
 def _count(batch: Batch, kind: str, copies: object) -> int:
@@ -134,21 +163,76 @@ def _chunks(job: LabelJob) -> Iterator[list[tuple[Label, str]]]:
         yield chunk
 
 
-def _claim(job_id: str) -> LabelJob | None:
-    """Mark the job running and load it, or None if it is finished (or gone).
-
-    A job found running is taken again: with late acknowledgement, a task is
-    redelivered only when the worker running it died.
-    """
-    unfinished = (LabelJob.Status.QUEUED, LabelJob.Status.RUNNING)
-    claimed = LabelJob.objects.filter(pk=job_id, status__in=unfinished).update(
-        status=LabelJob.Status.RUNNING, progress=0
+def _database_now(seconds: float = 0) -> ExpressionWrapper:
+    """The database's clock, `seconds` on: the one clock all workers' leases share."""
+    return ExpressionWrapper(
+        Now() + datetime.timedelta(seconds=seconds), output_field=DateTimeField()
     )
-    if not claimed:
+
+
+def _lease_end() -> ExpressionWrapper:
+    return _database_now(settings.LABEL_JOB_LEASE_SECONDS)
+
+
+def _takeable() -> Q:
+    """Jobs no live run holds: queued, or running with a lease that ran out."""
+    running = Q(status=LabelJob.Status.RUNNING)
+    return Q(status=LabelJob.Status.QUEUED) | (
+        running & (Q(leased_until__lt=Now()) | Q(leased_until__isnull=True))
+    )
+
+
+def _claim(job_id: str, lease: str) -> LabelJob | None:
+    """Lease the job to run `lease` and load it, or None if it is finished (or gone).
+
+    A job running under a lease that ran out is taken over: its worker died.
+    Raises LabelJobBusy while another run's lease lasts; a job taken too many
+    times already fails instead.
+    """
+    jobs = LabelJob.objects.filter(pk=job_id)
+    claimed = jobs.filter(_takeable(), attempts__lt=settings.LABEL_JOB_MAX_ATTEMPTS).update(
+        status=LabelJob.Status.RUNNING,
+        lease=lease,
+        leased_until=_lease_end(),
+        attempts=F("attempts") + 1,
+    )
+    if claimed:
+        return LabelJob.objects.select_related(
+            "batch__variant__product", "batch__seller", "batch__farm"
+        ).get(pk=job_id)
+    job = jobs.annotate(leased_for=F("leased_until") - Now()).first()
+    if job is None or job.status not in UNFINISHED:
         return None
-    return LabelJob.objects.select_related(
-        "batch__variant__product", "batch__seller", "batch__farm"
-    ).get(pk=job_id)
+    if not jobs.filter(_takeable()).exists():
+        raise LabelJobBusy(max(job.leased_for.total_seconds(), 0) if job.leased_for else 0)
+    jobs.filter(_takeable()).update(
+        status=LabelJob.Status.FAILED, error=STOPPED, leased_until=None, finished_at=Now()
+    )
+    return None
+
+
+def _finish_page(
+    job: LabelJob, lease: str, page: int, drawings: list[QrDrawing] | None, progress: int
+) -> None:
+    """Store the page's progress (and drawings, of serials) and renew the lease,
+    in one transaction; raise LeaseLost if another run holds the job now."""
+    with transaction.atomic():
+        held = LabelJob.objects.filter(
+            pk=job.pk, lease=lease, status=LabelJob.Status.RUNNING
+        ).update(progress=progress, leased_until=_lease_end())
+        if not held:
+            raise LeaseLost
+        if drawings is not None:
+            LabelJobPage.objects.filter(job=job, page=page).delete()
+            LabelJobPage.objects.create(job=job, page=page, drawings=pack(drawings))
+
+
+def _finished_pages(job: LabelJob) -> dict[int, bytes]:
+    """The stored drawings of the pages an earlier run finished, by page."""
+    if job.kind != LabelJob.Kind.SERIALS:
+        return {}
+    pages = LabelJobPage.objects.filter(job=job, page__lt=job.progress // CHUNK)
+    return {page: bytes(drawings) for page, drawings in pages.values_list("page", "drawings")}
 
 
 def _drawings(chunk: list[tuple[Label, str]], drawn: int) -> list[QrDrawing]:
@@ -172,11 +256,12 @@ def _message(error: Exception) -> str:
     return message[:ERROR_LENGTH]
 
 
-def _share(job: LabelJob) -> SharedPages | None:
-    """Open the job's pages to helper tasks if it has several pages of serials."""
-    if job.kind != LabelJob.Kind.SERIALS or job.count <= CHUNK or not can_share():
+def _share(job: LabelJob, lease: str) -> SharedPages | None:
+    """Open the job's pages to helper tasks if it has several pages of serials to draw."""
+    left = job.count - job.progress // CHUNK * CHUNK
+    if job.kind != LabelJob.Kind.SERIALS or left <= CHUNK or not can_share():
         return None
-    pages = SharedPages.open(str(job.pk))
+    pages = SharedPages.open(str(job.pk), lease)
     for _helper in range(settings.LABEL_JOB_HELPERS):
         tasks.help_render_label_job.delay(str(job.pk), pages.run)
     return pages
@@ -195,13 +280,15 @@ def render_steps(job_id: str, *, actor: Actor) -> Iterator[int]:
 
 
 def _render(job_id: str) -> Iterator[int]:
-    job = _claim(job_id)
+    lease = secrets.token_hex(8)
+    job = _claim(job_id, lease)
     if job is None:
         return
-    jobs = LabelJob.objects.filter(pk=job.pk)
+    jobs = LabelJob.objects.filter(pk=job.pk, lease=lease)
+    resumed, finished = job.progress, _finished_pages(job)
     pages = None
     try:
-        pages = _share(job)
+        pages = _share(job, lease)
         document = LabelDocument()
         chunks: Iterable[list[tuple[Label, str]]] = _chunks(job)
         assembler = None
@@ -210,29 +297,41 @@ def _render(job_id: str) -> Iterator[int]:
             assembler = Assembler(pages, functools.partial(_page_drawings, chunks), len(chunks))
         batch_drawing: QrDrawing | None = None
         for page, chunk in enumerate(chunks):
+            kept = None  # the drawings to store: those of serials, drawn by this run
             if job.kind == LabelJob.Kind.BATCH:
                 batch_drawing = batch_drawing or _drawings(chunk[:1], 0)[0]
                 drawings = [batch_drawing] * len(chunk)
-            elif assembler is not None:
-                drawings = assembler.drawings(page)
+            elif (stored := unpack(finished.get(page, b""), len(chunk))) is not None:
+                drawings = stored
             else:
-                drawings = _drawings(chunk, document.count)
+                drawings = kept = (
+                    assembler.drawings(page) if assembler else _drawings(chunk, document.count)
+                )
             document.add([label for label, _uri in chunk], drawings)
-            jobs.update(progress=document.count)
+            if kept is not None or document.count > resumed:
+                _finish_page(job, lease, page, kept, max(document.count, resumed))
             yield document.count
         buffer = io.BytesIO()
         document.write(buffer)
         job.file.save(f"{job.pk}.pdf", ContentFile(buffer.getvalue()), save=False)
-        jobs.update(
-            status=LabelJob.Status.DONE,
-            file=job.file.name,
-            progress=document.count,
-            finished_at=timezone.now(),
-        )
+        with transaction.atomic():
+            jobs.update(
+                status=LabelJob.Status.DONE,
+                file=job.file.name,
+                progress=document.count,
+                leased_until=None,
+                finished_at=timezone.now(),
+            )
+            LabelJobPage.objects.filter(job=job).delete()
+    except LeaseLost:
+        logger.warning("label job %s: taken over by another run, this one stops", job.pk)
     except Exception as error:
         logger.exception("label job %s failed", job.pk)
         jobs.update(
-            status=LabelJob.Status.FAILED, error=_message(error), finished_at=timezone.now()
+            status=LabelJob.Status.FAILED,
+            error=_message(error),
+            leased_until=None,
+            finished_at=timezone.now(),
         )
     finally:
         if pages is not None:
@@ -256,10 +355,11 @@ def help_render(job_id: str, run: str, *, actor: Actor) -> int:
     if job is None or not pages.is_open():
         return 0
     drawn = 0
+    finished = job.progress // CHUNK  # stored by an earlier run: the assembler has them
     for page, chunk in enumerate(_chunks(job)):
         if not pages.is_open():
             break
-        if not pages.claim(page):
+        if page < finished or not pages.claim(page):
             continue
         try:
             pages.put(page, _drawings(chunk, page * CHUNK))
@@ -276,3 +376,37 @@ def run_label_job(job_id: str, *, actor: Actor) -> LabelJob | None:
     for _progress in render_steps(job_id, actor=actor):
         pass
     return LabelJob.objects.filter(pk=job_id).first()
+
+
+def retry_label_job(*, actor: Actor, job: LabelJob) -> LabelJob:
+    """Queue a failed job again, for whoever may order it; it resumes after its
+    last finished page. Only a failed job can be retried."""
+    require(actor, can_manage_batches(actor, job.seller), _("You do not manage this seller."))
+    with transaction.atomic():
+        requeued = LabelJob.objects.filter(pk=job.pk, status=LabelJob.Status.FAILED).update(
+            status=LabelJob.Status.QUEUED,
+            error="",
+            lease="",
+            leased_until=None,
+            attempts=0,
+            finished_at=None,
+        )
+        if not requeued:
+            raise DomainError(Code.INVALID, _("Only a failed label sheet can be retried."), "job")
+        transaction.on_commit(lambda: tasks.render_label_job.delay(str(job.pk)))
+    job.refresh_from_db()
+    return job
+
+
+def fail_stuck_jobs(*, actor: Actor) -> int:
+    """Fail, with the reason, the running jobs whose worker stopped: the lease ran
+    out LABEL_JOB_STUCK_SECONDS ago and no run took them back, or it ran out
+    after their last attempt. Return how many; the beat runs it."""
+    require(actor, can_render_labels(actor), PLATFORM_ONLY)
+    bound = _database_now(-settings.LABEL_JOB_STUCK_SECONDS)
+    stuck = LabelJob.objects.filter(status=LabelJob.Status.RUNNING).filter(
+        Q(leased_until__lt=bound)
+        | Q(leased_until__lt=Now(), attempts__gte=settings.LABEL_JOB_MAX_ATTEMPTS)
+        | Q(leased_until__isnull=True, created_at__lt=bound)  # running before leases
+    )
+    return stuck.update(status=LabelJob.Status.FAILED, error=STOPPED, finished_at=Now())

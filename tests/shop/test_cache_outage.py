@@ -121,7 +121,7 @@ def test_pages_and_the_api_answer_from_the_database_without_waiting(db, own_redi
     assert_answered(pages, api, product)
     assert first < 2  # one short timeout, then the breaker is open
     _answers, rest = timed(lambda: [browse(product) for _ in range(10)])
-    assert rest < 2  # 30 requests that do not ask Redis at all
+    assert rest < 4  # 30 requests that do not ask Redis (each waiting would take 6 s)
     health = Client(HTTP_HOST="127.0.0.1").get("/healthz")
     assert health.status_code == 200
     assert health.json()["status"] == "degraded"

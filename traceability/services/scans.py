@@ -69,7 +69,6 @@ LOCAL_BUFFER_MAX = 10_000
 # Scans a process keeps while Redis is away (about 100 bytes each); past this
 # the oldest go first, and the log says how many.
 PENDING_MAX = 50_000
-REDIS_TIMEOUT_SECONDS = 0.5
 PUSH_SECONDS = 1.0  # the longest a scan waits in its process before going to Redis
 
 BUFFER_KEY = "trace:scan-buffer"
@@ -135,7 +134,8 @@ def _flush_without_beat() -> None:
 
 class _Pending:
     """The scans this process has not sent to Redis yet: kept while Redis is
-    away (at most PENDING_MAX), tried again every CACHE_RETRY_SECONDS."""
+    away (at most PENDING_MAX), tried again every CACHE_RETRY_SECONDS. A
+    thread of the process sends them, so a request never waits for Redis."""
 
     def __init__(self) -> None:
         self._reset()
@@ -147,6 +147,7 @@ class _Pending:
         self.entries: list[str] = []
         self.since = 0.0
         self.retry_at = 0.0
+        self.wake = threading.Event()
         self.sender: threading.Thread | None = None
 
     def add(self, entry: str) -> None:
@@ -161,7 +162,7 @@ class _Pending:
                 self.sender = threading.Thread(target=self._send_late, daemon=True)
                 self.sender.start()
         if due:
-            self.send()
+            self.wake.set()
 
     def send(self) -> None:
         """Send every pending scan now, in one round trip; keep them if Redis is away."""
@@ -191,13 +192,17 @@ class _Pending:
         )
 
     def _send_late(self) -> None:
+        """Send a full batch at once, and a scan waiting PUSH_SECONDS."""
         while True:
-            time.sleep(PUSH_SECONDS / 4)
+            self.wake.wait(PUSH_SECONDS / 4)
+            self.wake.clear()
             with self.lock:
-                waiting = bool(self.entries)
                 now = time.monotonic()
-                late = waiting and now - self.since >= PUSH_SECONDS and now >= self.retry_at
-            if late:
+                due = len(self.entries) >= settings.SCAN_PUSH_BATCH or (
+                    self.entries and now - self.since >= PUSH_SECONDS
+                )
+                due = due and now >= self.retry_at
+            if due:
                 self.send()
 
 
@@ -427,9 +432,8 @@ def _redis() -> redis.Redis | None:
 
 @functools.cache
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
-    )
+    timeout = settings.CACHE_TIMEOUT_SECONDS
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def _pop(count: int) -> list[Any]:

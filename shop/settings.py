@@ -202,6 +202,11 @@ LABEL_JOB_STUCK_SECONDS = env.int(
     "LABEL_JOB_STUCK_SECONDS", default=2 * CELERY_VISIBILITY_TIMEOUT_SECONDS
 )
 LABEL_JOB_MAX_ATTEMPTS = env.int("LABEL_JOB_MAX_ATTEMPTS", default=3)
+# Each seller's share of the workers: unfinished jobs at once, labels ordered per 24 hours.
+LABEL_JOBS_AT_ONCE = env.int("LABEL_JOBS_AT_ONCE", default=3)
+LABEL_QUOTA_PER_DAY = env.int("LABEL_QUOTA_PER_DAY", default=50_000)
+# A finished sheet's PDF is deleted this many days after it was made (ordered again at will).
+LABEL_SHEET_RETENTION_DAYS = env.int("LABEL_SHEET_RETENTION_DAYS", default=30)
 # Scans a process sends to the Redis scan buffer in one round trip (traceability/services/scans.py).
 SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
 # `celery -A shop beat` signs a checkpoint of every trace chain head this often
@@ -221,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
     "label-jobs-stuck": {
         "task": "traceability.tasks.fail_stuck_label_jobs",
         "schedule": 60,
+    },
+    "label-sheets-old": {
+        "task": "traceability.tasks.delete_old_label_sheets",
+        "schedule": 24 * 3600,
     },
 }
 

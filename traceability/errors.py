@@ -22,3 +22,4 @@ class TraceabilityErrorCode(Enum):
     INVALID_SENSOR = "invalid_sensor"
     ALREADY_CORRECTED = "already_corrected"
     ALREADY_CLEARED = "already_cleared"
+    LABEL_QUOTA_REACHED = "label_quota_reached"

@@ -37,6 +37,12 @@ def fail_stuck_label_jobs() -> int:
 
 
 @durable_task(idempotent=True)
+def delete_old_label_sheets() -> int:
+    """Delete label sheet PDFs past their retention (Celery beat, daily); return how many."""
+    return labels.delete_old_sheets(actor=SYSTEM)
+
+
+@durable_task(idempotent=True)
 def sign_trace_checkpoint() -> str | None:
     """Sign the head of every trace chain if an event came since the last checkpoint
     (Celery beat runs it); return the time of the newest checkpoint."""

@@ -320,6 +320,7 @@ def label_job_page(
         "batch": job.batch,
         "unfinished": job.status in UNFINISHED,
         "download": reverse("label-job-download", args=[job.pk]),
+        "retention_days": settings.LABEL_SHEET_RETENTION_DAYS,
         "retry": retry or PageForm(),
     }
     return render(request, "workbench/label_job.html", context)

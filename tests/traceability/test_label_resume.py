@@ -176,6 +176,7 @@ def test_a_job_taken_too_often_fails_with_the_reason(serials_job, settings):
 
 def test_the_beat_fails_the_jobs_no_worker_took_back(seller_user, batch, settings):
     settings.LABEL_JOB_STUCK_SECONDS = 60
+    settings.LABEL_JOBS_AT_ONCE = 5
     jobs = {
         name: label_jobs.create_label_job(
             actor=seller_user, batch=batch, kind="batch", copies=30, enqueue=False

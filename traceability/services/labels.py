@@ -39,13 +39,15 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from catalog.models import Seller
 from gs1.labels import A4_24, Label, LabelDocument, QrDrawing, qr_drawing
+from shop.core.db import lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from traceability import tasks
@@ -114,6 +116,8 @@ def create_label_job(
     require(actor, can_manage_batches(actor, batch.seller), _("You do not manage this seller."))
     count = _count(batch, kind, copies)
     with transaction.atomic():
+        lock_rows(Seller, [batch.seller_id])  # two orders at once count each other
+        _check_quota(batch.seller_id, count)
         job = LabelJob.objects.create(
             seller_id=batch.seller_id,
             batch=batch,
@@ -124,6 +128,49 @@ def create_label_job(
         if enqueue:
             transaction.on_commit(lambda: tasks.render_label_job.delay(str(job.pk)))
     return job
+
+
+def _check_quota(seller_id: int, count: int) -> None:
+    """A seller may have LABEL_JOBS_AT_ONCE jobs unfinished and order at most
+    LABEL_QUOTA_PER_DAY labels in 24 hours: drawing QR codes is the workers'
+    costliest work, shared by every seller."""
+    jobs = LabelJob.objects.filter(seller_id=seller_id)
+    unfinished = jobs.filter(status__in=(LabelJob.Status.QUEUED, LabelJob.Status.RUNNING))
+    if unfinished.count() >= settings.LABEL_JOBS_AT_ONCE:
+        raise DomainError(
+            Code.LABEL_QUOTA_REACHED,
+            _("%(n)d label sheets are still being made: order more when one is done.")
+            % {"n": settings.LABEL_JOBS_AT_ONCE},
+            "count",
+        )
+    since = timezone.now() - datetime.timedelta(days=1)
+    ordered = jobs.filter(created_at__gte=since).aggregate(n=Sum("count"))["n"] or 0
+    if ordered + count > settings.LABEL_QUOTA_PER_DAY:
+        raise DomainError(
+            Code.LABEL_QUOTA_REACHED,
+            _("At most %(n)d labels a day; %(left)d are left for today.")
+            % {
+                "n": settings.LABEL_QUOTA_PER_DAY,
+                "left": max(settings.LABEL_QUOTA_PER_DAY - ordered, 0),
+            },
+            "count",
+        )
+
+
+def delete_old_sheets(*, actor: Actor) -> int:
+    """Delete the PDFs of sheets finished LABEL_SHEET_RETENTION_DAYS ago (the
+    farmer orders them again from the same record); return how many. The beat
+    runs it daily."""
+    require(actor, can_render_labels(actor), PLATFORM_ONLY)
+    bound = timezone.now() - datetime.timedelta(days=settings.LABEL_SHEET_RETENTION_DAYS)
+    old = LabelJob.objects.filter(status=LabelJob.Status.DONE, finished_at__lt=bound).exclude(
+        file=""
+    )
+    deleted = 0
+    for job in old.only("pk", "file"):
+        job.file.delete(save=False)  # a file already gone is no error
+        deleted += LabelJob.objects.filter(pk=job.pk).update(file="")
+    return deleted
 
 
 def _label(batch: Batch, uri: str, code: str) -> Label:

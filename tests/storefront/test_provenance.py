@@ -78,10 +78,6 @@ def test_the_badge_says_verified_or_not_yet_checkpointed(
     assert "Verified" in page(f"/t/{chain.code}", **english)
 
 
-def test_the_certificates_section_is_hidden_while_there_are_none(chain):
-    assert 'id="certificates"' not in page(f"/t/{chain.code}")
-
-
 def test_share_my_city_is_a_plain_get_form_of_provinces(chain):
     html = page(f"/t/{chain.code}")
     assert f'<form method="get" action="/t/{chain.code}"' in html

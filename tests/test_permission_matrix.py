@@ -6,7 +6,7 @@ from pathlib import Path
 from shop.schema import schema
 
 TESTS = Path(__file__).resolve().parent
-# Each mutation -> the test module that tries it as every role of tests.conftest.ROLES.
+# Each mutation -> the test module that tries it as every role of tests.helpers.users.ROLES.
 PERMISSION_TESTS = {
     "accountRegister": "shop/test_accounts.py",
     "tokenCreate": "shop/test_accounts.py",

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from catalog import services
 from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
 from shop.core.errors import NotAllowed, RequestErrorCode
-from tests.catalog.pictures import picture
+from tests.helpers.pictures import picture
 
 SELLER_FIELDS = {
     "name": "新合作社",

@@ -10,8 +10,9 @@ from catalog.models import ProductVariant, Seller
 from catalog.selectors import category_with_descendants, division_prefix
 from catalog.validators import normalize_gtin
 from shop.core.errors import DomainError
-from tests.conftest import SELLER_DATA, GraphQLClient
-from tests.services import require_postgresql, run_at_once
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.services import require_postgresql, run_at_once
 
 
 @pytest.fixture

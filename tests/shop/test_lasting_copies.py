@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from shop.core import cache_tags, public_cache
-from tests.services import run_python, skip_unless
+from tests.helpers.services import run_python, skip_unless
 
 TAG = "traceability:batch:7"
 KEY = public_cache.cache_key("test-lasting", "/t/ZM2026")

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from shop.core.redis_cache import RedisCache
-from tests.services import skip_unless
+from tests.helpers.services import skip_unless
 
 
 def redis_cache():

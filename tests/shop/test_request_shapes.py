@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 
 def post(body, content_type="application/json", **headers):

@@ -18,7 +18,7 @@ from shop.accounts.selectors import (
     find_user_by_login,
     normalise_login,
 )
-from tests.conftest import PASSWORD, make_user
+from tests.helpers.users import PASSWORD, make_user
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from shop.accounts import services, throttle
 from shop.accounts.errors import AccountErrorCode
 from shop.accounts.models import User
 from shop.core.errors import DomainError
-from tests.conftest import PASSWORD, GraphQLClient, make_user
+from tests.helpers.api import GraphQLClient
+from tests.helpers.users import PASSWORD, make_user
 
 TOKEN = """
 mutation Token($login: String!, $password: String!) {

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from catalog import services as catalog_services
-from tests.traceability.conftest import FARM, batch_fields
-from tests.traceability.events import at, harvest, observe
+from tests.helpers.batches import FARM, batch_fields
+from tests.helpers.events import at, harvest, observe
 from traceability.models import Scan, SerialFlag
 from traceability.services import batches as services
 from traceability.services import events as trace

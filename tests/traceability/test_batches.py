@@ -17,9 +17,9 @@ from catalog import services as catalog_services
 from catalog.errors import CatalogErrorCode
 from gs1 import digital_link
 from shop.core.errors import DomainError, NotAllowed, RequestErrorCode
-from tests.catalog.pictures import picture
-from tests.services import require_postgresql, run_at_once
-from tests.traceability.conftest import HARVEST, batch_fields, snapshot
+from tests.helpers.batches import HARVEST, batch_fields, snapshot
+from tests.helpers.pictures import picture
+from tests.helpers.services import require_postgresql, run_at_once
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import (
     BATCH_CODE_LENGTH,

@@ -11,8 +11,8 @@ from PIL import Image
 
 from catalog import services as catalog_services
 from gs1 import qr
-from tests.traceability.events import harvest
-from tests.traceability.pdf_tools import decode_page, pyzbar
+from tests.helpers.events import harvest
+from tests.helpers.pdf_tools import decode_page, pyzbar
 from traceability.services import batches as services
 from traceability.services import labels
 

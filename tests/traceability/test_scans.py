@@ -12,9 +12,9 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from shop.core import cache_tags
-from tests.services import require_postgresql, run_at_once, skip_unless
-from tests.traceability.conftest import batch_fields
-from tests.traceability.pdf_tools import label_worker
+from tests.helpers.batches import batch_fields
+from tests.helpers.pdf_tools import label_worker
+from tests.helpers.services import require_postgresql, run_at_once, skip_unless
 from traceability import regions, tasks
 from traceability.cache import batch_tag
 from traceability.demo.scans import demo_scans

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from tests.traceability.conftest import batch_fields
-from tests.traceability.events import (
+from tests.helpers.batches import batch_fields
+from tests.helpers.events import (
     at,
     create_triggers,
     doctored,

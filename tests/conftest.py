@@ -11,7 +11,12 @@ from catalog import services as catalog_services
 from shop.celery import app as celery_app
 from tests.helpers.api import GraphQLClient
 from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.permission_matrix import PermissionMatrix
 from tests.helpers.users import make_user
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(PermissionMatrix(config), "permission-matrix")
 
 
 def pytest_report_header(config):
@@ -154,7 +159,7 @@ def users_by_role(
 @pytest.fixture
 def client_as(users_by_role):
     """A GraphQL client signed in as one of ROLES."""
-    return lambda role: GraphQLClient(users_by_role[role])
+    return lambda role: GraphQLClient(users_by_role[role], role=role)
 
 
 @pytest.fixture(autouse=True)

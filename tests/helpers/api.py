@@ -5,18 +5,25 @@ import json
 from django.test import Client
 
 from shop.accounts.tokens import create_access_token
+from tests.helpers import permission_matrix
 
 
 class GraphQLClient:
-    """Posts GraphQL requests to /graphql/ as a real HTTP client would."""
+    """Posts GraphQL requests to /graphql/ as a real HTTP client would.
 
-    def __init__(self, user=None):
+    Each request's mutations are recorded with `role` (anonymous without a user)
+    for the permission matrix (tests/helpers/permission_matrix.py).
+    """
+
+    def __init__(self, user=None, role=None):
+        self.role = "anonymous" if user is None else role
         self.client = Client(HTTP_HOST="127.0.0.1")
         self.headers = {}
         if user is not None:
             self.headers["HTTP_AUTHORIZATION"] = f"Bearer {create_access_token(user)}"
 
     def post(self, query, variables=None):
+        permission_matrix.record(self.role, query, variables)
         response = self.client.post(
             "/graphql/",
             json.dumps({"query": query, "variables": variables or {}}),
@@ -40,6 +47,7 @@ class GraphQLClient:
 
     def upload(self, query, variables, files):
         """A GraphQL multipart request: `files` maps variable paths to file objects."""
+        permission_matrix.record(self.role, query, variables)
         file_map = {str(i): [path] for i, path in enumerate(files)}
         data = {
             "operations": json.dumps({"query": query, "variables": variables}),

@@ -26,9 +26,10 @@ def pytest_report_header(config):
     return f"backends: database={database} celery_broker={broker} cache={cache}"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _required_services():
-    if os.environ.get("REQUIRE_SERVICES") != "1":
+def pytest_sessionstart(session):
+    """With REQUIRE_SERVICES=1 a missing service ends the run before any test (under
+    pytest-xdist, in the controller: an exit in a worker would look like a crash)."""
+    if os.environ.get("REQUIRE_SERVICES") != "1" or hasattr(session.config, "workerinput"):
         return
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:

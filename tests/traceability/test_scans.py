@@ -195,8 +195,7 @@ def test_a_buffer_that_is_down_drops_the_scan_not_the_request(settings, batch, s
 
 @pytest.mark.celery_worker
 def test_a_real_worker_flushes_the_buffer(transactional_db, batch, serials, tmp_path):
-    if scans._redis() is None:
-        pytest.skip("a worker shares the buffer only through Redis (CACHE_URL)")
+    skip_unless(scans._redis() is not None, "a worker shares the scan buffer only through Redis")
     scan(batch, serials[0], geo=NANCHANG, times=3)
     wait_until_buffered(3)  # this process sends them within PUSH_SECONDS
     with label_worker(tmp_path) as worker:

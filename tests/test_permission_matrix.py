@@ -30,6 +30,7 @@ def test_fragments_aliases_and_skips_are_read_as_the_executor_reads_them():
     fragment Refresh on Mutation { tokenRefresh(token: "t") { token } }"""
     assert root_mutations(document, {"skip": True}) == ("tokensRevoke", "tokenRefresh")
     assert len(root_mutations(document, {"skip": False})) == 3
+    assert root_mutations(document, {}) == ()  # refused: $skip is missing
 
 
 def test_a_module_that_ran_whole_must_have_sent_its_mutations_as_every_role():

@@ -15,6 +15,7 @@ the controller (`workeroutput`), which checks them all together.
 import os
 
 import pytest
+from django.conf import settings
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.execution.collect_fields import collect_fields
 from graphql.language import FragmentDefinitionNode
@@ -54,12 +55,20 @@ SENT: set[tuple[str, str, str]] = set()
 def root_mutations(query, variables=None, operation_name=None):
     """The root fields of the mutation a request runs, as graphql-core's executor
     collects them (fragments expanded, @skip and @include applied); () for a
-    query, or for a document that does not parse or names no single operation."""
+    query, or for a document that does not parse or names no single operation.
+
+    Cheap, as the hostile-document tests time the requests: a document without the
+    word "mutation" is not parsed, nor one the server refuses unparsed for its size.
+    """
     from shop.schema import schema
 
+    if not isinstance(query, str) or "mutation" not in query:
+        return ()
+    if len(query) > settings.GRAPHQL_MAX_QUERY_LENGTH:
+        return ()
     try:
-        document = parse(query)
-    except (GraphQLError, TypeError):
+        document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except (GraphQLError, RecursionError):
         return ()
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
@@ -70,13 +79,16 @@ def root_mutations(query, variables=None, operation_name=None):
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     graphql_schema = schema.graphql_schema
-    fields = collect_fields(
-        graphql_schema,
-        fragments,
-        variables or {},
-        graphql_schema.mutation_type,
-        operations[0].selection_set,
-    )
+    try:
+        fields = collect_fields(
+            graphql_schema,
+            fragments,
+            variables if isinstance(variables, dict) else {},
+            graphql_schema.mutation_type,
+            operations[0].selection_set,
+        )
+    except GraphQLError:  # @skip or @include without a boolean: refused, not run
+        return ()
     return tuple(nodes[0].name.value for nodes in fields.values())
 
 

@@ -373,7 +373,7 @@ WRITES = {
 
 
 @pytest.mark.parametrize(
-    "role", ["anonymous", "customer", "station_staff", "other_seller", *MANAGERS]
+    "role", ["anonymous", "customer", "station_staff", "other_seller", *sorted(MANAGERS)]
 )
 @pytest.mark.parametrize("write", sorted(WRITES))
 def test_each_write_enforces_its_policy(write, role, users_by_role, batch):

@@ -22,8 +22,10 @@ STORAGES = {
 # clearing the cache deletes only its own keys. Processes a test starts with these
 # settings (a Celery worker, gunicorn, a second process) inherit the variable.
 TEST_PROCESS = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-if CACHES["default"]["BACKEND"] == "shop.core.redis_cache.RedisCache":  # noqa: F405
-    CACHES["default"]["BACKEND"] = "tests.helpers.redis_cache.WorkerRedisCache"  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] = TEST_PROCESS  # noqa: F405
+for _config in CACHES.values():  # noqa: F405
+    if _config["BACKEND"].endswith("RedisCache"):
+        _config["WRAPPED_BACKEND"] = _config["BACKEND"]
+        _config["BACKEND"] = "tests.helpers.redis_cache.WorkerRedisCache"
+        _config["KEY_PREFIX"] = TEST_PROCESS
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{TEST_PROCESS}:"}

@@ -2,20 +2,21 @@
 CELERY_BROKER_URL are set (CI sets both and REQUIRE_SERVICES=1, which turns
 a missing service into a failure instead of a skip)."""
 
-import json
 import os
 
 import pytest
 from django.conf import settings
-from django.test import Client
-from graphql_relay import to_global_id
 
 from catalog import services as catalog_services
-from shop.accounts.models import User
-from shop.accounts.tokens import create_access_token
 from shop.celery import app as celery_app
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.permission_matrix import PermissionMatrix
+from tests.helpers.users import make_user
 
-PASSWORD = "purple-rice-2026"
+
+def pytest_configure(config):
+    config.pluginmanager.register(PermissionMatrix(config), "permission-matrix")
 
 
 def pytest_report_header(config):
@@ -25,9 +26,10 @@ def pytest_report_header(config):
     return f"backends: database={database} celery_broker={broker} cache={cache}"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _required_services():
-    if os.environ.get("REQUIRE_SERVICES") != "1":
+def pytest_sessionstart(session):
+    """With REQUIRE_SERVICES=1 a missing service ends the run before any test (under
+    pytest-xdist, in the controller: an exit in a worker would look like a crash)."""
+    if os.environ.get("REQUIRE_SERVICES") != "1" or hasattr(session.config, "workerinput"):
         return
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:
@@ -54,73 +56,6 @@ def _eager_tasks_unless_worker(request):
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-class GraphQLClient:
-    """Posts GraphQL requests to /graphql/ as a real HTTP client would."""
-
-    def __init__(self, user=None):
-        self.client = Client(HTTP_HOST="127.0.0.1")
-        self.headers = {}
-        if user is not None:
-            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {create_access_token(user)}"
-
-    def post(self, query, variables=None):
-        response = self.client.post(
-            "/graphql/",
-            json.dumps({"query": query, "variables": variables or {}}),
-            content_type="application/json",
-            **self.headers,
-        )
-        return response.status_code, response.json()
-
-    def execute(self, query, variables=None):
-        """Return `data`, failing the test on any top-level error."""
-        status, body = self.post(query, variables)
-        assert "errors" not in body, body
-        assert status == 200
-        return body["data"]
-
-    def error_code(self, query, variables=None):
-        """The `extensions.code` of the first top-level error."""
-        _status, body = self.post(query, variables)
-        assert body.get("errors"), body
-        return body["errors"][0]["extensions"]["code"]
-
-    def upload(self, query, variables, files):
-        """A GraphQL multipart request: `files` maps variable paths to file objects."""
-        file_map = {str(i): [path] for i, path in enumerate(files)}
-        data = {
-            "operations": json.dumps({"query": query, "variables": variables}),
-            "map": json.dumps(file_map),
-        }
-        for i, upload in enumerate(files.values()):
-            data[str(i)] = upload
-        response = self.client.post("/graphql/", data, **self.headers)
-        return response.status_code, response.json()
-
-
-def gid(obj):
-    """The Relay global ID of a model instance, typed by its model's name."""
-    return to_global_id(type(obj).__name__, obj.pk)
-
-
-def make_user(phone=None, email=None, **extra):
-    return User.objects.create_user(phone=phone, email=email, password=PASSWORD, **extra)
-
-
-SELLER_DATA = {
-    "name": "武功山紫米合作社",
-    "name_en": "Wugong Mountain Purple Rice Cooperative",
-    "kind": "cooperative",
-    "province": "江西省",
-    "city": "萍乡市",
-    "county": "芦溪县",
-    "township": "万龙山乡",
-    "village": "王龙潭村",
-    "division_code": "360323203201",
-    "linked_poverty_households": 12,
-}
 
 
 @pytest.fixture
@@ -194,9 +129,6 @@ def gql():
     return GraphQLClient
 
 
-ROLES = ("anonymous", "customer", "station_staff", "other_seller", "seller", "operator")
-
-
 @pytest.fixture
 def station_staff(db):
     """Staff of a village service station, and nothing else."""
@@ -214,7 +146,7 @@ def station_staff(db):
 def users_by_role(
     customer, station_staff, seller_user, other_seller_user, operator, seller, other_seller
 ):
-    """The user of each of ROLES (None for anonymous); both sellers exist and are verified."""
+    """The user of each of tests.helpers.users.ROLES (None for anonymous); both sellers exist and are verified."""
     return {
         "anonymous": None,
         "customer": customer,
@@ -228,7 +160,7 @@ def users_by_role(
 @pytest.fixture
 def client_as(users_by_role):
     """A GraphQL client signed in as one of ROLES."""
-    return lambda role: GraphQLClient(users_by_role[role])
+    return lambda role: GraphQLClient(users_by_role[role], role=role)
 
 
 @pytest.fixture(autouse=True)

@@ -26,8 +26,9 @@ from graphql import GraphQLObjectType, get_named_type, is_leaf_type, is_required
 
 from catalog import models
 from shop.schema import schema
-from tests.catalog.pictures import picture
-from tests.conftest import SELLER_DATA, make_user
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.pictures import picture
+from tests.helpers.users import make_user
 from traceability.models import Batch
 from traceability.services.batches import new_serial, random_code
 from traceability.services.events import record_event

@@ -190,22 +190,51 @@ def test_relative_imports_are_resolved(tmp_path):
     assert {"catalog.models.Product", "catalog.tasks", "catalog"} <= found
 
 
-def test_no_test_module_imports_another():
-    """Shared helpers live in conftest.py or in modules not named test_*."""
-    found = []
-    for path in sorted((ROOT / "tests").rglob("test_*.py")):
-        module = module_name(path)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            found += [
-                f"{module} imports {name}"
-                for name in names
-                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
-            ]
+def imported_by(path):
+    """Every module `path` imports, absolute names only (the suite uses no relative import)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield from (node.module, *(f"{node.module}.{alias.name}" for alias in node.names))
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def suite_import_violation(imported):
+    """Why a module of the suite may not import `imported`, or None."""
+    if not imported.startswith("tests."):
+        return None
+    parts = imported.split(".")
+    if any(part.startswith("test_") for part in parts):
+        return "a test module is imported by none"
+    if "conftest" in parts:
+        return "a conftest.py holds fixtures, which pytest hands out: import helpers from tests.helpers"
+    return None
+
+
+def test_no_test_module_imports_another_or_a_conftest():
+    """Shared helpers live in tests/helpers; fixtures in conftest.py files, which no
+    module imports (a helper in a conftest would be hidden among fixtures and hooks)."""
+    found = [
+        f"{module_name(path)} imports {name}: {reason}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for name in imported_by(path)
+        if (reason := suite_import_violation(name))
+    ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("imported", "allowed"),
+    [
+        ("tests.helpers.users", True),
+        ("tests.helpers.users.ROLES", True),
+        ("tests.conftest", False),
+        ("tests.conftest.ROLES", False),
+        ("tests.traceability.conftest.batch_fields", False),
+        ("tests.catalog.test_images", False),
+        ("tests.catalog.test_images.upload", False),
+        ("catalog.services", True),
+    ],
+)
+def test_the_suite_import_rule_itself(imported, allowed):
+    assert (suite_import_violation(imported) is None) == allowed

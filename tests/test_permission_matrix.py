@@ -1,47 +1,45 @@
-"""Every mutation of the live schema is tried as every role somewhere, station
-staff included: a new mutation without such a test fails here."""
-
-from pathlib import Path
+"""Every mutation of the live schema is sent as every role, station staff included:
+a new mutation without such a test fails here, and a permission module that
+never sends one of its mutations as some role fails the session
+(tests/helpers/permission_matrix.py)."""
 
 from shop.schema import schema
-
-TESTS = Path(__file__).resolve().parent
-# Each mutation -> the test module that tries it as every role of tests.conftest.ROLES.
-PERMISSION_TESTS = {
-    "accountRegister": "shop/test_accounts.py",
-    "accountRegisterConfirm": "shop/test_accounts.py",
-    "tokenCreate": "shop/test_accounts.py",
-    "tokenRefresh": "shop/test_accounts.py",
-    "tokensRevoke": "shop/test_accounts.py",
-    "sellerCreate": "catalog/test_permissions.py",
-    "sellerVerify": "catalog/test_permissions.py",
-    "sellerReject": "catalog/test_permissions.py",
-    "productCreate": "catalog/test_permissions.py",
-    "productUpdate": "catalog/test_permissions.py",
-    "productDelete": "catalog/test_permissions.py",
-    "productVariantCreate": "catalog/test_permissions.py",
-    "productVariantUpdate": "catalog/test_permissions.py",
-    "productVariantDelete": "catalog/test_permissions.py",
-    "stockUpdate": "catalog/test_permissions.py",
-    "productImageCreate": "catalog/test_images.py",
-    "farmCreate": "catalog/test_farm_api.py",
-    "farmUpdate": "catalog/test_farm_api.py",
-    "batchCreate": "traceability/test_batch_api.py",
-    "batchSerialsGenerate": "traceability/test_batch_api.py",
-    "batchPhotoCreate": "traceability/test_batch_api.py",
-    "traceEventRecord": "traceability/test_event_api.py",
-    "traceEventCorrect": "traceability/test_event_api.py",
-    "labelJobCreate": "traceability/test_label_api.py",
-    "labelJobRetry": "traceability/test_label_resume.py",
-}
+from tests.helpers.permission_matrix import PERMISSION_TESTS, missing, root_mutations
 
 
 def test_every_mutation_has_a_permission_test():
     assert set(schema.graphql_schema.mutation_type.fields) == set(PERMISSION_TESTS)
 
 
-def test_each_permission_test_tries_the_mutation_as_station_staff_too():
-    for mutation, module in PERMISSION_TESTS.items():
-        source = (TESTS / module).read_text(encoding="utf-8")
-        assert mutation in source, f"{module} never sends {mutation}"
-        assert "ROLES" in source or "station_staff" in source, f"{module} skips station staff"
+def test_a_mutation_counts_only_where_the_operation_runs_it():
+    assert root_mutations("mutation { tokensRevoke { errors { code } } }") == ("tokensRevoke",)
+    assert root_mutations("# tokensRevoke\nquery { me { phone } }") == ()
+    assert root_mutations("query { tokensRevoke { errors { code } } }") == ()
+    assert root_mutations("mutation { tokensRevoke") == ()
+    two = "mutation A { tokensRevoke { errors { code } } } mutation B { tokensRevoke { errors { code } } }"
+    assert root_mutations(two) == ()
+    assert root_mutations(two, operation_name="B") == ("tokensRevoke",)
+
+
+def test_fragments_aliases_and_skips_are_read_as_the_executor_reads_them():
+    document = """mutation($skip: Boolean!) {
+      revoked: tokensRevoke { errors { code } }
+      ...Refresh
+      tokenCreate(login: "x", password: "y") @skip(if: $skip) { token }
+    }
+    fragment Refresh on Mutation { tokenRefresh(token: "t") { token } }"""
+    assert root_mutations(document, {"skip": True}) == ("tokensRevoke", "tokenRefresh")
+    assert len(root_mutations(document, {"skip": False})) == 3
+    assert root_mutations(document, {}) == ()  # refused: $skip is missing
+
+
+def test_a_module_that_ran_whole_must_have_sent_its_mutations_as_every_role():
+    tests = {"farmCreate": "catalog/test_farm_api.py", "farmUpdate": "catalog/test_farm_api.py"}
+    module = "tests/catalog/test_farm_api.py"
+    sent = {(module, role, "farmCreate") for role in ("anonymous", "seller")}
+    sent.add(("tests/catalog/test_other.py", "customer", "farmCreate"))
+    assert missing(sent, {module}, ("anonymous", "customer", "seller"), tests) == [
+        f"{module} never sent farmCreate as customer",
+        f"{module} never sent farmUpdate as anonymous, customer, seller",
+    ]
+    assert missing(sent, set(), ("anonymous", "customer", "seller"), tests) == []

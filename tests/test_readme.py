@@ -16,7 +16,7 @@ from django.test import Client
 from PIL import Image
 
 from catalog.demo.loader import load_demo
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -9,15 +9,12 @@ Every step is checked (the page's `lang`, no sideways scrolling, every field
 labelled, no console error) and photographed into tests/browser/out/.
 """
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from django.utils import translation
-from PIL import Image
 
-from tests.services import skip_unless
+from tests.helpers.services import skip_unless
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As root Chromium needs --no-sandbox; with no network the rest keep it from calling home.
@@ -39,19 +36,6 @@ UNLABELLED_FIELDS = """[...document.querySelectorAll(
     .filter(e => !e.labels.length && !e.getAttribute("aria-label")
                  && !e.getAttribute("aria-labelledby"))
     .map(e => e.name)"""
-
-
-def zh(msgid):
-    """The Chinese text of an English msgid, as a page shows it (the msgid until translated)."""
-    with translation.override("zh-hans"):
-        return translation.gettext(msgid)
-
-
-def jpeg(size=(800, 600), colour=(110, 40, 150)):
-    """A real JPEG file, as a phone's camera would give."""
-    picture = io.BytesIO()
-    Image.new("RGB", size, colour).save(picture, "JPEG", quality=85)
-    return picture.getvalue()
 
 
 @pytest.fixture(scope="package")

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 from catalog import services
 from catalog.demo import data
 from catalog.demo.pictures import product_picture
-from tests.browser.conftest import zh
-from tests.conftest import make_user
+from tests.helpers.browser import zh
+from tests.helpers.users import make_user
 
 # A slice of the demo, through the same services: two sellers of Wanglongtan village,
 # purple rice (with its pictures) and green tea. Quicker than the whole demo.

@@ -5,8 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from shop.core import notifications
-from tests.browser.conftest import jpeg, zh
-from tests.conftest import PASSWORD
+from tests.helpers.browser import jpeg, zh
+from tests.helpers.users import PASSWORD
 
 SELLER = "山村紫米合作社"
 PRODUCT = "山村紫米"

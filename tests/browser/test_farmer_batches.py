@@ -9,10 +9,10 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from catalog import services as catalog_services
-from tests.browser.conftest import jpeg, zh
-from tests.conftest import PASSWORD
-from tests.traceability.conftest import FARM
-from tests.traceability.events import create_triggers, drop_triggers
+from tests.helpers.batches import FARM
+from tests.helpers.browser import jpeg, zh
+from tests.helpers.events import create_triggers, drop_triggers
+from tests.helpers.users import PASSWORD
 from traceability.models import Checkpoint, LabelJob, Serial, TraceEvent, TraceEventBatch
 
 LOT = "ZM2026-10B"

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from catalog import services as catalog_services
 from shop.core.roles import SYSTEM
-from tests.browser.conftest import zh
-from tests.conftest import PASSWORD
-from tests.traceability.conftest import FARM, batch_fields
+from tests.helpers.batches import FARM, batch_fields
+from tests.helpers.browser import zh
+from tests.helpers.users import PASSWORD
 from traceability.models import Scan
 from traceability.services import batches as services
 from traceability.services import scans

@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 from catalog import services as catalog_services
 from catalog.demo.pictures import product_picture
 from shop.core.roles import SYSTEM
-from tests.browser.conftest import zh
-from tests.conftest import make_user
-from tests.traceability.conftest import FARM, batch_fields
-from tests.traceability.events import at, create_triggers, drop_triggers, harvest, observe
+from tests.helpers.batches import FARM, batch_fields
+from tests.helpers.browser import zh
+from tests.helpers.events import at, create_triggers, drop_triggers, harvest, observe
+from tests.helpers.users import make_user
 from traceability.models import Checkpoint, TraceEvent, TraceEventBatch
 from traceability.services import batches as services
 from traceability.services import verification

@@ -2,8 +2,8 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import zh
-from tests.conftest import PASSWORD
+from tests.helpers.browser import zh
+from tests.helpers.users import PASSWORD
 
 
 def test_home_switch_language_and_sign_in(visitor, product, customer):

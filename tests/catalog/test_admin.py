@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from catalog.models import ProductImage
-from tests.catalog.pictures import picture
-from tests.conftest import PASSWORD
+from tests.helpers.pictures import picture
+from tests.helpers.users import PASSWORD
 
 
 @pytest.fixture
@@ -123,7 +123,8 @@ def test_the_admin_checks_a_gtins_check_digit_and_pads_it(admin_client, product,
 def test_stock_edited_in_the_admin_goes_through_the_stock_service(
     admin_client, product, django_capture_on_commit_callbacks
 ):
-    from tests.conftest import GraphQLClient, gid
+    from tests.helpers.api import GraphQLClient
+    from tests.helpers.ids import gid
 
     query = "query ($id: ID!) { product(id: $id) { variants { stockQuantity } } }"
     anonymous = GraphQLClient()

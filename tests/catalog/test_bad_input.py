@@ -9,7 +9,10 @@ from catalog import services
 from catalog.models import Product, ProductVariant, Seller
 from catalog.validators import gs1_check_digit
 from shop.core.errors import DomainError
-from tests.conftest import SELLER_DATA, GraphQLClient, gid, make_user
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.ids import gid
+from tests.helpers.users import make_user
 
 SELLER_CREATE = """mutation($input: SellerCreateInput!) {
   sellerCreate(input: $input) { seller { name } errors { field code message } } }"""

@@ -13,7 +13,10 @@ from graphql_relay import from_global_id, to_global_id
 
 from catalog import services
 from catalog.models import Product, ProductImage, ProductVariant, Seller
-from tests.conftest import SELLER_DATA, GraphQLClient, gid, make_user
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.ids import gid
+from tests.helpers.users import make_user
 
 PRODUCTS = """
 query Products($first: Int, $after: String, $filter: ProductFilterInput, $sortBy: ProductSortInput) {

@@ -8,7 +8,8 @@ from graphql_relay import to_global_id
 
 from catalog import services
 from catalog.models import Farm
-from tests.conftest import ROLES, gid
+from tests.helpers.ids import gid
+from tests.helpers.users import ROLES
 
 FARM_CREATE = """
 mutation($input: FarmCreateInput!) {

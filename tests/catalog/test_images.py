@@ -11,7 +11,7 @@ from PIL import Image, ImageCms
 from catalog.images import save_thumbnail
 from catalog.models import ProductImage, ProductImageThumbnail
 from catalog.tasks import make_thumbnails
-from tests.catalog.pictures import (
+from tests.helpers.pictures import (
     ALL_THUMBNAILS,
     BLUE,
     PRODUCT_IMAGES,
@@ -25,7 +25,7 @@ from tests.catalog.pictures import (
     upload,
     uploaded,
 )
-from tests.services import require_postgresql, run_at_once
+from tests.helpers.services import require_postgresql, run_at_once
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from catalog.models import (
 from catalog.validators import normalize_gtin
 from shop.accounts.models import User
 from shop.accounts.selectors import parse_mainland_mobile
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from graphql_relay import to_global_id
 
 from catalog.models import Product
 from shop.schema import schema
-from tests.conftest import gid
+from tests.helpers.ids import gid
 
 PRODUCT_UPDATE = """mutation($id: ID!, $input: ProductUpdateInput!) {
   productUpdate(id: $id, input: $input) { product { storage } errors { field code } } }"""

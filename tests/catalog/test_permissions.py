@@ -9,7 +9,9 @@ import pytest
 
 from catalog import services
 from catalog.models import Product, ProductVariant, Seller
-from tests.conftest import ROLES, SELLER_DATA, gid
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.ids import gid
+from tests.helpers.users import ROLES
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from catalog.models import Category, Farm, Product, ProductImage, ProductVariant
 from catalog.policies import can_change_stock, can_manage_seller, can_record_thumbnails
 from shop.core.errors import NotAllowed, RequestErrorCode
 from shop.core.roles import SYSTEM, is_operator, roles_of
-from tests.catalog.pictures import picture
+from tests.helpers.pictures import picture
 
 SELLER_FIELDS: dict[str, Any] = {
     "name": "新合作社",

@@ -21,7 +21,8 @@ from catalog.models import (
     ProductVariant,
     Seller,
 )
-from tests.conftest import SELLER_DATA, GraphQLClient
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
 
 PAGE_MAX = settings.GRAPHQL_PAGE_SIZE_MAX
 

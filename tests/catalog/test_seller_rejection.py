@@ -9,7 +9,8 @@ from catalog import selectors, services
 from catalog.errors import CatalogErrorCode
 from catalog.models import Seller
 from shop.core.errors import DomainError, NotAllowed
-from tests.conftest import SELLER_DATA, gid
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.ids import gid
 
 REJECT = """
 mutation($id: ID!, $reason: String!) {

@@ -11,12 +11,12 @@ from catalog import services
 from catalog.errors import CatalogErrorCode as Code
 from catalog.models import Category, Farm, Product, ProductImage, ProductVariant, Seller
 from catalog.selectors import category_with_descendants, division_prefix
-from catalog.services import products
 from catalog.validators import normalize_gtin
 from shop.core.errors import DomainError
-from tests.catalog.pictures import picture
-from tests.conftest import SELLER_DATA, GraphQLClient
-from tests.services import require_postgresql, run_at_once
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.pictures import picture
+from tests.helpers.services import racing, require_postgresql, run_at_once
 
 
 @pytest.fixture
@@ -101,12 +101,22 @@ def test_create_variant_stores_the_products_seller(product, seller, seller_user)
     assert created.seller_id == seller.pk == product.seller_id
 
 
+@pytest.mark.parametrize(
+    ("field", "first", "second"),
+    [
+        ("sku", {"sku": "ZM-1KG"}, {"sku": "ZM-1KG"}),
+        (
+            "gtin",
+            {"sku": "ZM-1KG", "gtin": "4006381333931"},
+            {"sku": "ZM-2KG", "gtin": "4006381333931"},
+        ),
+    ],
+)
 def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(
-    product, variant, seller_user, monkeypatch
+    transactional_db, product, seller_user, field, first, second
 ):
-    """The check before saving can pass while another request saves the same key."""
-    services.update_variant(actor=seller_user, variant=variant, gtin="4006381333931")
-    monkeypatch.setattr(products, "_check_unique_variant", lambda *args, **kwargs: None)
+    """The check before saving passes while another request saves the same key."""
+    require_postgresql()
     data = {
         "actor": seller_user,
         "product": product,
@@ -114,16 +124,10 @@ def test_a_lost_race_on_sku_or_gtin_becomes_a_coded_error(
         "net_weight_grams": 1000,
         "price": "19.90",
     }
-    refused(Code.UNIQUE, "sku", services.create_variant, sku="ZM-5KG", **data)
-    refused(
-        Code.UNIQUE,
-        "gtin",
-        services.create_variant,
-        sku="NEW",
-        gtin="4006381333931",
-        **data,
-    )
-    assert ProductVariant.objects.count() == 1
+    with racing(lambda: services.create_variant(**data, **first)):
+        lost = refused(Code.UNIQUE, field, services.create_variant, **data, **second)
+    assert isinstance(lost.__cause__, IntegrityError)  # the database's guard, not the check
+    assert ProductVariant.objects.count() == 2
 
 
 def test_update_stock_sets_or_changes_and_never_goes_below_zero(variant, seller_user):

@@ -18,8 +18,8 @@ from PIL import Image
 from catalog import images
 from catalog.errors import CatalogErrorCode as Code
 from shop.core.errors import DomainError
-from tests.catalog.pictures import png_header_only
-from tests.services import run_python
+from tests.helpers.pictures import png_header_only
+from tests.helpers.services import run_python
 
 SIZE = (8000, 5000)  # 40 megapixels, the default IMAGE_MAX_PIXELS
 MB = 1024 * 1024

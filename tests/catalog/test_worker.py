@@ -13,7 +13,7 @@ from graphql_relay import to_global_id
 from catalog.models import ProductImage
 from catalog.tasks import make_thumbnails
 from shop.celery import app as celery_app
-from tests.catalog.pictures import (
+from tests.helpers.pictures import (
     ALL_THUMBNAILS,
     PRODUCT_IMAGES,
     assert_thumbnails,
@@ -21,7 +21,7 @@ from tests.catalog.pictures import (
     picture,
     upload,
 )
-from tests.services import skip_unless, subprocess_database_url
+from tests.helpers.services import skip_unless, subprocess_database_url
 
 pytestmark = pytest.mark.celery_worker
 

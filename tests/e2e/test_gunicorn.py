@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from shop.accounts.tokens import create_access_token
-from tests.services import free_port, require_postgresql, subprocess_database_url
+from tests.helpers.services import free_port, require_postgresql, subprocess_database_url
 
 START_SECONDS = 30
 

@@ -23,8 +23,13 @@ from django.utils import translation
 
 from deploy.nginx import render
 from shop.accounts.throttle import address_hash
-from tests.conftest import PASSWORD
-from tests.services import free_port, require_postgresql, skip_unless, subprocess_database_url
+from tests.helpers.services import (
+    free_port,
+    require_postgresql,
+    skip_unless,
+    subprocess_database_url,
+)
+from tests.helpers.users import PASSWORD
 
 START_SECONDS = 30
 SLOW_EACH = 4  # slow-header and slow-body clients, twice gunicorn's 2 workers

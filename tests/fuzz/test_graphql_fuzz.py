@@ -50,8 +50,9 @@ from catalog.models import (
 from shop.accounts.models import User
 from shop.accounts.tokens import create_access_token, create_refresh_token
 from shop.schema import schema
-from tests.conftest import SELLER_DATA, make_user
 from tests.fuzz.strategies import World, cases, request_body
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.users import make_user
 from traceability.models import TraceEvent
 from traceability.services import batches as batch_services
 from traceability.services import events as event_services

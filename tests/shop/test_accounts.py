@@ -6,7 +6,8 @@ from shop.accounts import registration, throttle
 from shop.accounts.models import User
 from shop.accounts.tokens import REFRESH, create_refresh_token, user_from_token
 from shop.core import notifications
-from tests.conftest import PASSWORD, ROLES, GraphQLClient, make_user
+from tests.helpers.api import GraphQLClient
+from tests.helpers.users import PASSWORD, ROLES, make_user
 
 pytestmark = pytest.mark.usefixtures("ratelimit_clock")
 

@@ -23,8 +23,8 @@ from django.urls import reverse
 
 from catalog import services as catalog_services
 from shop.core import cache_tags, public_cache, redis_cache
-from tests.conftest import PASSWORD, make_user
-from tests.services import free_port, skip_unless
+from tests.helpers.services import free_port, skip_unless
+from tests.helpers.users import PASSWORD, make_user
 
 LIST = "{ products(first: 5) { edges { node { name } } } }"
 TOKEN = """mutation($login: String!, $password: String!) {

@@ -13,7 +13,8 @@ from catalog import services
 from catalog.errors import CatalogErrorCode
 from shop.core import cache_tags
 from shop.core.errors import DomainError
-from tests.conftest import GraphQLClient, gid
+from tests.helpers.api import GraphQLClient
+from tests.helpers.ids import gid
 
 ONE = """query ($id: ID!) { product(id: $id) { name variants { stockQuantity } } }"""
 LIST = "{ products(first: 10) { edges { node { name } } } }"

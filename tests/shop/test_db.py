@@ -17,7 +17,7 @@ from catalog.models import ProductVariant
 from catalog.services import products
 from shop.core.db import lock_rows, violated_constraint
 from shop.core.errors import DomainError
-from tests.services import require_postgresql, run_at_once
+from tests.helpers.services import require_postgresql, run_at_once
 
 GTIN = "06901234567892"
 ROUNDS = 20

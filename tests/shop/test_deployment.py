@@ -17,8 +17,8 @@ from django.templatetags.static import static
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
-from tests.services import free_port, run_python
+from tests.helpers.services import free_port, run_python
+from tests.helpers.users import PASSWORD
 
 HEADER = "Content-Security-Policy"
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:")

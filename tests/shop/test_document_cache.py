@@ -5,7 +5,7 @@ import pytest
 from shop.core.api import documents
 from shop.core.api.documents import DocumentCache
 from shop.schema import schema
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 
 @pytest.fixture(autouse=True)

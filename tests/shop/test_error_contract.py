@@ -114,7 +114,8 @@ def test_checks_pass_through_what_a_check_returns_and_raise_nothing_when_all_pas
 
 def test_the_api_reports_every_broken_rule_at_once_in_camel_case(seller, seller_user, category):
     from catalog.models import Product
-    from tests.conftest import GraphQLClient, gid
+    from tests.helpers.api import GraphQLClient
+    from tests.helpers.ids import gid
 
     mutation = """mutation ($input: ProductCreateInput!) {
       productCreate(input: $input) { product { id } errors { field code } } }"""

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from shop.core.api import documents
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 CPU_GUARD_SECONDS = 1.0
 

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.test import Client
 from graphql_relay import to_global_id
 
-from tests.conftest import PASSWORD, GraphQLClient
+from tests.helpers.api import GraphQLClient
+from tests.helpers.users import PASSWORD
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.conftest import PASSWORD, make_user
+from tests.helpers.users import PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.accounts.tokens import create_access_token
-from tests.conftest import PASSWORD, make_user
+from tests.helpers.users import PASSWORD, make_user
 
 
 @pytest.mark.django_db

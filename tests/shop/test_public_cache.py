@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import services
 from shop.core import notifications
 from shop.core.api import public_cache
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 LIST = "{ products(first: 10) { edges { node { name variants { stockQuantity } } } } }"
 

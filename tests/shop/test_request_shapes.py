@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from shop.core import notifications
-from tests.conftest import GraphQLClient
+from tests.helpers.api import GraphQLClient
 
 
 def post(body, content_type="application/json", **headers):

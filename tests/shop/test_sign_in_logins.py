@@ -21,7 +21,7 @@ from shop.accounts.selectors import (
 )
 from shop.core import notifications
 from shop.core.errors import DomainError
-from tests.conftest import PASSWORD, make_user
+from tests.helpers.users import PASSWORD, make_user
 
 
 @pytest.mark.parametrize(

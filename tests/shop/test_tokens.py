@@ -6,7 +6,8 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.test import Client
 
 from shop.accounts.models import User
-from tests.conftest import PASSWORD, GraphQLClient, make_user
+from tests.helpers.api import GraphQLClient
+from tests.helpers.users import PASSWORD, make_user
 
 NEW_PASSWORD = "mountain-tea-2027"
 TOKEN = """

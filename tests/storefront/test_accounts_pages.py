@@ -9,7 +9,7 @@ from django.test import Client
 from catalog.demo import data as demo
 from shop.accounts.models import User
 from shop.core import notifications
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 STRONG = "mountain-tea-2026"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

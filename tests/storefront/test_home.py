@@ -7,7 +7,7 @@ from django.test import Client
 from PIL import Image
 
 from catalog import services
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 
 def test_home_lists_published_products_with_prices(product):

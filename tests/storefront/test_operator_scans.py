@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from shop.core.roles import SYSTEM
-from tests.conftest import ROLES
-from tests.traceability.conftest import FARM, batch_fields
+from tests.helpers.batches import FARM, batch_fields
+from tests.helpers.users import ROLES
 from traceability.models import Scan, SerialFlag
 from traceability.services import batches as services
 from traceability.services import scans

@@ -9,8 +9,8 @@ from django.test import Client
 
 from catalog import services as catalog_services
 from shop.core.roles import SYSTEM
-from tests.traceability.conftest import FARM, batch_fields
-from tests.traceability.events import at, harvest, observe
+from tests.helpers.batches import FARM, batch_fields
+from tests.helpers.events import at, harvest, observe
 from traceability.models import Scan, SerialFlag
 from traceability.services import batches as services
 from traceability.services import events as trace
@@ -77,10 +77,6 @@ def test_the_badge_says_verified_or_not_yet_checkpointed(
     with django_capture_on_commit_callbacks(execute=True):
         verification.sign_checkpoint(actor=SYSTEM)  # the beat: the waiting page is stale now
     assert "Verified" in page(f"/t/{chain.code}", **english)
-
-
-def test_the_certificates_section_is_hidden_while_there_are_none(chain):
-    assert 'id="certificates"' not in page(f"/t/{chain.code}")
 
 
 def test_share_my_city_is_a_plain_get_form_of_provinces(chain):

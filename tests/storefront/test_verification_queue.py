@@ -8,7 +8,9 @@ from django.utils import timezone
 from catalog import services
 from catalog.models import Seller
 from shop.core.errors import DomainError
-from tests.conftest import SELLER_DATA, GraphQLClient, make_user
+from tests.helpers.api import GraphQLClient
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.users import make_user
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 QUEUE = "/operator/sellers/"

@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
 from catalog.models import Farm, Product, ProductImage, ProductVariant, Seller
-from tests.catalog.pictures import picture
-from tests.conftest import SELLER_DATA, make_user
-from tests.storefront.workbench import browser, catalogue_rows, field_errors, token
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.pictures import picture
+from tests.helpers.users import make_user
+from tests.helpers.workbench import browser, catalogue_rows, field_errors, token
 
 
 @pytest.fixture

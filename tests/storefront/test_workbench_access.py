@@ -5,9 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
-from tests.catalog.pictures import picture
-from tests.conftest import SELLER_DATA
-from tests.storefront.workbench import browser, catalogue_rows
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.pictures import picture
+from tests.helpers.workbench import browser, catalogue_rows
 
 
 @pytest.fixture

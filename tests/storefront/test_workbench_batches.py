@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
 from shop.core.roles import SYSTEM
-from tests.catalog.pictures import picture
-from tests.storefront.workbench import browser, field_errors, token
-from tests.traceability.conftest import FARM, HARVEST, batch_fields
-from tests.traceability.events import at, harvest, observe
+from tests.helpers.batches import FARM, HARVEST, batch_fields
+from tests.helpers.events import at, harvest, observe
+from tests.helpers.pictures import picture
+from tests.helpers.workbench import browser, field_errors, token
 from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent, TraceEventBatch
 from traceability.services import batches as services
 from traceability.services import labels as label_jobs

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
 from catalog.models import Product, ProductImage
-from tests.catalog.pictures import media_files, picture, png_header_only
-from tests.conftest import SELLER_DATA
-from tests.storefront.workbench import browser, catalogue_rows, field_errors, token
+from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.pictures import media_files, picture, png_header_only
+from tests.helpers.workbench import browser, catalogue_rows, field_errors, token
 
 FARM = {
     "name": "山腰梯田",

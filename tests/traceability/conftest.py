@@ -1,22 +1,10 @@
 """Fixtures of the traceability tests: a seller's farm and variant, and a batch."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 
 from catalog import services as catalog_services
-from traceability.models import Batch, BatchPhoto, Serial
+from tests.helpers.batches import FARM, batch_fields
 from traceability.services import batches as services
-
-FARM = {
-    "village": "王龙潭村",
-    "latitude": "27.45",
-    "longitude": "114.18",
-    "area_mu": "30",
-    "produce": "紫米",
-}
-HARVEST = datetime.date(2026, 10, 8)
 
 
 @pytest.fixture
@@ -52,23 +40,6 @@ def other_variant(other_seller, other_seller_user, category):
     )
 
 
-def batch_fields(**changes):
-    return {
-        "lot": "ZM2026-10A",
-        "harvest_date": HARVEST,
-        "best_before": HARVEST + datetime.timedelta(days=365),
-        "quantity": Decimal("1250.5"),
-        "unit": "kg",
-        "notes": "晒干后入库",
-        **changes,
-    }
-
-
 @pytest.fixture
 def batch(seller_user, variant, farm):
     return services.create_batch(actor=seller_user, variant=variant, farm=farm, **batch_fields())
-
-
-def snapshot():
-    """Every traceability row as stored: a refused write leaves it as it was."""
-    return [list(model.objects.order_by("pk").values()) for model in (Batch, Serial, BatchPhoto)]

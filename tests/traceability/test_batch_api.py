@@ -1,5 +1,5 @@
 """Batches through GraphQL: batchCreate, batchSerialsGenerate and batchPhotoCreate
-as every role of tests.conftest.ROLES, their coded errors, `batch(id | code)` and
+as every role of tests.helpers.users.ROLES, their coded errors, `batch(id | code)` and
 `batches` for the seller's members and operators only, in constant queries."""
 
 import pytest
@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.catalog.pictures import picture
-from tests.conftest import ROLES, gid
-from tests.traceability.conftest import batch_fields, snapshot
+from tests.helpers.batches import batch_fields, snapshot
+from tests.helpers.ids import gid
+from tests.helpers.pictures import picture
+from tests.helpers.users import ROLES
 from traceability.models import Batch, BatchPhoto, Serial
 from traceability.services import batches as services
 

@@ -17,9 +17,9 @@ from catalog import services as catalog_services
 from catalog.errors import CatalogErrorCode
 from gs1 import digital_link
 from shop.core.errors import DomainError, NotAllowed, RequestErrorCode
-from tests.catalog.pictures import picture
-from tests.services import require_postgresql, run_at_once
-from tests.traceability.conftest import HARVEST, batch_fields, snapshot
+from tests.helpers.batches import HARVEST, batch_fields, snapshot
+from tests.helpers.pictures import picture
+from tests.helpers.services import require_postgresql, run_at_once
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import (
     BATCH_CODE_LENGTH,
@@ -373,7 +373,7 @@ WRITES = {
 
 
 @pytest.mark.parametrize(
-    "role", ["anonymous", "customer", "station_staff", "other_seller", *MANAGERS]
+    "role", ["anonymous", "customer", "station_staff", "other_seller", *sorted(MANAGERS)]
 )
 @pytest.mark.parametrize("write", sorted(WRITES))
 def test_each_write_enforces_its_policy(write, role, users_by_role, batch):

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from tests.traceability.events import harvest
+from tests.helpers.events import harvest
 
 PRODUCTS = "query($first: Int!) { products(first: $first) { edges { node { name } } } }"
 

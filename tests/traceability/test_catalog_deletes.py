@@ -5,7 +5,8 @@ from catalog import services as catalog_services
 from catalog.errors import CatalogErrorCode
 from catalog.models import Product, ProductVariant
 from shop.core.errors import DomainError
-from tests.conftest import GraphQLClient, gid
+from tests.helpers.api import GraphQLClient
+from tests.helpers.ids import gid
 
 DELETE_VARIANT = """
 mutation($id: ID!) { productVariantDelete(id: $id) { errors { field code message } } }"""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from catalog.demo import data
 from catalog.demo.loader import load_demo
 from gs1 import epcis
-from tests.traceability.events import VALIDATOR
+from tests.helpers.events import VALIDATOR
 from traceability.models import (
     Batch,
     Checkpoint,

@@ -1,5 +1,5 @@
 """Trace events through GraphQL: traceEventRecord and traceEventCorrect as every
-role of tests.conftest.ROLES, their coded errors, `events` on Batch, and the
+role of tests.helpers.users.ROLES, their coded errors, `events` on Batch, and the
 public traceVerify(code), which also reports tampering."""
 
 import datetime
@@ -8,17 +8,10 @@ import json
 import pytest
 
 from shop.core.roles import SYSTEM
-from tests.conftest import ROLES, gid
-from tests.traceability.conftest import batch_fields
-from tests.traceability.events import (
-    at,
-    create_triggers,
-    drop_triggers,
-    harvest,
-    observe,
-    rows,
-    write,
-)
+from tests.helpers.batches import batch_fields
+from tests.helpers.events import at, create_triggers, drop_triggers, harvest, observe, rows, write
+from tests.helpers.ids import gid
+from tests.helpers.users import ROLES
 from traceability.models import TraceEvent
 from traceability.services import batches, verification
 

@@ -12,17 +12,10 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from shop.core.append_only import AppendOnlyError
 from shop.core.roles import SYSTEM, NotAllowed
-from tests.catalog.pictures import picture
-from tests.services import require_postgresql, run_at_once
-from tests.traceability.conftest import FARM, batch_fields
-from tests.traceability.events import (
-    assert_valid,
-    at,
-    harvest,
-    observe,
-    rows,
-    stored_documents,
-)
+from tests.helpers.batches import FARM, batch_fields
+from tests.helpers.events import assert_valid, at, harvest, observe, rows, stored_documents
+from tests.helpers.pictures import picture
+from tests.helpers.services import require_postgresql, run_at_once
 from traceability import integrity
 from traceability.models import Batch, Checkpoint, TraceEvent, TraceEventBatch
 from traceability.services import batches as services

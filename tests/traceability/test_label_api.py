@@ -1,5 +1,5 @@
 """Label sheets through GraphQL (labelJobCreate, labelJob) and the download view,
-as every role of tests.conftest.ROLES: only the seller's members and operators
+as every role of tests.helpers.users.ROLES: only the seller's members and operators
 order, see and fetch a sheet; to anyone else a job does not exist."""
 
 import uuid
@@ -10,8 +10,9 @@ from graphql_relay import to_global_id
 
 from shop.accounts.tokens import create_access_token
 from shop.core.roles import SYSTEM
-from tests.conftest import ROLES, gid
-from tests.traceability.pdf_tools import pdfinfo_pages
+from tests.helpers.ids import gid
+from tests.helpers.pdf_tools import pdfinfo_pages
+from tests.helpers.users import ROLES
 from traceability.models import LabelJob
 from traceability.services import labels as label_jobs
 

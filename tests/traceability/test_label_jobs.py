@@ -14,7 +14,7 @@ from django.utils import translation
 from catalog.models import Product
 from shop.core.errors import DomainError, NotAllowed
 from shop.core.roles import SYSTEM
-from tests.traceability.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
+from tests.helpers.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import LabelJob
 from traceability.services import batches as services

@@ -9,8 +9,8 @@ import pytest
 
 from gs1.labels import qr_drawing
 from shop.core.roles import SYSTEM
-from tests.services import skip_unless
-from tests.traceability.pdf_tools import decode_page, label_worker, pdfinfo_pages
+from tests.helpers.pdf_tools import decode_page, label_worker, pdfinfo_pages
+from tests.helpers.services import skip_unless
 from traceability import label_pages
 from traceability.label_pages import Assembler, PageFailed, SharedPages
 from traceability.models import LabelJob

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shop.core.errors import DomainError, NotAllowed
 from shop.core.roles import SYSTEM
-from tests.services import require_postgresql, run_at_once
+from tests.helpers.services import require_postgresql, run_at_once
 from traceability.models import LabelJob
 from traceability.services import labels
 

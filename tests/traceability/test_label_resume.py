@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from shop.core.roles import SYSTEM
-from tests.conftest import ROLES
-from tests.storefront.workbench import browser
-from tests.traceability.pdf_tools import decode_page, pdf_text, pdfinfo_pages
+from tests.helpers.pdf_tools import decode_page, pdf_text, pdfinfo_pages
+from tests.helpers.users import ROLES
+from tests.helpers.workbench import browser
 from traceability import tasks
 from traceability.models import LabelJob, LabelJobPage
 from traceability.services import batches as services

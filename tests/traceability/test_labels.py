@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from gs1 import labels, qr
-from tests.traceability.pdf_tools import decode_page, pdfinfo_pages, run
+from tests.helpers.pdf_tools import decode_page, pdfinfo_pages, run
 
 HOST = "https://shancun.example"
 MM = 72 / 25.4  # points in a millimetre

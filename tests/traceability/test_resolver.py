@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from catalog import services as catalog_services
 from shop.core.roles import SYSTEM
 from shop.core.throttling import Limit
-from tests.traceability.conftest import batch_fields
-from tests.traceability.events import VALIDATOR, at, drop_triggers, harvest, observe, write
+from tests.helpers.batches import batch_fields
+from tests.helpers.events import VALIDATOR, at, drop_triggers, harvest, observe, write
 from traceability.models import Scan, TraceEvent
 from traceability.resolver import guesses
 from traceability.resolver.answers import GS1_VOC

@@ -12,8 +12,8 @@ from PIL import Image
 from catalog import services as catalog_services
 from gs1 import qr
 from shop.core.roles import SYSTEM
-from tests.traceability.events import harvest
-from tests.traceability.pdf_tools import decode_page, pyzbar
+from tests.helpers.events import harvest
+from tests.helpers.pdf_tools import decode_page, pyzbar
 from traceability.services import batches as services
 from traceability.services import labels
 

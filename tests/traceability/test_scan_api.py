@@ -1,4 +1,4 @@
-"""scanStats(batch) as every role of tests.conftest.ROLES (the seller's members
+"""scanStats(batch) as every role of tests.helpers.users.ROLES (the seller's members
 and operators only), its figures, and the selector's fixed number of queries."""
 
 import datetime
@@ -8,7 +8,8 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from shop.core.roles import SYSTEM
-from tests.conftest import ROLES, gid
+from tests.helpers.ids import gid
+from tests.helpers.users import ROLES
 from traceability import regions
 from traceability.models import Scan
 from traceability.scan_stats import DAYS, scan_stats

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 
 from shop.core import cache_tags
 from shop.core.roles import SYSTEM
-from tests.services import require_postgresql, run_at_once, skip_unless
-from tests.traceability.conftest import batch_fields
-from tests.traceability.pdf_tools import label_worker
+from tests.helpers.batches import batch_fields
+from tests.helpers.pdf_tools import label_worker
+from tests.helpers.services import require_postgresql, run_at_once, skip_unless
 from traceability import regions, tasks
 from traceability.cache import batch_tag
 from traceability.demo.scans import demo_scans
@@ -217,8 +217,7 @@ def test_a_buffer_that_is_down_keeps_the_scan_and_fails_no_request(
 
 @pytest.mark.celery_worker
 def test_a_real_worker_flushes_the_buffer(transactional_db, not_eager, batch, serials, tmp_path):
-    if scans._redis() is None:
-        pytest.skip("a worker shares the buffer only through Redis (CACHE_URL)")
+    skip_unless(scans._redis() is not None, "a worker shares the scan buffer only through Redis")
     scan(batch, serials[0], geo=NANCHANG, times=3)
     wait_until_buffered(3)  # this process sends them within PUSH_SECONDS
     with label_worker(tmp_path) as worker:

@@ -5,9 +5,9 @@ import pytest
 from django.utils import translation
 
 from gs1.vocabulary import BizStep, Disposition, EventType
-from tests.conftest import gid
-from tests.traceability.conftest import batch_fields
-from tests.traceability.events import assert_valid, at
+from tests.helpers.batches import batch_fields
+from tests.helpers.events import assert_valid, at
+from tests.helpers.ids import gid
 from traceability.services import batches
 from traceability.services.events import record_event
 from traceability.steps import FARM_STEPS, step_label

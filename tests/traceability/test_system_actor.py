@@ -7,9 +7,9 @@ from django.contrib.auth.models import AnonymousUser
 
 from shop.core.errors import NotAllowed, RequestErrorCode
 from shop.core.roles import SYSTEM
-from tests.conftest import ROLES
-from tests.traceability.conftest import batch_fields, snapshot
-from tests.traceability.events import harvest
+from tests.helpers.batches import batch_fields, snapshot
+from tests.helpers.events import harvest
+from tests.helpers.users import ROLES
 from traceability.models import Checkpoint, LabelJob, SerialFlag
 from traceability.policies import (
     can_manage_batches,

@@ -15,8 +15,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from shop.core.roles import SYSTEM
-from tests.traceability.conftest import batch_fields
-from tests.traceability.events import (
+from tests.helpers.batches import batch_fields
+from tests.helpers.events import (
     at,
     create_triggers,
     doctored,

@@ -11,8 +11,8 @@ from html import unescape
 
 import pytest
 
-from tests.storefront.workbench import browser
-from tests.traceability.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
+from tests.helpers.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
+from tests.helpers.workbench import browser
 from traceability import tasks
 from traceability.models import LabelJob
 from traceability.services import batches as services

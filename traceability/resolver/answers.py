@@ -34,7 +34,6 @@ LINK_TYPES = (
     "gs1:pip",
     "gs1:traceability",
     "gs1:epcis",
-    "gs1:certificationInfo",
 )
 LANGUAGES = ["zh-Hans", "en"]
 
@@ -150,10 +149,6 @@ def links(view: Provenance, *, pip_url: str | None) -> list[Link]:
     ]
     if pip_url:
         found.insert(1, Link("gs1:pip", pip_url, _("Product information"), "text/html"))
-    if view.certificates:
-        found.append(
-            Link("gs1:certificationInfo", f"{page}#certificates", _("Certificates"), "text/html")
-        )
     return found
 
 

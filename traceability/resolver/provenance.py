@@ -250,7 +250,6 @@ class Provenance:
     check: Check
     batch_ids: frozenset[int]  # the batch and those it was made from
     events: list[TraceEvent] = field(repr=False)
-    certificates: list[Any] = field(default_factory=list)  # the certification issue fills it
 
     @property
     def batch(self) -> Batch:

@@ -16,7 +16,8 @@ from traceability.services import events as trace
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 HARVESTED = datetime.datetime(2026, 10, 8, 9, 0, tzinfo=BEIJING)
-SCHEMA = json.loads((Path(__file__).parent / "epcis" / "EPCIS-JSON-Schema.json").read_text())
+EPCIS = Path(__file__).resolve().parents[1] / "traceability" / "epcis"
+SCHEMA = json.loads((EPCIS / "EPCIS-JSON-Schema.json").read_text())
 # Format checking on, as in test_epcis.py (which proves that it is).
 VALIDATOR = Draft7Validator(SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKER)
 migration = importlib.import_module("traceability.migrations.0002_trace_events")

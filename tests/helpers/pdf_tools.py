@@ -22,7 +22,7 @@ except ImportError as error:  # only on a machine without libzbar0: fail, never 
 
 from gs1.labels import A4_24
 from shop.celery import app as celery_app
-from tests.services import skip_unless, subprocess_database_url
+from tests.helpers.services import skip_unless, subprocess_database_url
 
 
 def run(*command):

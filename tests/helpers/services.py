@@ -5,11 +5,16 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+
+# Whether this connection holds a lock the connection of the given backend waits for.
+BLOCKS = "SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))"
 
 
 def skip_unless(available, reason):
@@ -78,3 +83,45 @@ def run_python(*arguments, env, timeout=120):
         text=True,
         timeout=timeout,
     )
+
+
+@contextmanager
+def racing(write, timeout=10):
+    """Run `write()` in a transaction on another connection and commit it only once
+    this thread's connection waits for a lock it holds (PostgreSQL).
+
+    The block sees nothing of the write at first (it is not committed), so any check
+    it makes before saving passes; its save then waits for the other transaction and
+    collides with it: a request that lost a race, with no code patched to lose it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (waiter,) = cursor.fetchone()
+    written, failures = threading.Event(), []
+
+    def hold():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                write()
+                written.set()
+                deadline = time.monotonic() + timeout
+                cursor.execute(BLOCKS, [waiter])
+                while not cursor.fetchone()[0]:
+                    assert time.monotonic() < deadline, "nothing waited for the racing write"
+                    time.sleep(0.01)
+                    cursor.execute(BLOCKS, [waiter])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            written.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    written.wait(timeout)
+    try:
+        assert failures == []  # the racing write itself failed
+        yield
+    finally:
+        thread.join(timeout)
+    assert failures == []

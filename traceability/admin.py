@@ -6,23 +6,14 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from shop.core.admin import ReadOnlyAdmin
+from shop.core.admin import NothingWritten, ReadOnlyAdmin
 from traceability import models
 
 
-class PhotoInline(admin.TabularInline):
+class PhotoInline(NothingWritten, admin.TabularInline):
     model = models.BatchPhoto
     extra = 0
     fields = readonly_fields = ("image", "width", "height", "alt", "created_at")
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(models.Batch)

@@ -30,14 +30,8 @@ class ServiceAdmin(admin.ModelAdmin):
         return {field: form.cleaned_data[field] for field in form.changed_data if field in fields}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Every column shown, nothing added, changed or deleted here."""
-
-    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
-        """Every column, the codes (not editable anywhere) included."""
-        return tuple(f.name for f in self.model._meta.concrete_fields if not f.primary_key)
-
-    get_readonly_fields = get_fields
+class NothingWritten:
+    """Nothing is added, changed or deleted here (an admin or an inline)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -47,3 +41,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(NothingWritten, admin.ModelAdmin):
+    """Every column shown, nothing added, changed or deleted here."""
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
+        """Every column, the codes (not editable anywhere) included."""
+        return tuple(f.name for f in self.model._meta.concrete_fields if not f.primary_key)
+
+    get_readonly_fields = get_fields

@@ -29,4 +29,7 @@ for _config in CACHES.values():  # noqa: F405
         _config["BACKEND"] = "tests.helpers.redis_cache.WorkerRedisCache"
         _config["KEY_PREFIX"] = TEST_PROCESS
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):  # noqa: F405
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{TEST_PROCESS}:"}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "global_keyprefix": f"{TEST_PROCESS}:",
+    }

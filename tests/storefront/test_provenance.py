@@ -93,11 +93,14 @@ def test_a_flagged_serial_shows_the_calm_notice(seller_user, chain):
     services.generate_serials(actor=seller_user, batch=chain, count=1)
     serial = chain.serials.get()
     first = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
-    Scan.objects.create(batch=chain, serial=serial, scanned_at=first, region="36")
-    Scan.objects.create(batch=chain, serial=serial, scanned_at=first, region="65")
+    seen = [("36", "client-a"), ("65", "client-b"), ("65", "client-c")]  # three clients
+    for region, client in seen:
+        Scan.objects.create(
+            batch=chain, serial=serial, scanned_at=first, region=region, client=client
+        )
     assert scans.flag_serials({serial.pk}, actor=SYSTEM)
     html = page(f"/t/{serial.code}", HTTP_ACCEPT_LANGUAGE="en")
-    assert "first scanned on 2026-11-02 in Jiangxi and once since" in html
+    assert "first scanned on 2026-11-02 in Jiangxi and 2 times since" in html
     assert SerialFlag.objects.filter(serial=serial).exists()
 
 

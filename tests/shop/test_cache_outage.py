@@ -177,4 +177,4 @@ def test_scans_are_kept_in_the_process_while_redis_is_away(db, own_redis, settin
     time.sleep(1.1)
     scans._pending.send()
     assert scans._pending.entries == []
-    assert len(scans._pop(100)) == 40
+    assert len(scans._claim(100)[1]) == 40

@@ -277,3 +277,18 @@ def test_demo_scans_are_mostly_near_the_seller_and_flag_two_serials(batch, seria
     assert {"36", "65"} <= set(serial_regions)  # the travelled serial
     assert sorted(SerialFlag.objects.values_list("reason", flat=True)) == ["far_apart", "too_many"]
     assert scan_stats(batch).flagged_count == 2
+
+
+def test_a_chunk_whose_flush_died_is_flushed_again(not_eager, batch, serials, monkeypatch):
+    """Threat: a worker killed between taking scans out of Redis and committing
+    them. Property: its claimed chunk goes back to the buffer; no scan is lost."""
+    redis_buffer()
+    scan(batch, serials[0], geo=NANCHANG, times=3)
+    scans._pending.send()
+    claim, chunk = scans._claim(scans.FLUSH_CHUNK)  # a flush that then died
+    assert len(chunk) == 3 and buffered() == 0
+    assert scans.flush_scans(actor=SYSTEM) == 0  # its claim is still young
+    monkeypatch.setattr(scans, "CLAIM_SECONDS", 0)
+    assert scans.flush_scans(actor=SYSTEM) == 3
+    assert Scan.objects.filter(serial=serials[0]).count() == 3
+    assert scans.flush_scans(actor=SYSTEM) == 0  # and only once

@@ -29,6 +29,7 @@ import functools
 import json
 import logging
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -221,16 +222,18 @@ def flush_scans(*, actor: Actor) -> int:
     it, and return how many scans were inserted."""
     require(actor, can_record_scans(actor), PLATFORM_ONLY)
     _pending.send()
+    _recover_stale_claims()
     inserted = 0
     while True:
-        chunk = _pop(FLUSH_CHUNK)
+        claim, chunk = _claim(FLUSH_CHUNK)
         if not chunk:
             return inserted
         try:
             inserted += _insert(chunk)
         except Exception:
-            _push_back(chunk)
+            _give_back(claim, chunk)
             raise
+        _done(claim)
         if len(chunk) < FLUSH_CHUNK:
             return inserted
 
@@ -436,25 +439,82 @@ def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
-def _pop(count: int) -> list[Any]:
-    client = _redis()
-    if client is not None:
-        popped = client.lpop(cache.make_key(BUFFER_KEY), count)
-        return popped if isinstance(popped, list) else []
-    with _local_lock:
-        buffered = cache.get(BUFFER_KEY, [])
-        if buffered:
-            cache.set(BUFFER_KEY, buffered[count:], timeout=None)
-        return buffered[:count]
+# A flush claims a chunk: moves it, in one step, from the buffer to a list of
+# its own, listed with the time in a sorted set, and deletes that list once the
+# chunk's scans are committed. A chunk whose flusher died (a killed worker) is
+# put back in the buffer by the next flush after CLAIM_SECONDS, so no scan is
+# lost; one whose flusher died between its commit and the delete would be
+# inserted twice, which the flags, counting distinct clients, do not mind.
+CLAIM_SECONDS = 300
+_CLAIM = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items == 0 then return items end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('RPUSH', KEYS[3], unpack(items))
+redis.call('ZADD', KEYS[2], ARGV[2], KEYS[3])
+return items
+"""
+_RECOVER = """
+local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, claim in ipairs(stale) do
+  local items = redis.call('LRANGE', claim, 0, -1)
+  if #items > 0 then redis.call('RPUSH', KEYS[1], unpack(items)) end
+  redis.call('DEL', claim)
+  redis.call('ZREM', KEYS[2], claim)
+end
+return #stale
+"""
 
 
-def _push_back(chunk: list[Any]) -> None:
+def _claims_key() -> str:
+    return cache.make_key(f"{BUFFER_KEY}:claims")
+
+
+def _claim(count: int) -> tuple[str | None, list[Any]]:
+    """(the claim, its scans): a chunk taken out of the buffer, not yet done."""
     client = _redis()
-    if client is not None:
-        client.rpush(cache.make_key(BUFFER_KEY), *chunk)
+    if client is None:
+        with _local_lock:
+            buffered = cache.get(BUFFER_KEY, [])
+            if buffered:
+                cache.set(BUFFER_KEY, buffered[count:], timeout=None)
+            return None, buffered[:count]
+    claim = cache.make_key(f"{BUFFER_KEY}:claim:{secrets.token_hex(8)}")
+    keys = [cache.make_key(BUFFER_KEY), _claims_key(), claim]
+    items = client.eval(_CLAIM, 3, *keys, count, time.time())
+    return claim, list(items or [])
+
+
+def _done(claim: str | None) -> None:
+    client = _redis()
+    if client is not None and claim is not None:
+        pipe = client.pipeline()
+        pipe.delete(claim)
+        pipe.zrem(_claims_key(), claim)
+        pipe.execute()
+
+
+def _give_back(claim: str | None, chunk: list[Any]) -> None:
+    """Put a chunk that could not be inserted back at the head of the buffer."""
+    client = _redis()
+    if client is None or claim is None:
+        with _local_lock:
+            cache.set(BUFFER_KEY, chunk + cache.get(BUFFER_KEY, []), timeout=None)
         return
-    with _local_lock:
-        cache.set(BUFFER_KEY, chunk + cache.get(BUFFER_KEY, []), timeout=None)
+    pipe = client.pipeline()
+    pipe.lpush(cache.make_key(BUFFER_KEY), *reversed(chunk))
+    pipe.delete(claim)
+    pipe.zrem(_claims_key(), claim)
+    pipe.execute()
+
+
+def _recover_stale_claims() -> int:
+    """Put back the chunks claimed more than CLAIM_SECONDS ago by a flush that died."""
+    client = _redis()
+    if client is None:
+        return 0
+    bound = time.time() - CLAIM_SECONDS
+    return int(client.eval(_RECOVER, 2, cache.make_key(BUFFER_KEY), _claims_key(), bound))
 
 
 def _push_local(entry: str) -> None:

@@ -118,13 +118,13 @@ def _clean(phone: str | None, email: str | None, name: str) -> tuple[str | None,
     return phone, email, name
 
 
-def _count(limit: Limit, subject: str, message: Any) -> None:
+def _count(limit: Limit, subject: str, message: Any, field: str) -> None:
     try:
         refused = limit.reached(subject)
     except LimitsUnavailable as away:
-        raise DomainError(AccountErrorCode.TEMPORARILY_UNAVAILABLE, UNAVAILABLE, "phone") from away
+        raise DomainError(AccountErrorCode.TEMPORARILY_UNAVAILABLE, UNAVAILABLE, field) from away
     if refused:
-        raise DomainError(AccountErrorCode.TOO_MANY_ATTEMPTS, message, "phone")
+        raise DomainError(AccountErrorCode.TOO_MANY_ATTEMPTS, message, field)
     limit.hit(subject)
 
 
@@ -152,9 +152,13 @@ def start_registration(
             STARTS_PER_NETWORK,
             network,
             _("Too many registrations from your network; try again later."),
+            "phone" if phone else "email",
         )
     _count(
-        STARTS_PER_LOGIN, login, _("Too many codes were sent to this number; try again in an hour.")
+        STARTS_PER_LOGIN,
+        login,
+        _("Too many codes were sent to this number or email; try again in an hour."),
+        "phone" if phone else "email",
     )
     hashed = make_password(password)
     taken = User.objects.filter(phone=phone).exists() if phone else False
@@ -192,6 +196,7 @@ def confirm_registration(*, login: str, code: str, network: str | None = None) -
             CONFIRMS_PER_NETWORK,
             network,
             _("Too many codes tried from your network; try again later."),
+            "code",
         )
     key = _key(login)
     pending = _pending().get(key)

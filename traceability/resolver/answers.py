@@ -28,13 +28,6 @@ SCHEMA_ORG = "https://schema.org/"
 PRODUCT_CONTEXT = {"@vocab": SCHEMA_ORG, "schema": SCHEMA_ORG, "gs1": GS1_VOC}
 JSONLD = "application/ld+json"
 LINKSET = "application/linkset+json"
-# The link types this resolver can serve, in the order a linkset lists them.
-LINK_TYPES = (
-    "gs1:defaultLink",
-    "gs1:pip",
-    "gs1:traceability",
-    "gs1:epcis",
-)
 LANGUAGES = ["zh-Hans", "en"]
 
 

@@ -18,7 +18,6 @@ every process); while it is away, registering is refused, saying so.
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -76,6 +75,10 @@ def _masked(login: str) -> str:
 
 def _key(login: str) -> str:
     return "registration:" + hashlib.sha256(login.encode()).hexdigest()
+
+
+def _attempts_key(login: str) -> str:
+    return _key(login) + ":attempts"
 
 
 def _code_digest(login: str, code: str) -> str:
@@ -169,15 +172,16 @@ def start_registration(
         return Started(_masked(login), login)
     code = f"{secrets.randbelow(10**6):06d}"
     pending = {
-        "expires": time.time() + settings.REGISTRATION_CODE_SECONDS,
         "phone": phone,
         "email": email,
         "name": name,
         "password": hashed,
         "code": _code_digest(login, code),
-        "attempts": 0,
     }
-    _pending().set(_key(login), pending, timeout=settings.REGISTRATION_CODE_SECONDS)
+    _pending().set_many(
+        {_key(login): pending, _attempts_key(login): 0},
+        timeout=settings.REGISTRATION_CODE_SECONDS,
+    )
     notify(
         login,
         _(
@@ -204,14 +208,15 @@ def confirm_registration(*, login: str, code: str, network: str | None = None) -
     if not isinstance(pending, dict):
         raise wrong
     if not constant_time_compare(pending["code"], _code_digest(login, (code or "").strip())):
-        pending["attempts"] += 1
-        if pending["attempts"] >= MAX_CODE_ATTEMPTS:
-            _pending().delete(key)
-        else:
-            left = max(1, int(pending["expires"] - time.time()))
-            _pending().set(key, pending, timeout=left)
+        # Counted atomically: wrong codes sent at once each count.
+        try:
+            tried = _pending().incr(_attempts_key(login))
+        except ValueError:  # the count expired, or the cache is away: end it
+            tried = MAX_CODE_ATTEMPTS
+        if tried >= MAX_CODE_ATTEMPTS:
+            _pending().delete_many([key, _attempts_key(login)])
         raise wrong
-    _pending().delete(key)
+    _pending().delete_many([key, _attempts_key(login)])
     user = User(phone=pending["phone"], email=pending["email"], name=pending["name"])
     user.password = pending["password"]
     try:

@@ -79,7 +79,7 @@ class RegisterConfirmForm(PageForm):
     """The one-time code sent to the phone (or email) being registered."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=_("Verification code"),
         max_length=12,
         help_text=_("The 6 digits we sent you. They expire in 10 minutes."),
         widget=forms.TextInput(

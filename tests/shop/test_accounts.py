@@ -6,7 +6,9 @@ from shop.accounts import registration, throttle
 from shop.accounts.models import User
 from shop.accounts.tokens import REFRESH, create_refresh_token, user_from_token
 from shop.core import notifications
+from shop.core.errors import DomainError
 from tests.helpers.api import GraphQLClient
+from tests.helpers.services import run_at_once
 from tests.helpers.users import PASSWORD, ROLES, make_user
 
 pytestmark = pytest.mark.usefixtures("ratelimit_clock")
@@ -306,3 +308,23 @@ def test_a_login_longer_than_any_phone_or_email_is_refused_with_a_code():
     data = GraphQLClient().execute(TOKEN, {"login": "1" * 255, "password": PASSWORD})
     assert data["tokenCreate"]["token"] is None
     assert data["tokenCreate"]["errors"] == [{"field": "login", "code": "INVALID_CREDENTIALS"}]
+
+
+@pytest.mark.django_db
+def test_wrong_codes_sent_at_once_each_count():
+    """Threat: a guesser sends many codes in parallel so that each reads the same
+    count of attempts. Property: every wrong code counts; the registration ends."""
+    registration.start_registration(password=PASSWORD, phone="13900139000")
+    right = sent_code("+8613900139000")
+    wrong = "111111" if right != "111111" else "222222"
+
+    def guess():
+        try:
+            registration.confirm_registration(login="+8613900139000", code=wrong)
+        except DomainError as refused:
+            return refused.code.name
+
+    assert run_at_once(guess, 8) == ["INVALID_CODE"] * 8
+    with pytest.raises(DomainError):
+        registration.confirm_registration(login="+8613900139000", code=right)
+    assert not User.objects.exists()

@@ -32,13 +32,18 @@ DOMAIN_ORDER = (
     "catalog",
     "traceability",
     "certification",
-    # Commerce: a payment is for an order, the ledger books payments, and
-    # checkout turns a cart into an order with its payment.
-    "shop.orders",
-    "shop.payments",
-    "shop.ledger",
-    "shop.checkout",
+    # The network of pickup points is a place, below commerce, as Saleor's
+    # warehouses are: checkout delivers to a point, an order names it.
     "logistics",
+    # Commerce: an order is split per seller and allocated to batches; the
+    # ledger books what is sold; a payment is for an order and posts to the
+    # ledger; checkout turns a cart into an order with its payment.
+    "shop.orders",
+    "shop.ledger",
+    "shop.payments",
+    "shop.checkout",
+    # Later: the stations' work on parcels (receiving, handover, cash) sits
+    # above commerce, since it moves orders' parcels and records payments.
 )
 INTERFACES = ("storefront",)
 PLUMBING = "shop.core"

@@ -35,6 +35,11 @@ def can_change_stock(actor: Actor, seller: Seller) -> bool:
     return is_system(actor) or can_manage_seller(actor, seller)
 
 
+def can_move_stock_for_orders(actor: Actor) -> bool:
+    """Only the system: checkout takes stock for orders, cancellations give it back."""
+    return is_system(actor)
+
+
 def can_record_thumbnails(actor: Actor) -> bool:
     """Only the system: the thumbnail task says which sizes it drew."""
     return is_system(actor)

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "catalog",
     "traceability",
     "logistics",
+    "shop.orders",
+    "shop.ledger",
+    "shop.payments",
+    "shop.checkout",
     "storefront",
 ]
 
@@ -118,6 +122,37 @@ NOTIFICATION_BACKEND = env.str(
 )
 # Registration is confirmed with a one-time code sent to the phone (or email).
 REGISTRATION_CODE_SECONDS = env.int("REGISTRATION_CODE_SECONDS", default=600)
+
+# Commerce (README, "Buying"). A cart's lines hold their stock this long.
+RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=15)
+# An order whose online payment has not succeeded by then is cancelled and its stock freed.
+UNPAID_ORDER_MINUTES = env.int("UNPAID_ORDER_MINUTES", default=60)
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# The gateways offered, in this order; Stripe joins when its key is set.
+PAYMENT_GATEWAYS = env.list("PAYMENT_GATEWAYS", default=["test", "cash"]) + (
+    ["stripe"] if STRIPE_SECRET_KEY else []
+)
+# The platform's commission on each sale, by the seller's kind.
+COMMISSION_RATES = {
+    "farmer_household": env.str("COMMISSION_FARMER_HOUSEHOLD", default="0.03"),
+    "cooperative": env.str("COMMISSION_COOPERATIVE", default="0.05"),
+    "enterprise": env.str("COMMISSION_ENTERPRISE", default="0.08"),
+    "default": "0.05",
+}
+# Home delivery, per seller's parcel (CNY): first kilogram and each further one started,
+# by zone (the seller's own province, the rest of the mainland, the far west), plus
+# a surcharge for a parcel that needs the cold chain. A pickup point costs a flat fee.
+SHIPPING_FEES = {
+    "same_province": ("8.00", "2.00"),
+    "mainland": ("12.00", "4.00"),
+    "remote": ("20.00", "8.00"),
+}
+SHIPPING_REMOTE_PROVINCES = ("54", "63", "64", "65")
+SHIPPING_COLD_CHAIN = "15.00"
+SHIPPING_PICKUP_POINT = env.str("SHIPPING_PICKUP_POINT", default="3.00")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -226,6 +261,14 @@ CELERY_BEAT_SCHEDULE = {
     "label-jobs-stuck": {
         "task": "traceability.tasks.fail_stuck_label_jobs",
         "schedule": 60,
+    },
+    "checkout-release-reservations": {
+        "task": "shop.checkout.tasks.release_expired_reservations",
+        "schedule": 60,
+    },
+    "orders-cancel-unpaid": {
+        "task": "shop.checkout.tasks.cancel_unpaid_orders",
+        "schedule": 300,
     },
     "label-sheets-old": {
         "task": "traceability.tasks.delete_old_label_sheets",

@@ -22,4 +22,5 @@ class TraceabilityErrorCode(Enum):
     INVALID_SENSOR = "invalid_sensor"
     ALREADY_CORRECTED = "already_corrected"
     ALREADY_CLEARED = "already_cleared"
+    ALREADY_RECALLED = "already_recalled"
     LABEL_QUOTA_REACHED = "label_quota_reached"

@@ -492,3 +492,28 @@ class SerialFlagClearance(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.flag_id}: {self.reason}"
+
+
+class BatchRecall(AppendOnlyModel):
+    """A batch withdrawn from sale for safety: its provenance page and the
+    resolver say so first, and the buyers of its orders are told."""
+
+    batch = models.OneToOneField(
+        Batch, on_delete=models.PROTECT, related_name="recall", verbose_name=_("batch")
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    recalled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recalled by"),
+    )
+    recalled_at = models.DateTimeField(_("recalled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("batch recall")
+        verbose_name_plural = _("batch recalls")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.reason}"

@@ -34,3 +34,13 @@ def can_sign_checkpoints(actor: Actor) -> bool:
 def can_record_scans(actor: Actor) -> bool:
     """Insert the buffered scans and flag the serials they show: the system."""
     return is_system(actor)
+
+
+def can_pack_batches(actor: Actor) -> bool:
+    """Count units packed from batches for orders: the system."""
+    return is_system(actor)
+
+
+def can_recall_batch(actor: Actor, seller: Seller) -> bool:
+    """Recall a batch: those who manage its seller, and operators."""
+    return is_operator(actor) or can_manage_seller(actor, seller)

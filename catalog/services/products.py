@@ -1,17 +1,17 @@
 """Products, their variants and the variants' stock."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Case, ProtectedError, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from catalog import cache
 from catalog.errors import CatalogErrorCode as Code
 from catalog.models import Category, Farm, Product, ProductVariant, Seller
-from catalog.policies import can_change_stock
+from catalog.policies import can_change_stock, can_move_stock_for_orders
 from catalog.rules import (
     MAX_STOCK,
     at_least,
@@ -25,7 +25,7 @@ from catalog.services.common import require_manager, save_changes, save_with_uni
 from shop.core.cache_tags import invalidate
 from shop.core.db import lock_rows, violated_constraint
 from shop.core.errors import Checks, DomainError
-from shop.core.roles import Actor, require
+from shop.core.roles import PLATFORM_ONLY, Actor, require
 from shop.core.unset import UNSET, Unset, given
 
 OPTIONAL_PRODUCT_TEXTS = ("name_en", "description", "origin", "storage")
@@ -315,3 +315,33 @@ def update_stock(
             invalidate(*cache.product_changed(locked.product_id))
     variant.stock_quantity = after
     return variant
+
+
+def move_stock(*, actor: Actor, deltas: Mapping[int, int]) -> None:
+    """Add `deltas` (variant pk → units, negative to take) to many variants at
+    once, for orders: every variant's stock stays in 0..MAX_STOCK, or nothing
+    changes. One lock, one UPDATE whatever the number of variants.
+
+    The caller holds a transaction (stock is locked after checkouts and orders,
+    see `shop.core.db.lock_rows`); sold-out and back-in-stock products are made
+    stale after it commits, as in `update_stock`.
+    """
+    require(actor, can_move_stock_for_orders(actor), PLATFORM_ONLY)
+    deltas = {pk: delta for pk, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    locked = lock_rows(ProductVariant.objects.only("pk", "product_id", "stock_quantity"), deltas)
+    after = {pk: locked[pk].stock_quantity + delta for pk, delta in deltas.items()}
+    short = [pk for pk, quantity in after.items() if not 0 <= quantity <= MAX_STOCK]
+    if short:
+        raise DomainError(
+            Code.INSUFFICIENT_STOCK, _("Not enough stock for this change."), "quantity"
+        )
+    ProductVariant.objects.filter(pk__in=after).update(
+        stock_quantity=Case(*(When(pk=pk, then=Value(n)) for pk, n in after.items()))
+    )
+    turned = {
+        locked[pk].product_id for pk in after if (locked[pk].stock_quantity > 0) != (after[pk] > 0)
+    }
+    for product_id in turned:
+        invalidate(*cache.product_changed(product_id))

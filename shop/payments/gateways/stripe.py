@@ -77,7 +77,9 @@ def from_fen(fen: int) -> Decimal:
     """Fen to CNY with 2 decimals (12850 -> Decimal("128.50"))."""
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise ValueError(f"not a whole number of fen: {fen!r}")
-    return Decimal(fen).scaleb(-2)
+    # Built from its digits: exact at any size, where `fen / 100` rounds past 28 digits.
+    sign, digits, _ = Decimal(fen).as_tuple()
+    return Decimal((sign, digits, -2))
 
 
 class StripeGateway:

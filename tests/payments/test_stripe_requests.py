@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 import pytest
 import stripe
 
-from shop.payments.gateways.base import Answer, Charge, GatewayError, Outcome
+from shop.payments.gateways.base import Answer, Charge, Gateway, GatewayError, Outcome
 from shop.payments.gateways.stripe import StripeGateway
 from tests.helpers.services import free_port
 
@@ -47,6 +47,11 @@ def charge(**changes):
         "metadata": {"order": "42"},
     }
     return Charge(**(values | changes))
+
+
+def test_it_offers_the_gateway_interface() -> None:
+    gateway: Gateway = StripeGateway(SECRET)  # mypy checks the protocol here
+    assert gateway.name == "stripe"
 
 
 def test_a_create_carries_fen_cny_the_methods_and_the_idempotency_key(loopback):
@@ -168,6 +173,7 @@ def test_the_key_is_the_gateways_own(loopback):
         charge(amount=Decimal("0")),
         charge(amount=Decimal("-5.00")),
         charge(currency="USD"),
+        charge(methods=()),
     ],
 )
 def test_a_wrong_charge_is_refused_before_any_request(loopback, wrong):

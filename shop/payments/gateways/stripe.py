@@ -100,6 +100,8 @@ class StripeGateway:
             raise ValueError(f"Stripe charges here are in CNY, not {charge.currency}")
         if charge.amount <= 0:
             raise ValueError(f"a charge must be positive: {charge.amount}")
+        if not charge.methods:
+            raise ValueError("a charge names at least one payment method")
         params: PaymentIntentCreateParams = {
             "amount": to_fen(charge.amount),
             "currency": "cny",

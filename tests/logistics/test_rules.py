@@ -62,7 +62,14 @@ def test_malformed_opening_hours_are_refused_with_their_code(hours):
 
 def test_the_division_code_is_the_catalogues_rule():
     assert rules.clean_division_code(" 360323203201 ") == "360323203201"
-    for bad in ("36032320320", "3603232032011", "36032320320X", "３６０３２３２０３２０１", None, 360323203201):
+    for bad in (
+        "36032320320",
+        "3603232032011",
+        "36032320320X",
+        "３６０３２３２０３２０１",
+        None,
+        360323203201,
+    ):
         assert refused(rules.clean_division_code, bad) == (
             Code.INVALID_DIVISION_CODE,
             "division_code",

@@ -15,7 +15,7 @@ from logistics.selectors import usable_points
 from shop.core.db import violated_constraint
 from shop.core.errors import DomainError, NotAllowed, RequestErrorCode
 from shop.core.roles import SYSTEM
-from tests.logistics.conftest import POINT
+from tests.helpers.logistics import POINT
 
 WRITES = {
     "create_point": lambda actor, point: services.create_point(

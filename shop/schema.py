@@ -4,6 +4,7 @@ import graphene
 from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
+from logistics.schema import LogisticsQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
 from shop.core.api.base import NodeField
 from shop.core.api.limits import declare_costs
@@ -11,7 +12,9 @@ from shop.core.errors import RequestErrorCode
 from traceability.schema import TraceabilityMutations, TraceabilityQueries
 
 
-class Query(AccountQueries, CatalogQueries, TraceabilityQueries, graphene.ObjectType):
+class Query(
+    AccountQueries, CatalogQueries, TraceabilityQueries, LogisticsQueries, graphene.ObjectType
+):
     node = NodeField(relay.Node)
 
 

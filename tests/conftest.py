@@ -136,7 +136,13 @@ def station_staff(db):
 
     user = make_user(phone="13700137004", name="服务站")
     point = PickupPoint.objects.create(
-        name="王龙潭村电商服务站", address="王龙潭村村委会", division_code="360323203201"
+        name="王龙潭村电商服务站",
+        kind="village_station",
+        address="王龙潭村村委会",
+        division_code="360323203201",
+        latitude="27.541000",
+        longitude="114.194000",
+        parcel_capacity=60,
     )
     point.staff.add(user)
     return user

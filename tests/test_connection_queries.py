@@ -25,6 +25,7 @@ from django.utils import timezone
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type, is_required_argument
 
 from catalog import models
+from logistics.models import PickupPoint
 from shop.schema import schema
 from tests.helpers.catalog import SELLER_DATA
 from tests.helpers.pictures import picture
@@ -151,6 +152,12 @@ def catalogue(operator, settings):
     for i, parent in enumerate(middle):
         for j in range(2):
             models.Category.objects.create(parent=parent, name=f"L{i}{j}", slug=f"l{i}{j}")
+    for i in range(6):
+        PickupPoint.objects.create(
+            name=f"站{i}", kind="village_station", address="村委会", division_code="360323203201",
+            latitude=27.5 + i / 100, longitude=114.2, parcel_capacity=50,
+            opening_hours={"0": [["08:00", "12:00"], ["14:00", "18:00"]]}, phone="+867997123456",
+        )  # fmt: skip
     original = image_file("products/p.png", "PNG")
     webp, jpeg = image_file("thumbnails/p.webp", "WEBP"), image_file("thumbnails/p.jpg", "JPEG")
     for i, category in enumerate(middle):

@@ -16,6 +16,7 @@ from django.test import Client
 from PIL import Image
 
 from catalog.demo.loader import load_demo
+from logistics.demo import load_points_demo
 from tests.helpers.api import GraphQLClient
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -50,7 +51,9 @@ def errors_anywhere(data):
 @pytest.fixture
 def demo(transactional_db, django_db_reset_sequences, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return load_demo()
+        loaded = load_demo()
+        load_points_demo()
+    return loaded
 
 
 def test_every_graphql_example_of_the_readme_runs_as_written(demo):
@@ -68,6 +71,9 @@ def test_every_graphql_example_of_the_readme_runs_as_written(demo):
     assert all("紫米" in edge["node"]["name"] for edge in listed["edges"])
     assert results[1]["productCreate"]["product"]["slug"] == "wanglongtan-brown-rice"
     assert results[2]["productVariantCreate"]["variant"]["gtin"] == "06901234567892"
+    points = [edge["node"] for edge in results[3]["pickupPoints"]["edges"]]
+    assert [p["name"] for p in points[:2]] == ["王龙潭村电商服务站", "万龙山乡电商服务站"]
+    assert len(points) == 3  # Luxi County only
 
 
 def test_the_readmes_upload_example_runs_as_written(demo):

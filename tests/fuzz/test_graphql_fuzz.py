@@ -47,6 +47,7 @@ from catalog.models import (
     ProductVariant,
     Seller,
 )
+from logistics.demo import load_points_demo
 from shop.accounts.models import User
 from shop.accounts.tokens import create_access_token, create_refresh_token
 from shop.schema import schema
@@ -79,11 +80,12 @@ CURSORS = """{
 
 @pytest.fixture
 def world(db, django_capture_on_commit_callbacks):
-    """The demo, plus what it lacks: an unverified seller, an unpublished product
+    """The demo and its pickup points, plus what it lacks: an unverified seller, an unpublished product
     and a product with neither picture nor variant. Two pictures have no
     thumbnails yet (they are served as the original until the task has run)."""
     with django_capture_on_commit_callbacks(execute=True):
         demo = load_demo()
+        load_points_demo()
     # The thumbnail tasks ran after commit, among the cache invalidations; take
     # back the last two pictures' thumbnails, as if their tasks had not run yet.
     last_two = ProductImage.objects.order_by("-pk")[:2]

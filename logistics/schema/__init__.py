@@ -1,0 +1,3 @@
+from logistics.schema.queries import LogisticsQueries
+
+__all__ = ["LogisticsQueries"]

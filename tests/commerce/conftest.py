@@ -64,3 +64,42 @@ def rice_batches(seller_user, rice):
 @pytest.fixture
 def kiwi_batch(other_seller_user, kiwi):
     return _batch(other_seller_user, kiwi, "K1", datetime.date(2027, 1, 1), "60")
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    """localstripe on 127.0.0.1 (or the server `STRIPE_API_BASE` names)."""
+    from tests.helpers.localstripe import stripe_endpoint
+
+    with stripe_endpoint() as started:
+        yield started
+
+
+@pytest.fixture
+def with_stripe(settings, stripe_server):
+    settings.STRIPE_SECRET_KEY = stripe_server.secret_key
+    settings.STRIPE_API_BASE = stripe_server.api_base
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_tests_0123456789"
+    settings.PAYMENT_GATEWAYS = ["test", "cash", "stripe"]
+    return stripe_server
+
+
+@pytest.fixture(autouse=True)
+def _flushable_books(request, django_db_setup, django_db_blocker):
+    """SQLite empties tables between transactional tests with DELETE, which the
+    ledger's append-only triggers refuse (PostgreSQL truncates): drop them for
+    that flush, and put them back before every test."""
+    from django.db import connection
+
+    from tests.helpers.ledger import create_triggers, drop_triggers
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with django_db_blocker.unblock():
+        drop_triggers()
+        create_triggers()
+    yield
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        with django_db_blocker.unblock():
+            drop_triggers()

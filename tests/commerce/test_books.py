@@ -52,17 +52,20 @@ def test_postgresql_refuses_an_unbalanced_transaction_at_commit(customer, rice, 
     basket = checkout.set_delivery(actor=customer, checkout=basket, **HOME)
     order, _ = checkout.complete(actor=customer, checkout=basket, gateway="test")
     account = Leg.objects.first().account_id
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO ledger_transaction (kind, order_id, key, created_at) "
-                "VALUES ('sale', %s, 'insider', now()) RETURNING id",
-                [order.pk],
-            )
-            forged = cursor.fetchone()[0]
-            cursor.execute(
-                "INSERT INTO ledger_leg (transaction_id, account_id, amount) VALUES (%s, %s, 10)",
-                [forged, account],
-            )
+    with (
+        pytest.raises(IntegrityError, match="does not balance"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO ledger_transaction (kind, order_id, key, created_at) "
+            "VALUES ('sale', %s, 'insider', now()) RETURNING id",
+            [order.pk],
+        )
+        forged = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO ledger_leg (transaction_id, account_id, amount) VALUES (%s, %s, 10)",
+            [forged, account],
+        )
     assert not Transaction.objects.filter(key="insider").exists()
     assert ledger.check_books() == []

@@ -164,7 +164,7 @@ def _write_allocations(plan: Iterable[tuple[int, Batch, int]], lines: Mapping[in
 
 
 def _release(order: Order) -> None:
-    """Give the stock and the batches' packed units of `order`'s unrefunded lines back."""
+    """Give the stock and the batches' packed units of `order`'s lines back."""
     lines = list(order.lines.select_related("variant"))
     allocations = list(Allocation.objects.filter(line__order=order).select_related("batch"))
     by_line = {line.pk: line for line in lines}
@@ -174,13 +174,11 @@ def _release(order: Order) -> None:
         grams = line.variant.net_weight_grams if line.variant else 0
         amount = packed_amount(allocation.batch.unit, grams, allocation.quantity)
         packed[allocation.batch_id] = packed.get(allocation.batch_id, Decimal(0)) - amount
+    # Nothing left a seller's hands (cancelling stops there): every unit goes
+    # back, refunded or not.
     catalog_services.move_stock(
         actor=SYSTEM,
-        deltas={
-            line.variant_id: line.quantity - line.quantity_refunded
-            for line in lines
-            if line.variant_id
-        },
+        deltas={line.variant_id: line.quantity for line in lines if line.variant_id},
     )
     move_packed(actor=SYSTEM, deltas=packed)
 

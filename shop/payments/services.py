@@ -122,6 +122,11 @@ def apply(*, payment: Payment, outcome: Outcome, reference: str = "", message: s
             locked.message = message[:255]
             if status == S.SUCCEEDED:
                 _capture(order, locked, ledger.gateway_account(locked.gateway))
+                if order.status == OrderStatus.CANCELLED:
+                    # Paid after the order was cancelled (a late webhook): give it all back.
+                    locked.save()
+                    _refund_locked(SYSTEM, order, *_everything(order))
+                    locked.refresh_from_db()
             elif status == S.FAILED:
                 OrderEvent.objects.create(
                     order=order, kind=OrderEvent.Kind.PAYMENT_FAILED, data={"message": message}
@@ -148,6 +153,12 @@ def _capture(order: Order, payment: Payment, source: str) -> None:
             orders.tell_seller(
                 fulfilment.seller, _("New order %(number)s to pack.") % {"number": order.pk}
             )
+
+
+def _everything(order: Order) -> tuple[dict[int, int], dict[int, Decimal]]:
+    """Every unit and all shipping of `order`, to refund it whole."""
+    units = {line.pk: line.quantity - line.quantity_refunded for line in order.lines.all()}
+    return units, {f.seller_id: f.shipping for f in order.fulfilments.all()}
 
 
 def handle_event(*, provider: str, event: WebhookEvent) -> bool:
@@ -305,9 +316,7 @@ def cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
         locked = orders.lock_order(order)
         orders.check_cancellable(actor, locked)
         if locked.amount_paid > locked.amount_refunded:
-            units = {line.pk: line.quantity - line.quantity_refunded for line in locked.lines.all()}
-            shipping = {f.seller_id: f.shipping for f in locked.fulfilments.all()}
-            _refund_locked(actor, locked, units, shipping)
+            _refund_locked(actor, locked, *_everything(locked))
         for payment in locked.payments.filter(status__in=(S.STARTED, S.PENDING, S.ACTION_REQUIRED)):
             payment.status = S.FAILED
             payment.message = "order cancelled"

@@ -24,6 +24,7 @@ from shop.orders.models import Allocation, Order
 from shop.orders.states import FulfilmentStatus, OrderStatus
 from shop.payments import services as payments
 from shop.payments.errors import PaymentErrorCode
+from shop.payments.gateways.base import Outcome
 from shop.payments.models import Payment
 from traceability.models import Batch
 
@@ -360,3 +361,16 @@ def test_unpaid_orders_are_cancelled_after_their_time(customer, rice, kiwi):
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED and stock(rice) == 10
     assert not Leg.objects.exists()
+
+
+def test_money_arriving_after_the_order_was_cancelled_goes_back_at_once(customer, rice, kiwi):
+    _basket, order, started = bought(customer, rice, kiwi, scenario="pending")
+    payments.cancel(actor=customer, order=order)
+    # The provider's success arrives late (a webhook delayed by a day).
+    payment = payments.apply(payment=started.payment, outcome=Outcome.SUCCEEDED)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.amount_paid == order.amount_refunded == order.total
+    assert payment.captured == payment.refunded == order.total
+    assert ledger.balance(ledger.gateway_account("test")) == 0 and ledger.check_books() == []
+    assert stock(rice) == 10 and stock(kiwi) == 5

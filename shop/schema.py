@@ -4,7 +4,7 @@ import graphene
 from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
-from logistics.schema import LogisticsQueries
+from logistics.schema import LogisticsMutations, LogisticsQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
 from shop.core.api.base import NodeField
 from shop.core.api.limits import declare_costs
@@ -18,7 +18,13 @@ class Query(
     node = NodeField(relay.Node)
 
 
-class Mutation(AccountMutations, CatalogMutations, TraceabilityMutations, graphene.ObjectType):
+class Mutation(
+    AccountMutations,
+    CatalogMutations,
+    TraceabilityMutations,
+    LogisticsMutations,
+    graphene.ObjectType,
+):
     pass
 
 

@@ -49,6 +49,8 @@ PERMISSION_TESTS = {
     "traceEventCorrect": "traceability/test_event_api.py",
     "labelJobCreate": "traceability/test_label_api.py",
     "labelJobRetry": "traceability/test_label_resume.py",
+    "pickupPointCreate": "logistics/test_pickup_point_mutations.py",
+    "pickupPointUpdate": "logistics/test_pickup_point_mutations.py",
 }
 # (test module as a node ID, role, mutation) of every request this process sent.
 SENT: set[tuple[str, str, str]] = set()

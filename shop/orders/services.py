@@ -234,25 +234,24 @@ def cancel_locked(actor: Actor, locked: Order, reason: str = "") -> None:
     _release(locked)
     move(locked, OrderStatus.CANCELLED, actor=actor, reason=reason)
     locked.fulfilments.update(status=FulfilmentStatus.CANCELLED)
-    tell_buyer(locked, _("Your order %(number)s was cancelled.") % {"number": locked.pk})
+    tell_buyer(locked, _("Your order %(number)s was cancelled."), {"number": locked.pk})
 
 
-def tell_buyer(order: Order, text: Any) -> None:
-    """Send `text` to the order's buyer, in their language, once the write commits."""
+def tell_buyer(order: Order, text: Any, params: Mapping[str, Any] | None = None) -> None:
+    """Send `text` (lazy, formatted with `params` in the buyer's language) to
+    the order's buyer once the write commits."""
     to = order.phone or order.email
-    if not to:
-        return
-    with translation.override(order.language):
-        _notify_after_commit(to, str(text))
+    if to:
+        with translation.override(order.language):
+            _notify_after_commit(to, str(text) % (params or {}))
 
 
-def tell_seller(seller: Seller, text: Any) -> None:
+def tell_seller(seller: Seller, text: Any, params: Mapping[str, Any] | None = None) -> None:
     """Tell a seller's members (by their phone, else email), after commit."""
-    members = list(seller.members.values_list("phone", "email"))
-    for phone, email in members:
+    for phone, email in seller.members.values_list("phone", "email"):
         to = str(phone or email or "")
         if to:
-            _notify_after_commit(to, str(text))
+            _notify_after_commit(to, str(text) % (params or {}))
 
 
 def _notify_after_commit(to: str, message: str) -> None:
@@ -335,8 +334,8 @@ def _follow_fulfilments(actor: Actor, order: Order) -> None:
         if target == OrderStatus.READY_FOR_PICKUP:
             tell_buyer(
                 order,
-                _("Your order %(number)s is ready for pickup at %(point)s.")
-                % {"number": order.pk, "point": order.pickup_point},
+                _("Your order %(number)s is ready for pickup at %(point)s."),
+                {"number": order.pk, "point": order.pickup_point},
             )
 
 
@@ -428,7 +427,7 @@ def recall(*, actor: Actor, batch: Batch, reason: str) -> list[Order]:
                 _(
                     "Recall: lot %(lot)s in your order %(number)s is withdrawn (%(reason)s). "
                     "Do not eat it; contact the seller for a refund."
-                )
-                % {"lot": batch.lot, "number": order.pk, "reason": record.reason},
+                ),
+                {"lot": batch.lot, "number": order.pk, "reason": record.reason},
             )
     return orders

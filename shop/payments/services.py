@@ -147,11 +147,11 @@ def _capture(order: Order, payment: Payment, source: str) -> None:
     if order.status == OrderStatus.UNCONFIRMED:
         orders.move(order, OrderStatus.PAID, actor=SYSTEM)
         orders.tell_buyer(
-            order, _("Thank you! Your order %(number)s is paid.") % {"number": order.pk}
+            order, _("Thank you! Your order %(number)s is paid."), {"number": order.pk}
         )
         for fulfilment in order.fulfilments.select_related("seller"):
             orders.tell_seller(
-                fulfilment.seller, _("New order %(number)s to pack.") % {"number": order.pk}
+                fulfilment.seller, _("New order %(number)s to pack."), {"number": order.pk}
             )
 
 
@@ -304,8 +304,8 @@ def refund(*, actor: Actor, order: Order, lines: Mapping[OrderLine, int] | None 
             orders.move(locked, OrderStatus.REFUNDED, actor=actor)
         orders.tell_buyer(
             locked,
-            _("¥%(amount)s of your order %(number)s is refunded.")
-            % {"amount": amount, "number": locked.pk},
+            _("¥%(amount)s of your order %(number)s is refunded."),
+            {"amount": amount, "number": locked.pk},
         )
     return amount
 

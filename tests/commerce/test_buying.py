@@ -374,3 +374,25 @@ def test_money_arriving_after_the_order_was_cancelled_goes_back_at_once(customer
     assert payment.captured == payment.refunded == order.total
     assert ledger.balance(ledger.gateway_account("test")) == 0 and ledger.check_books() == []
     assert stock(rice) == 10 and stock(kiwi) == 5
+
+
+def test_operators_see_earnings_per_seller_county_and_month(
+    customer, rice, kiwi, operator, seller_user
+):
+    bought(customer, rice, kiwi)
+    _basket, second, _ = bought(customer, rice, kiwi)
+    payments.refund(actor=operator, order=second, lines={second.lines.get(variant=kiwi): 1})
+    by_seller = {row["key"]: row for row in ledger.earnings_by(actor=operator, by="seller")}
+    assert by_seller[rice.seller_id]["earned"] == 2 * (Decimal("176.00") - Decimal("8.80"))
+    assert by_seller[kiwi.seller_id]["earned"] == Decimal("59.00") - Decimal("4.72")
+    assert by_seller[kiwi.seller_id]["earned"] == ledger.seller_earnings(kiwi.seller)
+    counties = {row["key"]: row["earned"] for row in ledger.earnings_by(actor=operator, by="county")}
+    assert counties == {
+        "360323": by_seller[rice.seller_id]["earned"],
+        "510824": by_seller[kiwi.seller_id]["earned"],
+    }
+    (month,) = ledger.earnings_by(actor=operator, by="month")
+    assert month["earned"] == sum(counties.values())
+    assert month["commission"] == Decimal("8.80") * 2 + Decimal("4.72")
+    with pytest.raises(NotAllowed):
+        ledger.earnings_by(actor=seller_user, by="seller")

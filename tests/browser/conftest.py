@@ -9,6 +9,7 @@ Every step is checked (the page's `lang`, no sideways scrolling, every field
 labelled, no console error) and photographed into tests/browser/out/.
 """
 
+import importlib
 import re
 from pathlib import Path
 
@@ -116,3 +117,20 @@ def visitor_factory(request, browser, live_server):
 @pytest.fixture
 def visitor(visitor_factory):
     return visitor_factory()
+
+
+@pytest.fixture
+def ledger_emptied(transactional_db):
+    """Django empties the tables after a live-server test with DELETE (on SQLite),
+    which the ledger's append-only triggers refuse: its rows go first, triggers off."""
+    yield
+    from django.db import connection
+
+    books = importlib.import_module("shop.ledger.migrations.0003_balanced_and_append_only")
+    with connection.cursor() as cursor:
+        for sql in books.drop_sql(connection.vendor):
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM ledger_leg")
+        cursor.execute("DELETE FROM ledger_transaction")
+        for sql in books.create_sql(connection.vendor):
+            cursor.execute(sql)

@@ -4,11 +4,14 @@ orders not found, and the same queries whatever the page shows."""
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalog import services as catalog_services
 from catalog.models import ProductVariant
 from logistics import services as logistics_services
 from shop.checkout.models import Checkout, CheckoutLine
@@ -96,8 +99,6 @@ def test_a_bad_quantity_is_shown_beside_the_field_and_adds_nothing(db, rice):
 
 
 def test_an_unpublished_or_unknown_variant_is_not_found(db, rice, seller_user):
-    from catalog import services as catalog_services
-
     catalog_services.update_product(actor=seller_user, product=rice.product, is_published=False)
     assert add(browser(), rice).status_code == 404
     assert browser().get("/cart/add/", {"variant": "x"}).status_code == 404
@@ -289,3 +290,12 @@ def test_the_cart_and_order_pages_cost_the_same_queries_whatever_they_show(
     second = Order.objects.exclude(pk=first.pk).get()
     assert queries(client, "/me/orders/") == one_order
     assert queries(client, f"/orders/{first.token}/") == queries(client, f"/orders/{second.token}/")
+
+
+def test_the_buying_pages_weigh_under_100_kb_with_their_css(db, rice, kiwi, point):
+    css = Path(finders.find("storefront/site.css")).stat().st_size
+    client = browser()
+    order = place(client, rice, kiwi, point)
+    add(client, rice, 1)
+    for path in ("/cart/", "/checkout/", f"/orders/{order.token}/"):
+        assert len(client.get(path).content) + css < 100_000, path

@@ -83,6 +83,4 @@ def test_a_buyer_buys_from_two_sellers_and_the_seller_packs(
     seller.step("packing")
     fulfilment = order.fulfilments.get(seller=rice.seller)
     assert fulfilment.status == FulfilmentStatus.PACKING
-    assert {a.batch_id: a.quantity for a in fulfilment.lines.get().allocations.all()} == {
-        new.pk: 2
-    }
+    assert {a.batch_id: a.quantity for a in fulfilment.lines.get().allocations.all()} == {new.pk: 2}

@@ -15,6 +15,7 @@ from catalog import services as catalog_services
 from catalog.models import ProductVariant
 from logistics import services as logistics_services
 from shop.checkout.models import Checkout, CheckoutLine
+from shop.ledger.services import seller_earnings
 from shop.orders.models import Order
 from shop.orders.states import FulfilmentStatus, OrderStatus
 from tests.helpers.logistics import POINT
@@ -299,3 +300,17 @@ def test_the_buying_pages_weigh_under_100_kb_with_their_css(db, rice, kiwi, poin
     add(client, rice, 1)
     for path in ("/cart/", "/checkout/", f"/orders/{order.token}/"):
         assert len(client.get(path).content) + css < 100_000, path
+
+
+def test_the_seller_sees_earnings_and_the_orders_list_costs_the_same_queries(
+    db, seller_user, rice, kiwi, point
+):
+    seller = browser(seller_user)
+    place(browser(), rice, kiwi, point)
+    one = queries(seller, f"/shop/{rice.seller_id}/orders/")
+    place(browser(), rice, kiwi, point, gateway="cash")
+    assert queries(seller, f"/shop/{rice.seller_id}/orders/") == one
+    earned = seller_earnings(rice.seller)
+    assert earned > 0
+    page = seller.get(f"/shop/{rice.seller_id}/orders/").content.decode()
+    assert page.count(f"¥{earned}") == 2  # this month and in all

@@ -4,13 +4,16 @@ from django.urls import path
 
 from storefront.views import (
     accounts,
+    buying,
     catalogue,
     operator,
     operator_scans,
+    orders,
     provenance,
     site,
     workbench,
     workbench_batches,
+    workbench_orders,
     workbench_products,
 )
 
@@ -21,9 +24,12 @@ urlpatterns = [
     path("robots.txt", site.robots_txt, name="robots"),
     *catalogue.urlpatterns,
     *accounts.urlpatterns,
+    *buying.urlpatterns,
+    *orders.urlpatterns,
     *workbench.urlpatterns,
     *workbench_products.urlpatterns,
     *workbench_batches.urlpatterns,
+    *workbench_orders.urlpatterns,
     *operator.urlpatterns,
     *operator_scans.urlpatterns,
 ]

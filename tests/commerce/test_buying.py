@@ -386,7 +386,9 @@ def test_operators_see_earnings_per_seller_county_and_month(
     assert by_seller[rice.seller_id]["earned"] == 2 * (Decimal("176.00") - Decimal("8.80"))
     assert by_seller[kiwi.seller_id]["earned"] == Decimal("59.00") - Decimal("4.72")
     assert by_seller[kiwi.seller_id]["earned"] == ledger.seller_earnings(kiwi.seller)
-    counties = {row["key"]: row["earned"] for row in ledger.earnings_by(actor=operator, by="county")}
+    counties = {
+        row["key"]: row["earned"] for row in ledger.earnings_by(actor=operator, by="county")
+    }
     assert counties == {
         "360323": by_seller[rice.seller_id]["earned"],
         "510824": by_seller[kiwi.seller_id]["earned"],

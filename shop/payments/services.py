@@ -94,7 +94,10 @@ def pay(*, actor: Actor, order: Order, gateway: str, scenario: str = "") -> Star
         scenario=scenario,
     )
     try:
-        answer = provider.start(charge)
+        # A payment the provider already knows is read back, not created again.
+        answer = (
+            provider.retrieve(payment.reference) if payment.reference else provider.start(charge)
+        )
     except GatewayError:
         raise DomainError(
             Code.GATEWAY_UNAVAILABLE,
@@ -133,6 +136,18 @@ def apply(*, payment: Payment, outcome: Outcome, reference: str = "", message: s
                 )
         locked.save()
     return locked
+
+
+def sync(*, payment: Payment) -> Payment:
+    """Ask the provider how `payment` stands now and record it (forward only):
+    the buyer's return from Stripe need not wait for the webhook."""
+    if not payment.reference or payment.status == S.SUCCEEDED:
+        return payment
+    try:
+        answer = _gateway(payment.gateway).retrieve(payment.reference)
+    except GatewayError:
+        return payment
+    return apply(payment=payment, outcome=answer.outcome, message=answer.message)
 
 
 def _capture(order: Order, payment: Payment, source: str) -> None:

@@ -14,8 +14,12 @@ from shop.payments import gateways
 from storefront.forms.base import PageForm, SubmitOnce
 
 PICKUP, HOME = "pickup", "home"
-# The gateways a page can take without the provider's own script.
-PAGE_GATEWAYS = {"test": _("Test payment"), "cash": _("Cash at pickup")}
+# The gateways the pages offer; Stripe continues on its own page (storefront/views/stripe_pay.py).
+PAGE_GATEWAYS = {
+    "test": _("Test payment"),
+    "cash": _("Cash at pickup"),
+    "stripe": _("Card, Alipay or WeChat Pay"),
+}
 SCENARIOS = [("succeed", _("Payment succeeds")), ("fail", _("Payment fails"))]
 
 

@@ -247,7 +247,7 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
     form = PaymentForm(request.POST if request.method == "POST" else None, to_pickup_point=to_point)
     if request.method == "POST" and form.is_valid() and not form.submitted_before(request):
         try:
-            order, _started = checkout_services.complete(
+            order, started = checkout_services.complete(
                 actor=request.user,
                 checkout=cart_checkout,
                 gateway=form.cleaned_data["gateway"],
@@ -259,6 +259,8 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
             form.remember(request)
             forget_cart(request)
             messages.success(request, _("Your order was placed."))
+            if started is not None and started.client_secret:
+                return redirect("storefront:order_pay_stripe", token=order.token)
             return redirect("storefront:order", token=order.token)
     groups, totals = cart_groups(cart_checkout)
     context = {

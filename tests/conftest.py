@@ -13,6 +13,7 @@ from shop.celery import app as celery_app
 from tests.helpers.api import GraphQLClient
 from tests.helpers.batches import sold_batch
 from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.ledger import empty_books
 from tests.helpers.permission_matrix import PermissionMatrix
 from tests.helpers.users import make_user
 
@@ -231,3 +232,10 @@ def rice_batches(seller_user, rice):
 @pytest.fixture
 def kiwi_batch(other_seller_user, kiwi):
     return sold_batch(other_seller_user, kiwi, "K1", datetime.date(2027, 1, 1), "60")
+
+
+@pytest.fixture
+def ledger_emptied(transactional_db):
+    """The ledger's rows go first, past its triggers (`tests.helpers.ledger.empty_books`)."""
+    yield
+    empty_books()

@@ -1,5 +1,5 @@
 """Fixtures of the commerce tests (rice, kiwi and their batches are in tests/conftest.py):
-localstripe, and a ledger that SQLite can empty between transactional tests."""
+localstripe."""
 
 import pytest
 
@@ -20,13 +20,3 @@ def with_stripe(settings, stripe_server):
     settings.STRIPE_WEBHOOK_SECRET = "whsec_tests_0123456789"
     settings.PAYMENT_GATEWAYS = ["test", "cash", "stripe"]
     return stripe_server
-
-
-@pytest.fixture(autouse=True)
-def _flushable_books(request):
-    """A transactional test leaves the ledger empty for Django's flush."""
-    yield
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
-        from tests.helpers.ledger import empty_books
-
-        empty_books()

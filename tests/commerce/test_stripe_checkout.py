@@ -24,7 +24,7 @@ from shop.orders.states import OrderStatus
 from shop.payments.models import Payment, ProviderEvent
 
 HOME = {"recipient": "李华", "address": "芦溪县宣风镇 8 号", "division_code": "360323100000"}
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ledger_emptied")]
 
 
 def placed_with_stripe(customer, rice, kiwi):

@@ -42,7 +42,7 @@ def test_the_stripe_page_draws_the_payment_element_and_a_return_confirms_the_ord
     html = page.content.decode()
     payment = order.payments.get()
     assert page.status_code == 200, html
-    assert f"data-secret=\"{payment.reference}_secret" in html, html[html.find("<main"):]
+    assert f'data-secret="{payment.reference}_secret' in html, html[html.find("<main") :]
     assert 'data-key="pk_test_pages"' in html and "<noscript>" in html
     policy = page["Content-Security-Policy"]
     assert "script-src 'self' https://js.stripe.com" in policy

@@ -23,7 +23,7 @@ from shop.ledger.models import Transaction
 from shop.orders.states import OrderStatus
 from shop.payments.models import ProviderEvent
 from tests.helpers.pdf_tools import label_worker
-from tests.helpers.services import subprocess_database_url
+from tests.helpers.services import require_postgresql, skip_unless, subprocess_database_url
 
 pytestmark = pytest.mark.celery_worker
 
@@ -71,6 +71,8 @@ def wait_until(check, worker, what):
 
 @pytest.fixture
 def placed(ledger_emptied, with_stripe, settings, customer, rice, kiwi):
+    skip_unless(settings.CELERY_BROKER_URL, "needs a real worker: CELERY_BROKER_URL is not set")
+    require_postgresql("the worker shares the test's database")
     basket = checkout.create_checkout(actor=customer, lines=[(rice, 1), (kiwi, 1)])
     basket = checkout.set_delivery(actor=customer, checkout=basket, **HOME)
     order, started = checkout.complete(actor=customer, checkout=basket, gateway="stripe")

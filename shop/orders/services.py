@@ -207,8 +207,9 @@ def move(locked: Order, to: str, *, actor: Actor, **data: Any) -> None:
     )
 
 
-def check_cancellable(actor: Actor, order: Order) -> None:
-    """Who may cancel, and until when; raises NotAllowed or DomainError."""
+def check_cancellable(actor: Actor, order: Order, *, token: object = None) -> None:
+    """Who may cancel, and until when; raises NotAllowed or DomainError. A
+    guest shows the order's `token` instead of signing in."""
     staff = (
         is_system(actor)
         or is_operator(actor)
@@ -217,7 +218,7 @@ def check_cancellable(actor: Actor, order: Order) -> None:
     if staff:
         allowed = STAFF_MAY_CANCEL
     else:
-        require(actor, can_cancel_as_buyer(actor, order), NOT_YOURS)
+        require(actor, can_cancel_as_buyer(actor, order, token), NOT_YOURS)
         allowed = BUYER_MAY_CANCEL
     if order.status not in allowed:
         raise DomainError(
@@ -228,9 +229,9 @@ def check_cancellable(actor: Actor, order: Order) -> None:
         )
 
 
-def cancel_locked(actor: Actor, locked: Order, reason: str = "") -> None:
+def cancel_locked(actor: Actor, locked: Order, reason: str = "", *, token: object = None) -> None:
     """Cancel the locked order and give its stock back (the payments app refunds first)."""
-    check_cancellable(actor, locked)
+    check_cancellable(actor, locked, token=token)
     _release(locked)
     move(locked, OrderStatus.CANCELLED, actor=actor, reason=reason)
     locked.fulfilments.update(status=FulfilmentStatus.CANCELLED)

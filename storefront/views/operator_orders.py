@@ -8,6 +8,7 @@ Views look orders up and call `shop.payments.services`,
 a refused form comes back beside its fields with nothing changed.
 """
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -157,7 +158,10 @@ def order_refund(request: HttpRequest, pk: int) -> HttpResponse:
 @_operators_only
 def order_refund_line(request: HttpRequest, pk: int) -> HttpResponse:
     found = _order(pk)
-    form = RefundLineForm(request.POST)
+    posted_line = request.POST.get("line", "")
+    # The form's ids name its line, so that its errors show beside that line.
+    line_id = int(posted_line) if re.fullmatch(r"[0-9]{1,12}", posted_line) else None
+    form = RefundLineForm(request.POST, line_id=line_id)
 
     def write(line: int, units: int) -> Any:
         chosen = OrderLine.objects.filter(pk=line).first()

@@ -262,6 +262,9 @@ def test_a_recall_through_the_workbench_tells_the_buyers(
     assert 'id="recall"' in page and f"{url}recall/" not in page
     followed = seller.get(answer["Location"]).content.decode()
     assert "1 order was affected" in followed
+    twice = seller.post(f"{url}recall/", {"reason": "又一次", "submission": token(seller, url)})
+    assert twice.status_code == 400 and "already been recalled" in twice.content.decode()
+    assert BatchRecall.objects.get().reason == "检出霉变" and len(outbox) == len(told)
 
 
 def test_an_operator_recalls_a_batch_from_the_order_page(
@@ -277,7 +280,7 @@ def test_an_operator_recalls_a_batch_from_the_order_page(
     assert BatchRecall.objects.get(batch=old).reason == "抽检不合格"
     assert "1 order was affected" in as_operator.get(page_of(paid)).content.decode()
     again = as_operator.post(url, {"reason": "再次", "submission": "another"})
-    assert again.status_code == 400  # the form is gone and the service refuses it
+    assert again.status_code == 400 and "already been recalled" in again.content.decode()
     assert BatchRecall.objects.count() == 1
     not_in_order = as_operator.post(f"{page_of(paid)}batches/{_new.pk}/recall/", {"reason": "x"})
     assert not_in_order.status_code == 404
@@ -314,3 +317,11 @@ def test_the_operator_pages_link_each_other(as_operator, operator):
     for url in ("/operator/sellers/", "/operator/scans/", LIST, EARNINGS):
         page = as_operator.get(url).content.decode()
         assert f'href="{LIST}"' in page and f'href="{EARNINGS}"' in page, url
+
+
+def test_the_operator_pages_speak_chinese_first(operator, paid):
+    client = browser(operator)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-Hans"
+    page = client.get(page_of(paid)).content.decode()
+    assert "召回此批次" in page and "退款或取消" in page
+    assert "按商家" in client.get(EARNINGS).content.decode()

@@ -7,6 +7,7 @@ from storefront.views import (
     buying,
     catalogue,
     operator,
+    operator_orders,
     operator_scans,
     orders,
     provenance,
@@ -34,4 +35,5 @@ urlpatterns = [
     *workbench_orders.urlpatterns,
     *operator.urlpatterns,
     *operator_scans.urlpatterns,
+    *operator_orders.urlpatterns,
 ]

@@ -20,8 +20,13 @@ def can_view_order(actor: Actor, order: Order) -> bool:
     return order.fulfilments.filter(seller__members__pk=cast(int, actor.pk)).exists()
 
 
-def can_cancel_as_buyer(actor: Actor, order: Order) -> bool:
-    return is_signed_in(actor) and order.buyer_id == actor.pk
+def can_cancel_as_buyer(actor: Actor, order: Order, token: object = None) -> bool:
+    """Its signed-in buyer; for a guest order, whoever holds its unguessable
+    `token` (the guest's only proof). An order with a buyer shows only to those
+    who may view it, so its token alone proves nothing."""
+    if is_signed_in(actor) and order.buyer_id == actor.pk:
+        return True
+    return order.buyer_id is None and token is not None and str(token) == str(order.token)
 
 
 def can_handle_fulfilment(actor: Actor, seller: Seller) -> bool:

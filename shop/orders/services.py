@@ -207,18 +207,18 @@ def move(locked: Order, to: str, *, actor: Actor, **data: Any) -> None:
     )
 
 
-def check_cancellable(actor: Actor, order: Order) -> None:
-    """Who may cancel, and until when; raises NotAllowed or DomainError."""
+def check_cancellable(actor: Actor, order: Order, *, token: object = None) -> None:
+    """Who may cancel, and until when; raises NotAllowed or DomainError. A
+    guest shows the order's `token` instead of signing in."""
     staff = (
         is_system(actor)
         or is_operator(actor)
         or any(can_handle_fulfilment(actor, f.seller) for f in order.fulfilments.all())
     )
-    if staff:
-        allowed = STAFF_MAY_CANCEL
-    else:
-        require(actor, can_cancel_as_buyer(actor, order), NOT_YOURS)
-        allowed = BUYER_MAY_CANCEL
+    if not staff and not can_cancel_as_buyer(actor, order, token):
+        # `require` would refuse a guest for not signing in even with the token.
+        require(actor, False, NOT_YOURS)
+    allowed = STAFF_MAY_CANCEL if staff else BUYER_MAY_CANCEL
     if order.status not in allowed:
         raise DomainError(
             Code.NOT_CANCELLABLE,
@@ -228,9 +228,9 @@ def check_cancellable(actor: Actor, order: Order) -> None:
         )
 
 
-def cancel_locked(actor: Actor, locked: Order, reason: str = "") -> None:
+def cancel_locked(actor: Actor, locked: Order, reason: str = "", *, token: object = None) -> None:
     """Cancel the locked order and give its stock back (the payments app refunds first)."""
-    check_cancellable(actor, locked)
+    check_cancellable(actor, locked, token=token)
     _release(locked)
     move(locked, OrderStatus.CANCELLED, actor=actor, reason=reason)
     locked.fulfilments.update(status=FulfilmentStatus.CANCELLED)

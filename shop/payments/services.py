@@ -325,16 +325,17 @@ def refund(*, actor: Actor, order: Order, lines: Mapping[OrderLine, int] | None 
     return amount
 
 
-def cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
-    """Cancel `order`: refund what was paid, then give its stock back."""
+def cancel(*, actor: Actor, order: Order, reason: str = "", token: object = None) -> Order:
+    """Cancel `order`: refund what was paid, then give its stock back. A guest
+    cancels by showing the order's `token` (`can_cancel_as_buyer`)."""
     with transaction.atomic():
         locked = orders.lock_order(order)
-        orders.check_cancellable(actor, locked)
+        orders.check_cancellable(actor, locked, token=token)
         if locked.amount_paid > locked.amount_refunded:
             _refund_locked(actor, locked, *_everything(locked))
         for payment in locked.payments.filter(status__in=(S.STARTED, S.PENDING, S.ACTION_REQUIRED)):
             payment.status = S.FAILED
             payment.message = "order cancelled"
             payment.save(update_fields=["status", "message", "updated_at"])
-        orders.cancel_locked(actor, locked, reason)
+        orders.cancel_locked(actor, locked, reason, token=token)
     return locked

@@ -19,7 +19,7 @@ from shop.core.roles import Actor
 from storefront.forms.base import PageForm, PageModelForm, SubmitOnce
 from storefront.forms.workbench import LocalizedChoiceField, _bound_integers
 from storefront.templatetags.storefront import localized
-from traceability.models import Batch, LabelJob, TraceEvent
+from traceability.models import Batch, BatchRecall, LabelJob, TraceEvent
 from traceability.selectors import visible_batches
 from traceability.services.batches import MAX_SERIALS_PER_CALL
 from traceability.services.events import Reading, recorded_readings
@@ -284,3 +284,19 @@ class LabelJobForm(SubmitOnce, PageForm):
         if data.get("kind") == LabelJob.Kind.SERIALS:
             data["copies"] = None  # one label per serial: the number is the serials'
         return data
+
+
+class RecallForm(SubmitOnce, PageForm):
+    """Withdraw a batch for safety; the reason goes to every buyer of it."""
+
+    reason = forms.CharField(
+        label=_("Reason for the recall"),
+        max_length=BatchRecall._meta.get_field("reason").max_length,
+        help_text=_("Every buyer of the batch receives it: say what is wrong."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, batch: Batch, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"recall-{batch.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.batch_id = batch.pk

@@ -37,7 +37,7 @@ def order_for(request: HttpRequest, token: Any) -> Order:
     return order
 
 
-def _history(events: list[OrderEvent]) -> list[tuple[Any, str]]:
+def history_of(events: list[OrderEvent]) -> list[tuple[Any, str]]:
     """(when, what) of each event, in words."""
     shown = []
     for event in events:
@@ -71,8 +71,9 @@ def order(request: HttpRequest, token: Any) -> HttpResponse:
     context = {
         "order": found,
         "fulfilments": fulfilments,
-        "history": _history(list(found.events.order_by("pk"))),
-        "may_cancel": found.status in BUYER_MAY_CANCEL and can_cancel_as_buyer(request.user, found),
+        "history": history_of(list(found.events.order_by("pk"))),
+        "may_cancel": found.status in BUYER_MAY_CANCEL
+        and can_cancel_as_buyer(request.user, found, token),
         "may_retry": _may_retry(found, last),
         "retry_form": RetryPaymentForm(),
         "last_payment": last,
@@ -85,7 +86,7 @@ def order(request: HttpRequest, token: Any) -> HttpResponse:
 def order_cancel(request: HttpRequest, token: Any) -> HttpResponse:
     found = order_for(request, token)
     try:
-        payments.cancel(actor=request.user, order=found, reason="buyer")
+        payments.cancel(actor=request.user, order=found, reason="buyer", token=token)
     except DomainError as exc:
         messages.error(request, str(exc.errors[0].message))
     else:

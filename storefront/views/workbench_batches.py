@@ -27,6 +27,8 @@ from catalog.models import Seller
 from gs1 import qr
 from gs1.vocabulary import ErrorReason
 from shop.core.api.uploads import TOO_LARGE
+from shop.orders import services as order_services
+from shop.orders.models import Order
 from storefront.forms.base import PageForm
 from storefront.forms.batches import (
     BatchCreateForm,
@@ -34,11 +36,12 @@ from storefront.forms.batches import (
     CorrectionForm,
     EventForm,
     LabelJobForm,
+    RecallForm,
     SerialsForm,
 )
 from storefront.paging import page_or_400
 from storefront.views.workbench import PAGE_SIZE, form_page, managed_seller, posted, saved
-from traceability.models import Batch, LabelJob, TraceEvent
+from traceability.models import Batch, BatchRecall, LabelJob, TraceEvent
 from traceability.resolver import provenance
 from traceability.selectors import (
     events_of,
@@ -109,6 +112,7 @@ def _batch_page(request: HttpRequest, seller: Seller, batch: Batch, **bound: Any
         "serials": SerialsForm(),
         "labels": LabelJobForm(),
         "withdraw": PageForm(),
+        "recall_form": RecallForm(batch=batch),
         **bound,
     }
     context = {
@@ -121,8 +125,10 @@ def _batch_page(request: HttpRequest, seller: Seller, batch: Batch, **bound: Any
         "photos": list(batch.photos.all()),
         "serial_count": batch.serials.count(),
         "jobs": list(jobs[:JOBS_SHOWN]),
+        "recall": BatchRecall.objects.filter(batch=batch).first(),
     }
-    return render(request, "workbench/batch.html", {**context, **forms})
+    status = 400 if "recall_form" in bound else 200
+    return render(request, "workbench/batch.html", {**context, **forms}, status=status)
 
 
 @login_required
@@ -282,6 +288,32 @@ def serials_generate(request: HttpRequest, seller_id: int, batch_id: int) -> Htt
     return _batch_page(request, seller, batch, serials=form)
 
 
+def recalled_message(batch: Batch, affected: list[Order]) -> str:
+    return ngettext(
+        "Lot %(lot)s is recalled: %(count)d order was affected; its buyer is told.",
+        "Lot %(lot)s is recalled: %(count)d orders were affected; their buyers are told.",
+        len(affected),
+    ) % {"lot": batch.lot, "count": len(affected)}
+
+
+@login_required
+@require_POST
+def batch_recall(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
+    """Withdraw the batch for safety: every buyer of it is told (`orders.recall`)."""
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    form = RecallForm(request.POST, batch=batch)
+
+    def recall(reason: str) -> list[Order]:
+        return order_services.recall(actor=request.user, batch=batch, reason=reason)
+
+    affected = saved(form, request, recall)
+    if affected is not None:
+        messages.success(request, recalled_message(batch, affected))
+        return redirect(batch_url(batch))
+    return _batch_page(request, seller, batch, recall_form=form)
+
+
 @login_required
 @require_POST
 def label_job_create(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
@@ -362,6 +394,11 @@ urlpatterns = [
         "shop/<int:seller_id>/batches/<int:batch_id>/serials/",
         serials_generate,
         name="workbench_serials",
+    ),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/recall/",
+        batch_recall,
+        name="workbench_batch_recall",
     ),
     path(
         "shop/<int:seller_id>/batches/<int:batch_id>/labels/",

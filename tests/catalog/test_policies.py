@@ -98,6 +98,11 @@ WRITES = {
         MANAGERS,
         lambda a, p: services.update_stock(actor=a, variant=_variant(p), delta=-1),
     ),
+    # Orders take and give back stock through checkout and cancellation only.
+    "move_stock": (
+        NOBODY,
+        lambda a, p: services.move_stock(actor=a, deltas={_variant(p).pk: -1}),
+    ),
     "add_product_image": (
         MANAGERS,
         lambda a, p: services.add_product_image(
@@ -119,7 +124,7 @@ WRITES = {
 }
 # What the system actor (work on the platform's behalf) may do: checkout
 # reserves and allocates stock, the thumbnail task records its sizes.
-SYSTEM_MAY = {"update_stock", "thumbnails_made"}
+SYSTEM_MAY = {"update_stock", "move_stock", "thumbnails_made"}
 
 
 def _pending():

@@ -302,7 +302,9 @@ def test_packing_needs_every_unit_allocated_and_the_seller_may_reallocate(
         orders.set_allocations(actor=seller_user, line=line, allocations={new: 3})
     assert wrong.value.code == OrderErrorCode.INVALID_ALLOCATION
     assert Allocation.objects.filter(line=line).count() == 2
-    orders.update_fulfilment(actor=seller_user, fulfilment=order.fulfilments.get(), status="packing")
+    orders.update_fulfilment(
+        actor=seller_user, fulfilment=order.fulfilments.get(), status="packing"
+    )
     with pytest.raises(DomainError) as late:
         orders.set_allocations(actor=seller_user, line=line, allocations={new: 2})
     assert late.value.code == OrderErrorCode.INVALID_STATUS

@@ -1,0 +1,397 @@
+"""The cart through the API (Saleor's shape): a checkout is named by its
+unguessable token; money comes from shop.checkout.services.totals_of, never
+from here. A token that is not the viewer's is NOT_FOUND, as one that does not exist."""
+
+from typing import Any, Self
+
+import graphene
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import ProductVariant as VariantModel
+from catalog.models import Seller as SellerModel
+from catalog.schema.types import ProductVariant, Seller
+from logistics.models import PickupPoint as PickupPointModel
+from logistics.schema.types import PickupPoint
+from shop.accounts import models as accounts_models
+from shop.accounts.schema import User
+from shop.checkout import services
+from shop.checkout.errors import CheckoutErrorCode
+from shop.checkout.models import Checkout as CheckoutModel
+from shop.checkout.models import CheckoutLine as LineModel
+from shop.checkout.models import Reservation
+from shop.checkout.policies import can_use_checkout
+from shop.core.api import public_cache
+from shop.core.api.base import DomainMutation, Money, error_type, errors_field, extend_type, money
+from shop.core.api.ids import referenced, referenced_list
+from shop.core.errors import DomainError
+from shop.core.roles import is_signed_in
+from shop.orders.errors import OrderErrorCode
+from shop.orders.schema.types import Order
+from shop.payments import gateways
+from shop.payments.errors import PaymentErrorCode
+from shop.payments.schema import Payment
+
+Code = CheckoutErrorCode
+CheckoutErrorCodeEnum = graphene.Enum.from_enum(CheckoutErrorCode, name="CheckoutErrorCode")
+
+
+class CheckoutLine(graphene.ObjectType):
+    variant = graphene.Field(ProductVariant, required=True)
+    quantity = graphene.Int(required=True)
+    reserved_until = graphene.DateTime(description="Until when the units are held for you.")
+
+    @staticmethod
+    def resolve_reserved_until(root: LineModel, info: graphene.ResolveInfo) -> Any:
+        reservation = root.__dict__.get("_reservation")
+        return reservation.expires_at if reservation else None
+
+
+class SellerTotals(graphene.ObjectType):
+    seller = graphene.Field(Seller, required=True)
+    subtotal = graphene.Field(Money, required=True)
+    shipping = graphene.Field(Money, required=True)
+    total = graphene.Field(Money, required=True)
+
+
+class CheckoutTotals(graphene.ObjectType):
+    """In CNY; shipping is priced once a delivery is chosen."""
+
+    subtotal = graphene.Field(Money, required=True)
+    shipping = graphene.Field(Money, required=True)
+    total = graphene.Field(Money, required=True)
+    per_seller = graphene.List(graphene.NonNull(SellerTotals), required=True)
+    cold_chain = graphene.Boolean(required=True)
+
+
+def _lines(checkout: CheckoutModel) -> list[LineModel]:
+    """The checkout's lines with their variants and holds, read once per answer."""
+    if "_api_lines" not in checkout.__dict__:
+        lines = list(
+            checkout.lines.select_related("variant__product", "variant__seller").order_by("pk")
+        )
+        holds = {r.line_id: r for r in Reservation.objects.filter(line__in=lines)}
+        for line in lines:
+            line.__dict__["_reservation"] = holds.get(line.pk)
+        checkout.__dict__["_api_lines"] = lines
+    return list(checkout.__dict__["_api_lines"])
+
+
+class Checkout(graphene.ObjectType):
+    """A cart: anyone holding its token uses it; a signed-in buyer's only they."""
+
+    token = graphene.UUID(required=True)
+    lines = graphene.List(graphene.NonNull(CheckoutLine), required=True)
+    email = graphene.String(required=True)
+    phone = graphene.String(required=True)
+    pickup_point = graphene.Field(PickupPoint)
+    recipient = graphene.String(required=True)
+    address = graphene.String(required=True)
+    division_code = graphene.String(required=True)
+    totals = graphene.Field(CheckoutTotals, required=True)
+    available_gateways = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+    @staticmethod
+    def resolve_lines(root: CheckoutModel, info: graphene.ResolveInfo) -> list[LineModel]:
+        return _lines(root)
+
+    @staticmethod
+    def resolve_pickup_point(root: CheckoutModel, info: graphene.ResolveInfo) -> Any:
+        return root.pickup_point
+
+    @staticmethod
+    def resolve_totals(root: CheckoutModel, info: graphene.ResolveInfo) -> CheckoutTotals:
+        totals = services.totals_of(root)
+        sellers = SellerModel.objects.in_bulk([s.seller_id for s in totals.sellers])
+        return CheckoutTotals(
+            subtotal=money(totals.subtotal),
+            shipping=money(totals.shipping),
+            total=money(totals.total),
+            cold_chain=totals.cold_chain,
+            per_seller=[
+                SellerTotals(
+                    seller=sellers[s.seller_id],
+                    subtotal=money(s.subtotal),
+                    shipping=money(s.shipping),
+                    total=money(s.total),
+                )
+                for s in totals.sellers
+            ],
+        )
+
+    @staticmethod
+    def resolve_available_gateways(root: CheckoutModel, info: graphene.ResolveInfo) -> list[str]:
+        return gateways.enabled()
+
+
+def checkout_target(info: Any, token: Any) -> CheckoutModel:
+    """The checkout of `token`, if the viewer may use it; else NOT_FOUND."""
+    found = CheckoutModel.objects.filter(token=token).first()
+    if found is None or not can_use_checkout(info.context.user, found):
+        raise DomainError(Code.NOT_FOUND, _("No cart has this token."), "token")
+    return found
+
+
+class CheckoutLineInput(graphene.InputObjectType):
+    variant_id = graphene.ID(required=True)
+    quantity = graphene.Int(required=True)
+
+
+def _variant_lines(lines: list[Any] | None) -> list[tuple[VariantModel, int]]:
+    lines = lines or []
+    variants = referenced_list(
+        [line["variant_id"] for line in lines],
+        "ProductVariant",
+        VariantModel,
+        field="lines",
+        not_found=Code.NOT_FOUND,
+        too_many=Code.TOO_MANY_LINES,
+        limit=services.MAX_LINES,
+    )
+    return [(variant, line["quantity"]) for variant, line in zip(variants, lines, strict=True)]
+
+
+class CheckoutCreateInput(graphene.InputObjectType):
+    lines = graphene.List(graphene.NonNull(CheckoutLineInput))
+    email = graphene.String()
+    phone = graphene.String(description="A mainland China mobile number.")
+
+
+class CheckoutCreate(DomainMutation):
+    """Start a cart (a signed-in buyer's lines join their one open cart); the
+    units are held for RESERVATION_MINUTES."""
+
+    class Arguments:
+        input = CheckoutCreateInput(required=True)
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutCreateError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> Self:
+        checkout = services.create_checkout(
+            actor=info.context.user,
+            lines=_variant_lines(input.get("lines")),
+            email=input.get("email") or "",
+            phone=input.get("phone") or "",
+            language=info.context.LANGUAGE_CODE or "zh-hans",
+        )
+        return cls(checkout=checkout, errors=[])
+
+
+class CheckoutLinesAdd(DomainMutation):
+    """Add units (to a line already there, they add up)."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutLinesAddError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
+        found = checkout_target(info, token)
+        checkout = services.add_lines(
+            actor=info.context.user, checkout=found, lines=_variant_lines(lines)
+        )
+        return cls(checkout=checkout, errors=[])
+
+
+class CheckoutLinesUpdate(DomainMutation):
+    """Set each variant's quantity; 0 removes its line."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutLinesUpdateError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
+        found = checkout_target(info, token)
+        checkout = services.update_lines(
+            actor=info.context.user, checkout=found, lines=_variant_lines(lines)
+        )
+        return cls(checkout=checkout, errors=[])
+
+
+class CheckoutLinesDelete(DomainMutation):
+    class Arguments:
+        token = graphene.UUID(required=True)
+        variant_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutLinesDeleteError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, token: Any, variant_ids: list[str]
+    ) -> Self:
+        found = checkout_target(info, token)
+        variants = referenced_list(
+            variant_ids,
+            "ProductVariant",
+            VariantModel,
+            field="variant_ids",
+            not_found=Code.NOT_FOUND,
+            too_many=Code.TOO_MANY_LINES,
+            limit=services.MAX_LINES,
+        )
+        checkout = services.delete_lines(actor=info.context.user, checkout=found, variants=variants)
+        return cls(checkout=checkout, errors=[])
+
+
+class CheckoutContactUpdate(DomainMutation):
+    class Arguments:
+        token = graphene.UUID(required=True)
+        email = graphene.String()
+        phone = graphene.String(description="A mainland China mobile number.")
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutContactUpdateError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        token: Any,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> Self:
+        found = checkout_target(info, token)
+        checkout = services.set_contact(
+            actor=info.context.user, checkout=found, email=email or "", phone=phone or ""
+        )
+        return cls(checkout=checkout, errors=[])
+
+
+class AddressInput(graphene.InputObjectType):
+    recipient = graphene.String(required=True)
+    address = graphene.String(required=True)
+    division_code = graphene.String(
+        required=True, description="The 12-digit administrative division code of the address."
+    )
+
+
+class CheckoutDeliveryMethodUpdate(DomainMutation):
+    """Deliver to a pickup point, or to a home address (give exactly one)."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        pickup_point_id = graphene.ID()
+        address = AddressInput()
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutDeliveryMethodUpdateError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        token: Any,
+        pickup_point_id: str | None = None,
+        address: Any = None,
+    ) -> Self:
+        if (pickup_point_id is None) == (address is None):
+            raise DomainError(
+                Code.DELIVERY_REQUIRED,
+                _("Choose either a pickup point or an address."),
+                "pickup_point_id",
+            )
+        found = checkout_target(info, token)
+        point = referenced(
+            pickup_point_id,
+            "PickupPoint",
+            PickupPointModel,
+            field="pickup_point_id",
+            not_found=Code.NOT_FOUND,
+        )
+        delivery = (
+            {"pickup_point": point}
+            if point is not None
+            else {
+                "recipient": address["recipient"],
+                "address": address["address"],
+                "division_code": address["division_code"],
+            }
+        )
+        checkout = services.set_delivery(actor=info.context.user, checkout=found, **delivery)
+        return cls(checkout=checkout, errors=[])
+
+
+class CheckoutComplete(DomainMutation):
+    """Place the order and start its payment. Completing again returns the same order."""
+
+    class Arguments:
+        token = graphene.UUID(required=True)
+        gateway = graphene.String(required=True, description="One of availableGateways.")
+        scenario = graphene.String(description="The test gateway's outcome: fail, pending.")
+
+    order = graphene.Field(Order)
+    payment = graphene.Field(Payment)
+    client_secret = graphene.String(description="Stripe's, for its Payment Element.")
+    errors = errors_field(
+        error_type("CheckoutCompleteError", CheckoutErrorCode, PaymentErrorCode, OrderErrorCode)
+    )
+
+    @classmethod
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        token: Any,
+        gateway: str,
+        scenario: str | None = None,
+    ) -> Self:
+        found = checkout_target(info, token)
+        order, started = services.complete(
+            actor=info.context.user, checkout=found, gateway=gateway, scenario=scenario or ""
+        )
+        order.refresh_from_db()
+        order.reached_by_token = True  # type: ignore[attr-defined]
+        return cls(
+            order=order,
+            payment=started.payment if started else order.payments.order_by("-pk").first(),
+            client_secret=(started.client_secret or None) if started else None,
+            errors=[],
+        )
+
+
+class CheckoutQueries(graphene.ObjectType):
+    checkout = graphene.Field(
+        Checkout, token=graphene.UUID(required=True), description="A cart you may use."
+    )
+
+    @staticmethod
+    def resolve_checkout(root: Any, info: graphene.ResolveInfo, token: Any) -> Any:
+        public_cache.skip(info.context)
+        found = CheckoutModel.objects.filter(token=token).first()
+        if found is None or not can_use_checkout(info.context.user, found):
+            return None
+        return found
+
+
+class UserCheckout:
+    """A signed-in buyer's open cart, on accounts' User type (`me { checkout }`)."""
+
+    checkout = graphene.Field(Checkout)
+
+    @staticmethod
+    def resolve_checkout(root: accounts_models.User, info: graphene.ResolveInfo) -> Any:
+        return services.open_checkout_of(root) if is_signed_in(root) else None
+
+
+extend_type(User, UserCheckout)
+
+
+class CheckoutMutations(graphene.ObjectType):
+    checkout_create = CheckoutCreate.Field()
+    checkout_lines_add = CheckoutLinesAdd.Field()
+    checkout_lines_update = CheckoutLinesUpdate.Field()
+    checkout_lines_delete = CheckoutLinesDelete.Field()
+    checkout_contact_update = CheckoutContactUpdate.Field()
+    checkout_delivery_method_update = CheckoutDeliveryMethodUpdate.Field()
+    checkout_complete = CheckoutComplete.Field()

@@ -1,9 +1,11 @@
 """Fixtures of the commerce tests: two sellers' variants with stock and batches."""
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from catalog import services as catalog_services
 from tests.helpers.batches import FARM
@@ -64,3 +66,21 @@ def rice_batches(seller_user, rice):
 @pytest.fixture
 def kiwi_batch(other_seller_user, kiwi):
     return _batch(other_seller_user, kiwi, "K1", datetime.date(2027, 1, 1), "60")
+
+
+@pytest.fixture
+def deletable_ledger_rows(transactional_db):
+    """Django empties the tables after a transactional test with DELETE (SQLite;
+    PostgreSQL truncates), which the ledger's append-only triggers refuse: the
+    ledger rows go first, triggers off."""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    triggers = importlib.import_module("shop.ledger.migrations.0003_balanced_and_append_only")
+    with connection.cursor() as cursor:
+        for statement in triggers.drop_sql("sqlite"):
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM ledger_leg")
+        cursor.execute("DELETE FROM ledger_transaction")
+        for statement in triggers.create_sql("sqlite"):
+            cursor.execute(statement)

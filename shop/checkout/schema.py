@@ -21,7 +21,15 @@ from shop.checkout.models import CheckoutLine as LineModel
 from shop.checkout.models import Reservation
 from shop.checkout.policies import can_use_checkout
 from shop.core.api import public_cache
-from shop.core.api.base import DomainMutation, Money, error_type, errors_field, extend_type, money
+from shop.core.api.base import (
+    UUID,
+    DomainMutation,
+    Money,
+    error_type,
+    errors_field,
+    extend_type,
+    money,
+)
 from shop.core.api.ids import referenced, referenced_list
 from shop.core.errors import DomainError
 from shop.core.roles import is_signed_in
@@ -79,7 +87,7 @@ def _lines(checkout: CheckoutModel) -> list[LineModel]:
 class Checkout(graphene.ObjectType):
     """A cart: anyone holding its token uses it; a signed-in buyer's only they."""
 
-    token = graphene.UUID(required=True)
+    token = UUID(required=True)
     lines = graphene.List(graphene.NonNull(CheckoutLine), required=True)
     email = graphene.String(required=True)
     phone = graphene.String(required=True)
@@ -182,7 +190,7 @@ class CheckoutLinesAdd(DomainMutation):
     """Add units (to a line already there, they add up)."""
 
     class Arguments:
-        token = graphene.UUID(required=True)
+        token = UUID(required=True)
         lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
 
     checkout = graphene.Field(Checkout)
@@ -201,7 +209,7 @@ class CheckoutLinesUpdate(DomainMutation):
     """Set each variant's quantity; 0 removes its line."""
 
     class Arguments:
-        token = graphene.UUID(required=True)
+        token = UUID(required=True)
         lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
 
     checkout = graphene.Field(Checkout)
@@ -218,7 +226,7 @@ class CheckoutLinesUpdate(DomainMutation):
 
 class CheckoutLinesDelete(DomainMutation):
     class Arguments:
-        token = graphene.UUID(required=True)
+        token = UUID(required=True)
         variant_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
 
     checkout = graphene.Field(Checkout)
@@ -244,7 +252,7 @@ class CheckoutLinesDelete(DomainMutation):
 
 class CheckoutContactUpdate(DomainMutation):
     class Arguments:
-        token = graphene.UUID(required=True)
+        token = UUID(required=True)
         email = graphene.String()
         phone = graphene.String(description="A mainland China mobile number.")
 
@@ -279,7 +287,7 @@ class CheckoutDeliveryMethodUpdate(DomainMutation):
     """Deliver to a pickup point, or to a home address (give exactly one)."""
 
     class Arguments:
-        token = graphene.UUID(required=True)
+        token = UUID(required=True)
         pickup_point_id = graphene.ID()
         address = AddressInput()
 
@@ -326,7 +334,7 @@ class CheckoutComplete(DomainMutation):
     """Place the order and start its payment. Completing again returns the same order."""
 
     class Arguments:
-        token = graphene.UUID(required=True)
+        token = UUID(required=True)
         gateway = graphene.String(required=True, description="One of availableGateways.")
         scenario = graphene.String(description="The test gateway's outcome: fail, pending.")
 
@@ -362,7 +370,7 @@ class CheckoutComplete(DomainMutation):
 
 class CheckoutQueries(graphene.ObjectType):
     checkout = graphene.Field(
-        Checkout, token=graphene.UUID(required=True), description="A cart you may use."
+        Checkout, token=UUID(required=True), description="A cart you may use."
     )
 
     @staticmethod

@@ -9,7 +9,7 @@ from catalog.models import Seller
 from shop.accounts import models as accounts_models
 from shop.accounts.schema import User
 from shop.core.api import public_cache
-from shop.core.api.base import extend_type, node_from_global_id, pk_from_global_id
+from shop.core.api.base import UUID, extend_type, node_from_global_id, pk_from_global_id
 from shop.core.api.pagination import KeysetConnectionField, keyset_page
 from shop.core.roles import is_operator, require
 from shop.orders import models, selectors
@@ -34,7 +34,7 @@ class OrderQueries(graphene.ObjectType):
     )
     order_by_token = graphene.Field(
         Order,
-        token=graphene.UUID(required=True),
+        token=UUID(required=True),
         description="An order through its unguessable link (a guest's order).",
     )
     seller_orders = KeysetConnectionField(

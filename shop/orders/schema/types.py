@@ -8,7 +8,7 @@ from graphene import relay
 
 from catalog.schema.types import ProductVariant, Seller
 from logistics.schema.types import PickupPoint
-from shop.core.api.base import Money, VisibleNode, money
+from shop.core.api.base import UUID, Money, VisibleNode, money
 from shop.core.api.pagination import CountableConnection
 from shop.core.loading import related_many, related_one
 from shop.core.roles import is_signed_in
@@ -141,7 +141,7 @@ class Order(VisibleNode):
     """One checkout's order: a fulfilment per seller, each line allocated to batches."""
 
     number = graphene.Int(required=True, description="What the buyer and sellers quote.")
-    token = graphene.UUID(description="The guest's link to the order: its buyer only.")
+    token = UUID(description="The guest's link to the order: its buyer only.")
     status = OrderStatusEnum(required=True)
     subtotal = graphene.Field(Money, required=True)
     shipping = graphene.Field(Money, required=True)

@@ -47,8 +47,19 @@ def orders_of_buyer(user: Any) -> QuerySet[Order]:
     return Order.objects.filter(buyer_id=user.pk)
 
 
-def fulfilments_of_seller(seller: Seller, status: str | None = None) -> QuerySet[Fulfilment]:
-    found = Fulfilment.objects.filter(seller=seller)
+def fulfilments_handled_by(
+    actor: Actor, seller: Seller | None = None, status: str | None = None
+) -> QuerySet[Fulfilment]:
+    """`seller`'s fulfilments (the caller checked the actor may handle them), or
+    those of every seller the actor is a member of (operators: of every seller)."""
+    if seller is not None:
+        found = Fulfilment.objects.filter(seller=seller)
+    elif is_operator(actor):
+        found = Fulfilment.objects.all()
+    elif is_signed_in(actor):
+        found = Fulfilment.objects.filter(_member_of_seller(actor, "seller_id"))
+    else:
+        found = Fulfilment.objects.none()
     return found.filter(order__status=status) if status else found
 
 

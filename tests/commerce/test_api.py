@@ -174,7 +174,7 @@ def test_a_failed_payment_is_retried_with_order_pay(gql, customer, rice):
 
 
 def test_sellers_see_their_part_and_operators_every_order(
-    gql, customer, seller_user, operator, seller, rice, kiwi
+    gql, customer, seller_user, other_seller_user, operator, seller, rice, kiwi
 ):
     buy(gql(customer, role="customer"), line(rice, 1), line(kiwi, 1))
     query = """query($seller: ID!) { sellerOrders(seller: $seller, first: 5) {
@@ -186,7 +186,16 @@ def test_sellers_see_their_part_and_operators_every_order(
     assert code == "PERMISSION_DENIED"
     every = "{ orders(first: 5, status: PAID) { totalCount edges { node { number } } } }"
     assert gql(operator, role="operator").execute(every)["orders"]["totalCount"] == 1
-    assert gql(customer, role="customer").error_code(every) == "PERMISSION_DENIED"
+    assert gql(other_seller_user, role="x").execute(every)["orders"]["totalCount"] == 1
+    assert gql(seller_user, role="seller").execute(every)["orders"]["totalCount"] == 1
+    assert gql().execute(every)["orders"]["totalCount"] == 0
+    unpaid = "{ orders(first: 5, status: UNPAID) { totalCount } }"
+    assert gql(operator, role="operator").execute(unpaid)["orders"]["totalCount"] == 0
+    # Without `seller`: the parts of every seller the viewer manages.
+    all_mine = "{ sellerOrders(first: 5) { edges { node { lines { sku } } } } }"
+    theirs = gql(other_seller_user, role="x").execute(all_mine)["sellerOrders"]["edges"]
+    assert [e["node"]["lines"] for e in theirs] == [[{"sku": "MHT-3KG"}]]
+    assert gql().execute(all_mine) == {"sellerOrders": {"edges": []}}
 
 
 def test_seller_earnings_follow_the_ledger(gql, customer, seller_user, seller, rice):

@@ -1,7 +1,7 @@
 """Orders as the API shows them: to their buyer, their sellers' members and operators."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import graphene
 from graphene import relay
@@ -11,12 +11,11 @@ from logistics.schema.types import PickupPoint
 from shop.core.api.base import UUID, Money, VisibleNode, money
 from shop.core.api.pagination import CountableConnection
 from shop.core.loading import related_many, related_one
-from shop.core.roles import is_signed_in
+from shop.core.roles import is_operator, is_signed_in
 from shop.orders import models, selectors
 from shop.orders.errors import OrderErrorCode
 from shop.orders.states import FulfilmentStatus, OrderStatus
 from traceability.schema.types import Batch
-from traceability.selectors import visible_batches
 
 OrderErrorCodeEnum = graphene.Enum.from_enum(OrderErrorCode, name="OrderErrorCode")
 OrderStatusEnum = graphene.Enum.from_enum(OrderStatus, name="OrderStatus")
@@ -38,10 +37,21 @@ class Allocation(graphene.ObjectType):
     @staticmethod
     def resolve_batch(root: models.Allocation, info: graphene.ResolveInfo) -> Any:
         batch = related_one(root, "batch")
-        seen = info.context.__dict__.setdefault("visible_batch_ids", {})
-        if batch.pk not in seen:
-            seen[batch.pk] = visible_batches(info.context.user).filter(pk=batch.pk).exists()
-        return batch if seen[batch.pk] else None
+        user = info.context.user
+        if is_operator(user):
+            return batch
+        return batch if batch.seller_id in _managed_sellers(info) else None
+
+
+def _managed_sellers(info: graphene.ResolveInfo) -> set[int]:
+    """The sellers the viewer is a member of, read once per request: they see
+    their batches (`traceability.selectors.visible_batches`)."""
+    mine = getattr(info.context, "member_of_sellers", None)
+    if mine is None:
+        user = info.context.user
+        mine = set(user.sellers.values_list("pk", flat=True)) if is_signed_in(user) else set()
+        info.context.member_of_sellers = mine
+    return cast(set[int], mine)
 
 
 class OrderLine(VisibleNode):

@@ -317,16 +317,18 @@ class CheckoutDeliveryMethodUpdate(DomainMutation):
             field="pickup_point_id",
             not_found=Code.NOT_FOUND,
         )
-        delivery = (
-            {"pickup_point": point}
-            if point is not None
-            else {
-                "recipient": address["recipient"],
-                "address": address["address"],
-                "division_code": address["division_code"],
-            }
-        )
-        checkout = services.set_delivery(actor=info.context.user, checkout=found, **delivery)
+        if point is not None:
+            checkout = services.set_delivery(
+                actor=info.context.user, checkout=found, pickup_point=point
+            )
+        else:
+            checkout = services.set_delivery(
+                actor=info.context.user,
+                checkout=found,
+                recipient=address["recipient"],
+                address=address["address"],
+                division_code=address["division_code"],
+            )
         return cls(checkout=checkout, errors=[])
 
 

@@ -1,7 +1,7 @@
 """Which orders and fulfilments a viewer may read: the same rule as
 `policies.can_view_order`, as querysets for lists and `node(id)`."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -67,4 +67,4 @@ def orders_at_points_of(actor: Actor) -> QuerySet[Order]:
     """Orders to be collected at a pickup point the actor staffs (cash at handover)."""
     if not is_signed_in(actor):
         return Order.objects.none()
-    return Order.objects.filter(pickup_point__staff__pk=actor.pk)
+    return Order.objects.filter(pickup_point__staff__pk=cast(int, actor.pk))

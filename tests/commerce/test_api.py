@@ -5,6 +5,7 @@ the order as its buyer, its sellers and operators read it. Refusals are coded.""
 from decimal import Decimal
 
 from catalog.models import ProductVariant
+from logistics.models import PickupPoint
 from shop.checkout.models import Checkout
 from shop.orders.models import Order
 from tests.commerce.api import COMPLETE, CREATE, DELIVERY, HOME, ORDER, buy, create, line
@@ -207,3 +208,128 @@ def test_seller_earnings_follow_the_ledger(gql, customer, seller_user, seller, r
     assert gql(customer, role="customer").error_code(query, {"seller": gid(seller)}) == (
         "PERMISSION_DENIED"
     )
+
+
+ALLOCATE = """mutation($line: ID!, $allocations: [AllocationInput!]!) {
+  orderLineAllocate(lineId: $line, allocations: $allocations) {
+    line { allocations { lot quantity } } errors { field code } } }"""
+FULFIL = """mutation($id: ID!, $status: FulfilmentStep!, $tracking: String) {
+  fulfilmentUpdate(id: $id, status: $status, trackingNumber: $tracking) {
+    fulfilment { status trackingNumber } order { status } errors { field code } } }"""
+REFUND = """mutation($id: ID!, $lines: [RefundLineInput!]) {
+  orderRefund(id: $id, lines: $lines) {
+    amount { amount } order { status amountRefunded { amount } } errors { field code } } }"""
+CANCEL = """mutation($id: ID!) { orderCancel(id: $id, reason: "不要了") {
+  order { status } errors { field code } } }"""
+RECALL = """mutation($batch: ID!) { batchRecall(batchId: $batch, reason: "检出霉变") {
+  affectedOrders batch { lot } errors { field code } } }"""
+
+
+def test_a_seller_allocates_packs_and_ships_and_then_no_one_can_cancel(
+    gql, customer, seller_user, rice, rice_batches
+):
+    old, new = rice_batches
+    done = buy(gql(customer, role="customer"), line(rice, 2))
+    order = Order.objects.get()
+    seller = gql(seller_user, role="seller")
+    rice_line, fulfilment = gid(order.lines.get()), gid(order.fulfilments.get())
+    wrong = seller.execute(
+        ALLOCATE, {"line": rice_line, "allocations": [{"batchId": gid(new), "quantity": 3}]}
+    )
+    assert wrong["orderLineAllocate"]["errors"] == [
+        {"field": "allocations", "code": "INVALID_ALLOCATION"}
+    ]
+    twice = [{"batchId": gid(new), "quantity": 1}] * 2
+    refused = seller.execute(ALLOCATE, {"line": rice_line, "allocations": twice})
+    assert refused["orderLineAllocate"]["errors"][0]["code"] == "INVALID_ALLOCATION"
+    split = [{"batchId": gid(old), "quantity": 1}, {"batchId": gid(new), "quantity": 1}]
+    allocated = seller.execute(ALLOCATE, {"line": rice_line, "allocations": split})
+    assert allocated["orderLineAllocate"]["line"]["allocations"] == [
+        {"lot": "OLD1", "quantity": 1},
+        {"lot": "NEW1", "quantity": 1},
+    ]
+    packed = seller.execute(FULFIL, {"id": fulfilment, "status": "PACKING"})["fulfilmentUpdate"]
+    assert packed["order"]["status"] == "PACKING" and packed["errors"] == []
+    untracked = seller.execute(FULFIL, {"id": fulfilment, "status": "SHIPPED"})
+    assert untracked["fulfilmentUpdate"]["errors"] == [
+        {"field": "trackingNumber", "code": "REQUIRED"}
+    ]
+    shipped = seller.execute(
+        FULFIL, {"id": fulfilment, "status": "SHIPPED", "tracking": "SF1234567"}
+    )["fulfilmentUpdate"]
+    assert shipped["fulfilment"] == {"status": "SHIPPED", "trackingNumber": "SF1234567"}
+    assert shipped["order"]["status"] == "SHIPPED"
+    for who in (gql(customer, role="customer"), seller):
+        refused = who.execute(CANCEL, {"id": done["order"]["id"]})["orderCancel"]
+        assert refused["errors"] == [{"field": "order", "code": "NOT_CANCELLABLE"}]
+    assert stock(rice) == 8
+
+
+def test_refunds_by_line_then_whole_never_exceed_what_was_paid(
+    gql, customer, seller_user, operator, rice, kiwi
+):
+    done = buy(gql(customer, role="customer"), line(rice, 2), line(kiwi, 1))
+    rice_line = gid(Order.objects.get().lines.get(variant=rice))
+    seller = gql(seller_user, role="seller")
+    one = seller.execute(
+        REFUND, {"id": done["order"]["id"], "lines": [{"lineId": rice_line, "quantity": 1}]}
+    )
+    assert one["orderRefund"]["amount"] == {"amount": "88.00"}
+    too_many = seller.execute(
+        REFUND, {"id": done["order"]["id"], "lines": [{"lineId": rice_line, "quantity": 2}]}
+    )
+    assert too_many["orderRefund"]["errors"] == [{"field": "lines", "code": "REFUND_TOO_LARGE"}]
+    # The rest, shipping included, by an operator: the order is refunded.
+    rest = gql(operator, role="operator").execute(REFUND, {"id": done["order"]["id"]})[
+        "orderRefund"
+    ]
+    assert rest["order"]["status"] == "REFUNDED"
+    assert rest["order"]["amountRefunded"] == {"amount": "281.00"}
+
+
+def test_a_buyer_cancels_and_gets_stock_and_money_back(gql, customer, rice):
+    done = buy(gql(customer, role="customer"), line(rice, 3))
+    cancelled = gql(customer, role="customer").execute(CANCEL, {"id": done["order"]["id"]})
+    assert cancelled["orderCancel"] == {"order": {"status": "CANCELLED"}, "errors": []}
+    assert stock(rice) == 10
+    assert Order.objects.get().amount_refunded == Order.objects.get().total
+
+
+def test_a_recall_counts_the_orders_it_reaches(gql, customer, seller_user, rice, rice_batches):
+    old, _new = rice_batches
+    buy(gql(customer, role="customer"), line(rice, 1))
+    buy(gql(), line(rice, 1))
+    seller = gql(seller_user, role="seller")
+    recalled = seller.execute(RECALL, {"batch": gid(old)})["batchRecall"]
+    assert recalled == {"affectedOrders": 2, "batch": {"lot": "OLD1"}, "errors": []}
+    again = seller.execute(RECALL, {"batch": gid(old)})["batchRecall"]
+    assert again["errors"] == [{"field": "batch", "code": "ALREADY_RECALLED"}]
+
+
+def test_cash_is_recorded_at_the_pickup_point_for_exactly_the_total(
+    gql, customer, station_staff, rice
+):
+    point = PickupPoint.objects.get(staff=station_staff)
+    client = gql(customer, role="customer")
+    token = create(client, line(rice, 1))["checkout"]["token"]
+    client.execute(DELIVERY, {"token": token, "point": gid(point)})
+    done = client.execute(COMPLETE, {"token": token, "gateway": "cash"})["checkoutComplete"]
+    assert done["order"]["status"] == "UNPAID" and done["payment"]["gateway"] == "cash"
+    record = """mutation($id: ID!, $amount: Decimal!) { orderCashRecord(id: $id, amount: $amount) {
+      order { status amountPaid { amount } } payment { status } errors { field code } } }"""
+    staff = gql(station_staff, role="station_staff")
+    wrong = staff.execute(record, {"id": done["order"]["id"], "amount": "1.00"})
+    assert wrong["orderCashRecord"]["errors"] == [{"field": "amount", "code": "WRONG_AMOUNT"}]
+    total = done["order"]["total"]["amount"]
+    paid = staff.execute(record, {"id": done["order"]["id"], "amount": total})["orderCashRecord"]
+    assert paid["payment"] == {"status": "SUCCEEDED"}
+    assert paid["order"]["amountPaid"] == {"amount": total}
+
+
+def test_a_cart_read_by_its_token_is_never_served_from_the_public_cache(gql, rice, settings):
+    settings.PUBLIC_CACHE_SECONDS = 60
+    client = gql()
+    token = create(client, line(rice, 1))["checkout"]["token"]
+    assert client.execute(READ_CHECKOUT, {"token": token})["checkout"]["lines"] == [{"quantity": 1}]
+    client.execute(UPDATE, {"token": token, "lines": [line(rice, 4)]})
+    assert client.execute(READ_CHECKOUT, {"token": token})["checkout"]["lines"] == [{"quantity": 4}]

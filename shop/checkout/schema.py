@@ -7,6 +7,7 @@ from typing import Any, Self
 import graphene
 from django.utils.translation import gettext_lazy as _
 
+from catalog.errors import CatalogErrorCode
 from catalog.models import ProductVariant as VariantModel
 from catalog.models import Seller as SellerModel
 from catalog.schema.types import ProductVariant, Seller
@@ -38,6 +39,7 @@ from shop.orders.schema.types import Order
 from shop.payments import gateways
 from shop.payments.errors import PaymentErrorCode
 from shop.payments.schema import Payment
+from traceability.errors import TraceabilityErrorCode
 
 Code = CheckoutErrorCode
 CheckoutErrorCodeEnum = graphene.Enum.from_enum(CheckoutErrorCode, name="CheckoutErrorCode")
@@ -343,8 +345,16 @@ class CheckoutComplete(DomainMutation):
     order = graphene.Field(Order)
     payment = graphene.Field(Payment)
     client_secret = graphene.String(description="Stripe's, for its Payment Element.")
+    # Placing the order takes stock (catalog) and packs batches (traceability).
     errors = errors_field(
-        error_type("CheckoutCompleteError", CheckoutErrorCode, PaymentErrorCode, OrderErrorCode)
+        error_type(
+            "CheckoutCompleteError",
+            CheckoutErrorCode,
+            PaymentErrorCode,
+            OrderErrorCode,
+            CatalogErrorCode,
+            TraceabilityErrorCode,
+        )
     )
 
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any, Self
 import graphene
 from django.utils.translation import gettext_lazy as _
 
+from catalog.errors import CatalogErrorCode
 from shop.core.api.base import Decimal, DomainMutation, Money, error_type, errors_field, money
 from shop.core.api.ids import referenced_list
 from shop.core.errors import DomainError
@@ -18,6 +19,7 @@ from shop.orders.schema.types import Order
 from shop.payments import services
 from shop.payments.errors import PaymentErrorCode
 from shop.payments.models import Payment as PaymentModel
+from traceability.errors import TraceabilityErrorCode
 
 PaymentStatusEnum = graphene.Enum.from_enum(PaymentModel.Status, name="PaymentStatus")
 MAX_REFUND_LINES = 100
@@ -80,7 +82,16 @@ class OrderCancel(DomainMutation):
         reason = graphene.String()
 
     order = graphene.Field(Order)
-    errors = errors_field(error_type("OrderCancelError", PaymentErrorCode, OrderErrorCode))
+    # Cancelling gives the stock (catalog) and the batches' packed units (traceability) back.
+    errors = errors_field(
+        error_type(
+            "OrderCancelError",
+            PaymentErrorCode,
+            OrderErrorCode,
+            CatalogErrorCode,
+            TraceabilityErrorCode,
+        )
+    )
 
     @classmethod
     def perform(

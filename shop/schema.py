@@ -4,7 +4,7 @@ import graphene
 from graphene import relay
 
 from catalog.schema import CatalogMutations, CatalogQueries
-from logistics.schema import LogisticsQueries
+from logistics.schema import LogisticsMutations, LogisticsQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
 from shop.checkout.schema import CheckoutMutations, CheckoutQueries
 from shop.core.api.base import NodeField
@@ -33,6 +33,7 @@ class Mutation(
     AccountMutations,
     CatalogMutations,
     TraceabilityMutations,
+    LogisticsMutations,
     OrderMutations,
     PaymentMutations,
     CheckoutMutations,

@@ -118,8 +118,11 @@ RATELIMIT_IP_META_KEY = "shop.core.http.client_address"
 
 # Text messages and emails to people (shop/core/notifications.py): the console by default.
 NOTIFICATION_BACKEND = env.str(
-    "NOTIFICATION_BACKEND", default="shop.core.notifications.ConsoleBackend"
+    "NOTIFICATION_BACKEND", default="shop.core.notifications.MailBackend"
 )
+# Emails (order notices, codes sent to an email): the console unless EMAIL_URL names SMTP.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="山村集市 <no-reply@localhost>")
 # Registration is confirmed with a one-time code sent to the phone (or email).
 REGISTRATION_CODE_SECONDS = env.int("REGISTRATION_CODE_SECONDS", default=600)
 

@@ -25,6 +25,7 @@ urlpatterns = [
     # First: the QR resolver is the most requested address.
     path("", include("traceability.resolver.urls"), {"pages": PROVENANCE_PAGES}),
     path("", include("traceability.urls")),
+    path("", include("shop.payments.urls")),
     path("", include("storefront.urls")),
 ]
 if settings.DEBUG:

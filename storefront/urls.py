@@ -4,13 +4,17 @@ from django.urls import path
 
 from storefront.views import (
     accounts,
+    buying,
     catalogue,
     operator,
     operator_scans,
+    orders,
     provenance,
     site,
+    stripe_pay,
     workbench,
     workbench_batches,
+    workbench_orders,
     workbench_products,
 )
 
@@ -21,9 +25,13 @@ urlpatterns = [
     path("robots.txt", site.robots_txt, name="robots"),
     *catalogue.urlpatterns,
     *accounts.urlpatterns,
+    *buying.urlpatterns,
+    *orders.urlpatterns,
+    *stripe_pay.urlpatterns,
     *workbench.urlpatterns,
     *workbench_products.urlpatterns,
     *workbench_batches.urlpatterns,
+    *workbench_orders.urlpatterns,
     *operator.urlpatterns,
     *operator_scans.urlpatterns,
 ]

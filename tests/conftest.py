@@ -2,6 +2,7 @@
 CELERY_BROKER_URL are set (CI sets both and REQUIRE_SERVICES=1, which turns
 a missing service into a failure instead of a skip)."""
 
+import datetime
 import os
 
 import pytest
@@ -10,6 +11,7 @@ from django.conf import settings
 from catalog import services as catalog_services
 from shop.celery import app as celery_app
 from tests.helpers.api import GraphQLClient
+from tests.helpers.batches import sold_batch
 from tests.helpers.catalog import SELLER_DATA
 from tests.helpers.permission_matrix import PermissionMatrix
 from tests.helpers.users import make_user
@@ -188,3 +190,44 @@ def _fresh_cache():
         each.clear()
     public_cache.forget_local()
     scans.forget_pending()
+
+
+# Commerce: two sellers' variants with stock and batches.
+@pytest.fixture
+def rice(product):
+    """Seller A's (a cooperative in Jiangxi) 5 kg bag at ¥88.00, 10 in stock."""
+    return product.variants.get()
+
+
+@pytest.fixture
+def kiwi(other_seller, other_seller_user, category):
+    """Seller B's (an enterprise in Sichuan) 3 kg box at ¥59.00, 5 in stock."""
+    product = catalog_services.create_product(
+        actor=other_seller_user,
+        seller=other_seller,
+        category=category,
+        name="红心猕猴桃",
+        is_published=True,
+    )
+    return catalog_services.create_variant(
+        actor=other_seller_user,
+        product=product,
+        sku="MHT-3KG",
+        name="3 kg box",
+        net_weight_grams=3000,
+        price="59.00",
+        stock_quantity=5,
+    )
+
+
+@pytest.fixture
+def rice_batches(seller_user, rice):
+    """An old batch with room for 2 bags (10 kg), a newer one with room for 100 bags."""
+    old = sold_batch(seller_user, rice, "OLD1", datetime.date(2027, 3, 1), "10")
+    new = sold_batch(seller_user, rice, "NEW1", datetime.date(2027, 9, 1), "500")
+    return old, new
+
+
+@pytest.fixture
+def kiwi_batch(other_seller_user, kiwi):
+    return sold_batch(other_seller_user, kiwi, "K1", datetime.date(2027, 1, 1), "60")

@@ -372,6 +372,10 @@ def _place(locked: Checkout, gateway: str) -> Order:
         raise DomainError(
             Code.DELIVERY_REQUIRED, _("Choose a pickup point or an address."), "delivery"
         )
+    if gateway == "cash" and locked.pickup_point_id is None:
+        raise DomainError(
+            Code.DELIVERY_REQUIRED, _("Cash is paid when you collect at a pickup point."), "gateway"
+        )
     if totals.outside_zones:
         raise DomainError(
             Code.ADDRESS_OUTSIDE_ZONES, _("We do not deliver to this area yet."), "division_code"

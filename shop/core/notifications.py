@@ -1,9 +1,10 @@
 """Messages to people, by text message (a mainland mobile number) or email,
 behind one interface: `notify(to, text)`.
 
-The backend is chosen by `NOTIFICATION_BACKEND`: the console (the embedded
-default: the message is logged, as Django's console email backend prints
-mail), `MemoryBackend` (tests read `outbox`), or a provider's SMS backend
+The backend is chosen by `NOTIFICATION_BACKEND`: `MailBackend` (the default:
+emails through Django's email backend, which prints them on the console unless
+`EMAIL_URL` names an SMTP server; text messages logged), the console (every
+message logged), `MemoryBackend` (tests read `outbox`), or a provider's SMS backend
 plugged in later with the same `send(message)`. Messages leave through a
 Celery task, so a request never waits for a provider. A message is sent at
 most once (`durable_task(idempotent=False)`): one lost with a worker that
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.utils.functional import Promise as StrPromise
 from django.utils.module_loading import import_string
 
@@ -36,6 +38,19 @@ class Backend(Protocol):
 class ConsoleBackend:
     def send(self, message: Message) -> None:
         logger.warning("message to %s: %s", message.to, message.text)
+
+
+class MailBackend:
+    """Emails through Django's email backend (`EMAIL_BACKEND`: the console in
+    the embedded default, SMTP with `EMAIL_URL`); a mobile number is logged as
+    the console does until an SMS provider's backend is configured."""
+
+    def send(self, message: Message) -> None:
+        if "@" not in message.to:
+            ConsoleBackend().send(message)
+            return
+        subject = message.text.splitlines()[0][:78] if message.text else ""
+        send_mail(subject, message.text, None, [message.to])
 
 
 outbox: list[Message] = []

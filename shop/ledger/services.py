@@ -15,21 +15,25 @@ A refund posts the same legs, reversed, for the units and shipping given back.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import Substr, TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Seller
 from logistics.models import PickupPoint
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from shop.ledger.models import Account, Leg, Transaction
-from shop.ledger.policies import can_post
+from shop.ledger.policies import can_post, can_view_books
 from shop.orders.models import Order, OrderLine
 
 CENT = Decimal("0.01")
 HALF_CENT = Decimal("0.005")
 COMMISSION = "platform:commission"
+EARNING_KINDS = (Account.Kind.SELLER_PAYABLE, Account.Kind.COMMISSION)
 SHIPPING = "platform:shipping"
 
 
@@ -203,3 +207,48 @@ def check_books() -> list[str]:
         .values_list("transaction__key", flat=True)
     )
     return list(unbalanced)
+
+
+GROUPINGS = {
+    "seller": "seller_id",
+    "county": "county",
+    "month": "month",
+}
+
+
+def earnings_by(
+    *, actor: Actor, by: str, since: object = None, until: object = None
+) -> list[dict[str, Any]]:
+    """Operators' totals of what sellers earned (net of refunds and commission)
+    and of the commission, per seller, per county (the seller's 6-digit
+    division code) or per month (Asia/Shanghai), from the legs' seller
+    attribution."""
+    require(actor, can_view_books(actor), _("Only platform operators may do this."))
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}")
+    legs = Leg.objects.filter(seller__isnull=False, account__kind__in=EARNING_KINDS)
+    if since:
+        legs = legs.filter(transaction__created_at__gte=since)
+    if until:
+        legs = legs.filter(transaction__created_at__lt=until)
+    legs = legs.annotate(
+        county=Substr("seller__division_code", 1, 6),
+        month=TruncMonth("transaction__created_at"),
+    )
+    rows = (
+        legs.order_by()
+        .values(GROUPINGS[by])
+        .annotate(
+            earned=Sum("amount", filter=Q(account__kind=Account.Kind.SELLER_PAYABLE)),
+            commission=Sum("amount", filter=Q(account__kind=Account.Kind.COMMISSION)),
+        )
+        .order_by(GROUPINGS[by])
+    )
+    return [
+        {
+            "key": row[GROUPINGS[by]],
+            "earned": -(row["earned"] or Decimal(0)),
+            "commission": -(row["commission"] or Decimal(0)),
+        }
+        for row in rows
+    ]

@@ -164,7 +164,7 @@ def _write_allocations(plan: Iterable[tuple[int, Batch, int]], lines: Mapping[in
 
 
 def _release(order: Order) -> None:
-    """Give the stock and the batches' packed units of `order`'s unrefunded lines back."""
+    """Give the stock and the batches' packed units of `order`'s lines back."""
     lines = list(order.lines.select_related("variant"))
     allocations = list(Allocation.objects.filter(line__order=order).select_related("batch"))
     by_line = {line.pk: line for line in lines}
@@ -174,13 +174,11 @@ def _release(order: Order) -> None:
         grams = line.variant.net_weight_grams if line.variant else 0
         amount = packed_amount(allocation.batch.unit, grams, allocation.quantity)
         packed[allocation.batch_id] = packed.get(allocation.batch_id, Decimal(0)) - amount
+    # Nothing left a seller's hands (cancelling stops there): every unit goes
+    # back, refunded or not.
     catalog_services.move_stock(
         actor=SYSTEM,
-        deltas={
-            line.variant_id: line.quantity - line.quantity_refunded
-            for line in lines
-            if line.variant_id
-        },
+        deltas={line.variant_id: line.quantity for line in lines if line.variant_id},
     )
     move_packed(actor=SYSTEM, deltas=packed)
 
@@ -236,25 +234,24 @@ def cancel_locked(actor: Actor, locked: Order, reason: str = "") -> None:
     _release(locked)
     move(locked, OrderStatus.CANCELLED, actor=actor, reason=reason)
     locked.fulfilments.update(status=FulfilmentStatus.CANCELLED)
-    tell_buyer(locked, _("Your order %(number)s was cancelled.") % {"number": locked.pk})
+    tell_buyer(locked, _("Your order %(number)s was cancelled."), {"number": locked.pk})
 
 
-def tell_buyer(order: Order, text: Any) -> None:
-    """Send `text` to the order's buyer, in their language, once the write commits."""
+def tell_buyer(order: Order, text: Any, params: Mapping[str, Any] | None = None) -> None:
+    """Send `text` (lazy, formatted with `params` in the buyer's language) to
+    the order's buyer once the write commits."""
     to = order.phone or order.email
-    if not to:
-        return
-    with translation.override(order.language):
-        _notify_after_commit(to, str(text))
+    if to:
+        with translation.override(order.language):
+            _notify_after_commit(to, str(text) % (params or {}))
 
 
-def tell_seller(seller: Seller, text: Any) -> None:
+def tell_seller(seller: Seller, text: Any, params: Mapping[str, Any] | None = None) -> None:
     """Tell a seller's members (by their phone, else email), after commit."""
-    members = list(seller.members.values_list("phone", "email"))
-    for phone, email in members:
+    for phone, email in seller.members.values_list("phone", "email"):
         to = str(phone or email or "")
         if to:
-            _notify_after_commit(to, str(text))
+            _notify_after_commit(to, str(text) % (params or {}))
 
 
 def _notify_after_commit(to: str, message: str) -> None:
@@ -337,8 +334,8 @@ def _follow_fulfilments(actor: Actor, order: Order) -> None:
         if target == OrderStatus.READY_FOR_PICKUP:
             tell_buyer(
                 order,
-                _("Your order %(number)s is ready for pickup at %(point)s.")
-                % {"number": order.pk, "point": order.pickup_point},
+                _("Your order %(number)s is ready for pickup at %(point)s."),
+                {"number": order.pk, "point": order.pickup_point},
             )
 
 
@@ -430,7 +427,7 @@ def recall(*, actor: Actor, batch: Batch, reason: str) -> list[Order]:
                 _(
                     "Recall: lot %(lot)s in your order %(number)s is withdrawn (%(reason)s). "
                     "Do not eat it; contact the seller for a refund."
-                )
-                % {"lot": batch.lot, "number": order.pk, "reason": record.reason},
+                ),
+                {"lot": batch.lot, "number": order.pk, "reason": record.reason},
             )
     return orders

@@ -94,7 +94,10 @@ def pay(*, actor: Actor, order: Order, gateway: str, scenario: str = "") -> Star
         scenario=scenario,
     )
     try:
-        answer = provider.start(charge)
+        # A payment the provider already knows is read back, not created again.
+        answer = (
+            provider.retrieve(payment.reference) if payment.reference else provider.start(charge)
+        )
     except GatewayError:
         raise DomainError(
             Code.GATEWAY_UNAVAILABLE,
@@ -122,12 +125,29 @@ def apply(*, payment: Payment, outcome: Outcome, reference: str = "", message: s
             locked.message = message[:255]
             if status == S.SUCCEEDED:
                 _capture(order, locked, ledger.gateway_account(locked.gateway))
+                if order.status == OrderStatus.CANCELLED:
+                    # Paid after the order was cancelled (a late webhook): give it all back.
+                    locked.save()
+                    _refund_locked(SYSTEM, order, *_everything(order))
+                    locked.refresh_from_db()
             elif status == S.FAILED:
                 OrderEvent.objects.create(
                     order=order, kind=OrderEvent.Kind.PAYMENT_FAILED, data={"message": message}
                 )
         locked.save()
     return locked
+
+
+def sync(*, payment: Payment) -> Payment:
+    """Ask the provider how `payment` stands now and record it (forward only):
+    the buyer's return from Stripe need not wait for the webhook."""
+    if not payment.reference or payment.status == S.SUCCEEDED:
+        return payment
+    try:
+        answer = _gateway(payment.gateway).retrieve(payment.reference)
+    except GatewayError:
+        return payment
+    return apply(payment=payment, outcome=answer.outcome, message=answer.message)
 
 
 def _capture(order: Order, payment: Payment, source: str) -> None:
@@ -142,12 +162,18 @@ def _capture(order: Order, payment: Payment, source: str) -> None:
     if order.status == OrderStatus.UNCONFIRMED:
         orders.move(order, OrderStatus.PAID, actor=SYSTEM)
         orders.tell_buyer(
-            order, _("Thank you! Your order %(number)s is paid.") % {"number": order.pk}
+            order, _("Thank you! Your order %(number)s is paid."), {"number": order.pk}
         )
         for fulfilment in order.fulfilments.select_related("seller"):
             orders.tell_seller(
-                fulfilment.seller, _("New order %(number)s to pack.") % {"number": order.pk}
+                fulfilment.seller, _("New order %(number)s to pack."), {"number": order.pk}
             )
+
+
+def _everything(order: Order) -> tuple[dict[int, int], dict[int, Decimal]]:
+    """Every unit and all shipping of `order`, to refund it whole."""
+    units = {line.pk: line.quantity - line.quantity_refunded for line in order.lines.all()}
+    return units, {f.seller_id: f.shipping for f in order.fulfilments.all()}
 
 
 def handle_event(*, provider: str, event: WebhookEvent) -> bool:
@@ -293,8 +319,8 @@ def refund(*, actor: Actor, order: Order, lines: Mapping[OrderLine, int] | None 
             orders.move(locked, OrderStatus.REFUNDED, actor=actor)
         orders.tell_buyer(
             locked,
-            _("¥%(amount)s of your order %(number)s is refunded.")
-            % {"amount": amount, "number": locked.pk},
+            _("¥%(amount)s of your order %(number)s is refunded."),
+            {"amount": amount, "number": locked.pk},
         )
     return amount
 
@@ -305,9 +331,7 @@ def cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
         locked = orders.lock_order(order)
         orders.check_cancellable(actor, locked)
         if locked.amount_paid > locked.amount_refunded:
-            units = {line.pk: line.quantity - line.quantity_refunded for line in locked.lines.all()}
-            shipping = {f.seller_id: f.shipping for f in locked.fulfilments.all()}
-            _refund_locked(actor, locked, units, shipping)
+            _refund_locked(actor, locked, *_everything(locked))
         for payment in locked.payments.filter(status__in=(S.STARTED, S.PENDING, S.ACTION_REQUIRED)):
             payment.status = S.FAILED
             payment.message = "order cancelled"

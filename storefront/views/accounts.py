@@ -17,6 +17,7 @@ from catalog.demo import data as demo
 from shop.accounts.registration import confirm_registration, start_registration
 from shop.core.errors import DomainError
 from shop.core.throttling import client_network
+from storefront.cart import anonymous_cart_token, merge_after_sign_in
 from storefront.forms.accounts import LoginForm, RegisterConfirmForm, RegisterForm
 
 
@@ -41,8 +42,16 @@ def demo_logins() -> dict[str, Any]:
 
 
 class SignInView(auth_views.LoginView):
+    """Signing in; a cart chosen before joins the buyer's own."""
+
     authentication_form = LoginForm
     next_page = "storefront:home"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        token = anonymous_cart_token(self.request)
+        response = super().form_valid(form)
+        merge_after_sign_in(self.request, form.get_user(), token)
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -99,7 +108,9 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.show_domain_error(exc)
         else:
+            token = anonymous_cart_token(request)
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            merge_after_sign_in(request, user, token)
             return redirect(target or reverse("storefront:home"))
     context = {"form": form, "sent_to": sent_to}
     return render(request, "registration/register_confirm.html", context)

@@ -192,7 +192,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 @cached_page()
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    """A product: pictures, variants with price and stock, origin, its seller and farm."""
+    """A product: pictures, variants with price and stock (chosen with a GET form
+    to the cart: see `storefront.views.buying`), origin, its seller and farm."""
     products = visible_products(request.user).select_related("seller", "farm", "category")
     found = get_object_or_404(products, slug=slug)
     public_cache.tag(request, *cache.shown_with_product(found.pk, found.seller_id))
@@ -208,6 +209,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "divisions": divisions_of(found.seller),
         "pictures": pictures,
         "variants": variants,
+        "in_stock": [v for v in variants if v.stock_quantity > 0],
         "price_from": min((v.price for v in variants), default=None),
     }
     return render(request, "storefront/product.html", context)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.ledger import empty_books
 from tests.helpers.services import skip_unless
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -116,3 +117,10 @@ def visitor_factory(request, browser, live_server):
 @pytest.fixture
 def visitor(visitor_factory):
     return visitor_factory()
+
+
+@pytest.fixture
+def ledger_emptied(transactional_db):
+    """The ledger's rows go first, past its triggers (`tests.helpers.ledger.empty_books`)."""
+    yield
+    empty_books()

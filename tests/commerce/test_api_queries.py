@@ -43,7 +43,7 @@ def _completion_queries(gql, lines):
 
 
 def test_completing_costs_the_same_queries_for_one_line_as_for_five(
-    deletable_ledger_rows, gql, seller_user, rice, kiwi, rice_batches, kiwi_batch
+    transactional_db, gql, seller_user, rice, kiwi, rice_batches, kiwi_batch
 ):
     more = _variants(seller_user, rice.product, 4)
     one = _completion_queries(gql, [(rice, 1)])

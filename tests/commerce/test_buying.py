@@ -24,6 +24,7 @@ from shop.orders.models import Allocation, Order
 from shop.orders.states import FulfilmentStatus, OrderStatus
 from shop.payments import services as payments
 from shop.payments.errors import PaymentErrorCode
+from shop.payments.gateways.base import Outcome
 from shop.payments.models import Payment
 from traceability.models import Batch
 
@@ -360,3 +361,40 @@ def test_unpaid_orders_are_cancelled_after_their_time(customer, rice, kiwi):
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED and stock(rice) == 10
     assert not Leg.objects.exists()
+
+
+def test_money_arriving_after_the_order_was_cancelled_goes_back_at_once(customer, rice, kiwi):
+    _basket, order, started = bought(customer, rice, kiwi, scenario="pending")
+    payments.cancel(actor=customer, order=order)
+    # The provider's success arrives late (a webhook delayed by a day).
+    payment = payments.apply(payment=started.payment, outcome=Outcome.SUCCEEDED)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.amount_paid == order.amount_refunded == order.total
+    assert payment.captured == payment.refunded == order.total
+    assert ledger.balance(ledger.gateway_account("test")) == 0 and ledger.check_books() == []
+    assert stock(rice) == 10 and stock(kiwi) == 5
+
+
+def test_operators_see_earnings_per_seller_county_and_month(
+    customer, rice, kiwi, operator, seller_user
+):
+    bought(customer, rice, kiwi)
+    _basket, second, _ = bought(customer, rice, kiwi)
+    payments.refund(actor=operator, order=second, lines={second.lines.get(variant=kiwi): 1})
+    by_seller = {row["key"]: row for row in ledger.earnings_by(actor=operator, by="seller")}
+    assert by_seller[rice.seller_id]["earned"] == 2 * (Decimal("176.00") - Decimal("8.80"))
+    assert by_seller[kiwi.seller_id]["earned"] == Decimal("59.00") - Decimal("4.72")
+    assert by_seller[kiwi.seller_id]["earned"] == ledger.seller_earnings(kiwi.seller)
+    counties = {
+        row["key"]: row["earned"] for row in ledger.earnings_by(actor=operator, by="county")
+    }
+    assert counties == {
+        "360323": by_seller[rice.seller_id]["earned"],
+        "510824": by_seller[kiwi.seller_id]["earned"],
+    }
+    (month,) = ledger.earnings_by(actor=operator, by="month")
+    assert month["earned"] == sum(counties.values())
+    assert month["commission"] == Decimal("8.80") * 2 + Decimal("4.72")
+    with pytest.raises(NotAllowed):
+        ledger.earnings_by(actor=seller_user, by="seller")

@@ -51,7 +51,7 @@ def _buy(url, variant_line):
     ids=["decided-by-reservations", "decided-at-completion"],
 )
 def test_more_buyers_than_units_make_exactly_as_many_orders(
-    deletable_ledger_rows, live_server, settings, seller_user, rice, hold_minutes
+    live_server, settings, seller_user, rice, hold_minutes
 ):
     """With holds of 0 minutes every buyer gets a checkout, and completion's
     row locks alone must stop the oversell."""

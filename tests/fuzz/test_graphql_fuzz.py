@@ -403,6 +403,7 @@ DEEP_MUTATIONS = (
     "checkoutDeliveryMethodUpdate",
     "orderRefund",
 )
+OPERATOR_MUTATIONS = ("pickupPointCreate", "pickupPointUpdate")
 
 
 @pytest.fixture
@@ -452,6 +453,13 @@ def test_deep_mutation_inputs_never_fail_with_a_server_error(sellers_world, muta
     """As the seller, who gets past the permission checks to the services."""
     strategy = cases(schema.graphql_schema, sellers_world, "mutation", fields=[mutation])
     fuzz(sellers_world, "seller", strategy, CI_EXAMPLES["deep"], mutation)
+
+
+@pytest.mark.parametrize("mutation", OPERATOR_MUTATIONS)
+def test_operator_mutation_inputs_never_fail_with_a_server_error(world, mutation):
+    """As the operator, the only role its service lets through to the rules."""
+    strategy = cases(schema.graphql_schema, world, "mutation", fields=[mutation])
+    fuzz(world, "operator", strategy, CI_EXAMPLES["deep"], mutation)
 
 
 @pytest.mark.parametrize("kind", ["query", "mutation"])

@@ -21,7 +21,8 @@ TEST_SECRET_KEY = "sk_test_localstripe_0123456789"
 # /tmp/localstripe.pickle, shared by every copy running; this one binds 127.0.0.1
 # and keeps the store in memory. localstripe predates API version endive (the
 # stripe library's pin), which renamed the create parameter `payment_method_types`
-# to `allowed_payment_method_types`: the wrapper accepts the new name.
+# to `allowed_payment_method_types`: the wrapper accepts the new name. It also
+# drops a PaymentIntent's `description`, which Stripe takes and localstripe refuses.
 SERVER = """
 import sys
 from aiohttp import web
@@ -31,6 +32,7 @@ resources.Store.dump_to_disk = lambda self: None
 create = resources.PaymentIntent._api_create
 
 def create_intent(**data):
+    data.pop("description", None)
     if "allowed_payment_method_types" in data:
         data["payment_method_types"] = data.pop("allowed_payment_method_types")
     return create(**data)

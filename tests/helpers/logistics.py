@@ -1,8 +1,10 @@
 """A pickup point's fields, as the services take them."""
 
+from typing import Any
+
 # Around Wanglongtan village (Luxi County, Jiangxi): the village, its township,
 # the county hub and a station in another county.
-POINT = {
+POINT: dict[str, Any] = {
     "name": "王龙潭村电商服务站",
     "kind": "village_station",
     "address": "万龙山乡王龙潭村村委会旁",

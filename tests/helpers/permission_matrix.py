@@ -49,6 +49,8 @@ PERMISSION_TESTS = {
     "traceEventCorrect": "traceability/test_event_api.py",
     "labelJobCreate": "traceability/test_label_api.py",
     "labelJobRetry": "traceability/test_label_resume.py",
+    "pickupPointCreate": "logistics/test_pickup_point_mutations.py",
+    "pickupPointUpdate": "logistics/test_pickup_point_mutations.py",
     "checkoutCreate": "commerce/test_api_permissions.py",
     "checkoutLinesAdd": "commerce/test_api_permissions.py",
     "checkoutLinesUpdate": "commerce/test_api_permissions.py",

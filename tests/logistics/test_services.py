@@ -114,7 +114,7 @@ def test_an_update_changes_only_what_is_given_and_none_clears(operator, customer
     assert not point.staff.exists()
     assert not usable_points().exists()
     with pytest.raises(TypeError):
-        services.update_point(actor=operator, point=point, capacity=3)  # type: ignore[call-arg]
+        services.update_point(actor=operator, point=point, capacity=3)
 
 
 @pytest.mark.parametrize(

@@ -142,6 +142,8 @@ def links(view: Provenance, *, pip_url: str | None) -> list[Link]:
     ]
     if pip_url:
         found.insert(1, Link("gs1:pip", pip_url, _("Product information"), "text/html"))
+    if view.recall is not None:
+        found.append(Link("gs1:recallStatus", f"{page}#recall", _("Recalled"), "text/html"))
     return found
 
 

@@ -46,6 +46,7 @@ from traceability.models import (
     SERIAL_CODE_LENGTH,
     Batch,
     BatchPhoto,
+    BatchRecall,
     Serial,
     TraceEvent,
     TraceEventBatch,
@@ -53,7 +54,7 @@ from traceability.models import (
 from traceability.services import verification
 
 Role = TraceEventBatch.Role
-_RELATED = ("variant__product", "seller", "farm")
+_RELATED = ("variant__product", "seller", "farm", "recall")
 # What a buyer reads for the CBV steps a farm records; other steps show their CBV label.
 STEP_TITLES: dict[str, Promise] = {
     BizStep.COMMISSIONING: _("Harvested or produced"),
@@ -262,6 +263,14 @@ class Provenance:
     @property
     def uri(self) -> str:
         return self.record.uri
+
+    @property
+    def recall(self) -> BatchRecall | None:
+        """The batch's recall, said first on every answer about it."""
+        try:
+            return self.record.batch.recall
+        except BatchRecall.DoesNotExist:
+            return None
 
     @property
     def cache_tags(self) -> tuple[str, ...]:

@@ -72,3 +72,7 @@ class Gateway(Protocol):
     def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> Answer:
         """Give back `amount` of the charge `reference`."""
         ...
+
+    def retrieve(self, reference: str) -> Answer:
+        """How the charge `reference` stands now (PENDING when the gateway cannot say)."""
+        ...

@@ -18,6 +18,9 @@ class TestGateway:
     def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> Answer:
         return Answer(Outcome.SUCCEEDED, reference=f"test_refund_{idempotency_key}")
 
+    def retrieve(self, reference: str) -> Answer:
+        return Answer(Outcome.PENDING, reference=reference)
+
 
 class CashGateway:
     """Cash at pickup: nothing happens until station staff take the money."""
@@ -29,3 +32,6 @@ class CashGateway:
 
     def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> Answer:
         return Answer(Outcome.SUCCEEDED, reference=f"cash_refund_{idempotency_key}")
+
+    def retrieve(self, reference: str) -> Answer:
+        return Answer(Outcome.PENDING, reference=reference)

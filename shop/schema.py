@@ -6,14 +6,25 @@ from graphene import relay
 from catalog.schema import CatalogMutations, CatalogQueries
 from logistics.schema import LogisticsMutations, LogisticsQueries
 from shop.accounts.schema import AccountMutations, AccountQueries
+from shop.checkout.schema import CheckoutMutations, CheckoutQueries
 from shop.core.api.base import NodeField
 from shop.core.api.limits import declare_costs
 from shop.core.errors import RequestErrorCode
+from shop.ledger.schema import LedgerQueries
+from shop.orders.schema import OrderMutations, OrderQueries
+from shop.payments.schema import PaymentMutations
 from traceability.schema import TraceabilityMutations, TraceabilityQueries
 
 
 class Query(
-    AccountQueries, CatalogQueries, TraceabilityQueries, LogisticsQueries, graphene.ObjectType
+    AccountQueries,
+    CatalogQueries,
+    TraceabilityQueries,
+    LogisticsQueries,
+    OrderQueries,
+    LedgerQueries,
+    CheckoutQueries,
+    graphene.ObjectType,
 ):
     node = NodeField(relay.Node)
 
@@ -23,6 +34,9 @@ class Mutation(
     CatalogMutations,
     TraceabilityMutations,
     LogisticsMutations,
+    OrderMutations,
+    PaymentMutations,
+    CheckoutMutations,
     graphene.ObjectType,
 ):
     pass

@@ -26,6 +26,7 @@ from graphql import GraphQLObjectType, get_named_type, is_leaf_type, is_required
 
 from catalog import models
 from logistics.models import PickupPoint
+from shop.checkout import services as checkout
 from shop.schema import schema
 from tests.helpers.catalog import SELLER_DATA
 from tests.helpers.pictures import picture
@@ -38,7 +39,7 @@ PAGE = 5
 LEVELS = (4, 3, 2)  # object levels below a node, tried in turn until the limits allow one
 LIMIT_CODES = {"QUERY_TOO_LARGE", "QUERY_TOO_DEEP", "QUERY_TOO_COMPLEX"}
 # Root connections whose rows only signed-in users see: anonymously, an empty page.
-SIGNED_IN_ONLY = {"batches"}
+SIGNED_IN_ONLY = {"batches", "orders", "sellerOrders", "me"}
 
 
 def is_connection(type_):
@@ -192,6 +193,18 @@ def catalogue(operator, settings):
                 )  # fmt: skip
 
 
+@pytest.fixture
+def orders(catalogue, operator):
+    """Six orders of the operator's, each of two sellers' variants, allocated to batches."""
+    variants = list(models.ProductVariant.objects.order_by("pk"))
+    point = PickupPoint.objects.order_by("pk").first()
+    for i in range(6):
+        lines = [(variants[2 * i], 1), (variants[(2 * i + 3) % len(variants)], 1)]
+        basket = checkout.create_checkout(actor=operator, lines=lines, phone="13900139000")
+        checkout.set_delivery(actor=operator, checkout=basket, pickup_point=point)
+        checkout.complete(actor=operator, checkout=basket, gateway="test")
+
+
 def run(client, query):
     with CaptureQueriesContext(connection) as queries:
         status, body = client.post(query)
@@ -206,7 +219,7 @@ def run(client, query):
     ids=[".".join(s.split("(")[0] for s in steps) for steps, _ in CONNECTIONS.values()],
 )
 def test_queries_do_not_grow_with_the_page_size(
-    catalogue, gql, operator, role, steps, connection_type
+    catalogue, orders, gql, operator, role, steps, connection_type
 ):
     client = gql(operator if role == "operator" else None)
     for levels in LEVELS:  # the deepest selection the limits accept

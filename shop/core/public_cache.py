@@ -76,6 +76,13 @@ def start(request: HttpRequest) -> None:
     request.public_cache_started = started  # type: ignore[attr-defined]
 
 
+def skip(request: HttpRequest) -> None:
+    """Never store this response: it shows what only its bearer may see (a cart
+    or an order reached by its unguessable token), which no tag follows."""
+    for name in ("public_cache_tags", "public_cache_started"):
+        request.__dict__.pop(name, None)
+
+
 def tag(request: HttpRequest, *tags: str) -> None:
     """Record that this response shows `tags` (nothing unless it may be cached)."""
     collected = getattr(request, "public_cache_tags", None)

@@ -128,9 +128,16 @@ def _line_legs(line: OrderLine, units: int, seller_kind: str, sign: int) -> list
 
 
 def _sale_legs(
-    order: Order, source: str, units: Mapping[int, int], shipping: Mapping[int, Decimal], sign: int
+    order: Order,
+    source: str,
+    units: Mapping[int, int],
+    shipping: Mapping[int, Decimal],
+    sign: int,
+    lines: Iterable[OrderLine] | None = None,
 ) -> list[LegSpec]:
-    lines = [line for line in order.lines.select_related("seller") if units.get(line.pk)]
+    if lines is None:
+        lines = order.lines.select_related("seller")
+    lines = [line for line in lines if units.get(line.pk)]
     legs: list[LegSpec] = []
     for line in lines:
         legs += _line_legs(line, units[line.pk], line.seller.kind, sign)
@@ -141,9 +148,10 @@ def _sale_legs(
 
 def record_sale(*, actor: Actor, order: Order, source: str) -> Transaction:
     """Book `order` as paid through `source`, once."""
-    units = {line.pk: line.quantity for line in order.lines.all()}
+    lines = list(order.lines.select_related("seller"))
+    units = {line.pk: line.quantity for line in lines}
     shipping = {f.seller_id: f.shipping for f in order.fulfilments.all()}
-    legs = _sale_legs(order, source, units, shipping, 1)
+    legs = _sale_legs(order, source, units, shipping, 1, lines)
     return post(
         actor=actor, kind=Transaction.Kind.SALE, order=order, key=f"sale:{order.pk}", legs=legs
     )

@@ -126,7 +126,7 @@ JSON_ONLY_VALUES: tuple[object, ...] = (
     {},
 )
 # Short names of Node types, as arguments and input fields name what they point at.
-NODE_ALIASES = {"variant": "ProductVariant", "image": "ProductImage"}
+NODE_ALIASES = {"variant": "ProductVariant", "image": "ProductImage", "line": "OrderLine"}
 
 
 @dataclass(repr=False)

@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -48,8 +49,10 @@ from catalog.models import (
     Seller,
 )
 from logistics.demo import load_points_demo
+from logistics.models import PickupPoint
 from shop.accounts.models import User
 from shop.accounts.tokens import create_access_token, create_refresh_token
+from shop.checkout import services as checkout
 from shop.schema import schema
 from tests.fuzz.strategies import World, cases, request_body
 from tests.helpers.catalog import SELLER_DATA
@@ -86,6 +89,7 @@ def world(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         demo = load_demo()
         load_points_demo()
+        tokens = commerce_rows()
     # The thumbnail tasks ran after commit, among the cache invalidations; take
     # back the last two pictures' thumbnails, as if their tasks had not run yet.
     last_two = ProductImage.objects.order_by("-pk")[:2]
@@ -103,7 +107,28 @@ def world(db, django_capture_on_commit_callbacks):
         actor=member, seller=seller, category=category, name="没有图片", is_published=True
     )
     users = {"anonymous": None, "seller": demo.members[0][0], "operator": demo.operator}
-    return World(node_ids=real_node_ids(), texts=real_texts(users), users=users)
+    texts = {**real_texts(users), "token": tokens, **COMMERCE_TEXTS}
+    return World(node_ids=real_node_ids(), texts=texts, users=users)
+
+
+COMMERCE_TEXTS = {"gateway": ["test", "cash", "stripe"], "scenario": ["fail", "pending"]}
+
+
+def commerce_rows():
+    """An open cart and a paid order of a guest's, so that the commerce
+    mutations and queries get real tokens and IDs; returns the tokens."""
+    guest = AnonymousUser()
+    variant = ProductVariant.objects.filter(
+        product__is_published=True,
+        product__seller__is_verified=True,
+        stock_quantity__gte=2,
+        cold_chain=False,
+    ).first()
+    cart = checkout.create_checkout(actor=guest, lines=[(variant, 1)], phone="13900139000")
+    bought = checkout.create_checkout(actor=guest, lines=[(variant, 1)], phone="13900139000")
+    checkout.set_delivery(actor=guest, checkout=bought, pickup_point=PickupPoint.objects.first())
+    order, _started = checkout.complete(actor=guest, checkout=bought, gateway="test")
+    return [str(cart.token), str(bought.token), str(order.token)]
 
 
 def real_node_ids():
@@ -368,7 +393,16 @@ def test_generated_operations_never_fail_with_a_server_error(world, role, kind):
 
 # Mutations whose inputs go deep (places, floats, lists of IDs): spread over every
 # mutation, the cases above seldom reach them with a real ID in every other field.
-DEEP_MUTATIONS = ("farmCreate", "farmUpdate", "traceEventRecord", "traceEventCorrect")
+DEEP_MUTATIONS = (
+    "farmCreate",
+    "farmUpdate",
+    "traceEventRecord",
+    "traceEventCorrect",
+    "checkoutCreate",
+    "checkoutLinesUpdate",
+    "checkoutDeliveryMethodUpdate",
+    "orderRefund",
+)
 OPERATOR_MUTATIONS = ("pickupPointCreate", "pickupPointUpdate")
 
 

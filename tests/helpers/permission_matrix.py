@@ -51,6 +51,20 @@ PERMISSION_TESTS = {
     "labelJobRetry": "traceability/test_label_resume.py",
     "pickupPointCreate": "logistics/test_pickup_point_mutations.py",
     "pickupPointUpdate": "logistics/test_pickup_point_mutations.py",
+    "checkoutCreate": "commerce/test_api_permissions.py",
+    "checkoutLinesAdd": "commerce/test_api_permissions.py",
+    "checkoutLinesUpdate": "commerce/test_api_permissions.py",
+    "checkoutLinesDelete": "commerce/test_api_permissions.py",
+    "checkoutContactUpdate": "commerce/test_api_permissions.py",
+    "checkoutDeliveryMethodUpdate": "commerce/test_api_permissions.py",
+    "checkoutComplete": "commerce/test_api_permissions.py",
+    "orderPay": "commerce/test_api_permissions.py",
+    "orderCancel": "commerce/test_api_permissions.py",
+    "orderRefund": "commerce/test_api_permissions.py",
+    "orderCashRecord": "commerce/test_api_permissions.py",
+    "fulfilmentUpdate": "commerce/test_api_permissions.py",
+    "orderLineAllocate": "commerce/test_api_permissions.py",
+    "batchRecall": "commerce/test_api_permissions.py",
 }
 # (test module as a node ID, role, mutation) of every request this process sent.
 SENT: set[tuple[str, str, str]] = set()

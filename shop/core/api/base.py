@@ -6,6 +6,7 @@ from decimal import Decimal as DecimalNumber
 from decimal import InvalidOperation
 from enum import Enum as PythonEnum
 from typing import Any, TypeVar, cast
+from uuid import UUID as PythonUUID
 
 import graphene
 from django.conf import settings
@@ -174,6 +175,34 @@ class Decimal(graphene.Scalar):
         if abs(exponent) > DECIMAL_MAX_DIGITS or len(digits.digits) > DECIMAL_MAX_DIGITS:
             raise GraphQLError(f"A decimal number has at most {DECIMAL_MAX_DIGITS} digits.")
         return number
+
+
+class UUID(graphene.Scalar):
+    """A UUID written as a string, e.g. "6f1c1b9e-2a4c-4f43-9d6a-0c7b3e9b8a11": an
+    unguessable token (a cart's, an order's link). Anything else is a validation error."""
+
+    @staticmethod
+    def serialize(value: Any) -> str:
+        return str(value)
+
+    @classmethod
+    def parse_literal(cls, node: ValueNode, _variables: Any = None) -> Any:
+        if isinstance(node, StringValueNode):
+            return cls.parse_value(node.value)
+        return Undefined
+
+    @staticmethod
+    def parse_value(value: Any) -> Any:
+        if not isinstance(value, str) or len(value) > UUID_MAX_LENGTH:
+            return Undefined
+        try:
+            return PythonUUID(value)
+        except ValueError:
+            return Undefined
+
+
+# The longest spelling Python reads: "urn:uuid:" and 32 digits with braces and dashes.
+UUID_MAX_LENGTH = 47
 
 
 class Money(graphene.ObjectType):

@@ -5,9 +5,9 @@ operation and the language; resolvers `tag` what they show."""
 from typing import Any
 
 from shop.core import public_cache
-from shop.core.public_cache import get, put, start, tag
+from shop.core.public_cache import get, put, skip, start, tag
 
-__all__ = ["cache_key", "get", "put", "start", "tag"]
+__all__ = ["cache_key", "get", "put", "skip", "start", "tag"]
 
 
 def cache_key(

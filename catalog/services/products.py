@@ -317,20 +317,25 @@ def update_stock(
     return variant
 
 
-def move_stock(*, actor: Actor, deltas: Mapping[int, int]) -> None:
+def move_stock(
+    *, actor: Actor, deltas: Mapping[int, int], locked: Mapping[int, ProductVariant] | None = None
+) -> None:
     """Add `deltas` (variant pk → units, negative to take) to many variants at
     once, for orders: every variant's stock stays in 0..MAX_STOCK, or nothing
     changes. One lock, one UPDATE whatever the number of variants.
 
     The caller holds a transaction (stock is locked after checkouts and orders,
     see `shop.core.db.lock_rows`); sold-out and back-in-stock products are made
-    stale after it commits, as in `update_stock`.
+    stale after it commits, as in `update_stock`. A caller that already locked
+    the variants passes them as `locked`, sparing a second read.
     """
     require(actor, can_move_stock_for_orders(actor), PLATFORM_ONLY)
     deltas = {pk: delta for pk, delta in deltas.items() if delta}
     if not deltas:
         return
-    locked = lock_rows(ProductVariant.objects.only("pk", "product_id", "stock_quantity"), deltas)
+    if locked is None or not deltas.keys() <= locked.keys():
+        only = ProductVariant.objects.only("pk", "product_id", "stock_quantity")
+        locked = lock_rows(only, deltas)
     after = {pk: locked[pk].stock_quantity + delta for pk, delta in deltas.items()}
     short = [pk for pk, quantity in after.items() if not 0 <= quantity <= MAX_STOCK]
     if short:

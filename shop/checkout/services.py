@@ -107,15 +107,17 @@ def available(variant: ProductVariant, checkout: Checkout | None = None) -> int:
     return max(0, variant.stock_quantity - held)
 
 
+BUYABLE = ProductVariant.objects.select_related("product", "seller")
+
+
+def _for_sale(variant: ProductVariant) -> bool:
+    return variant.product.is_published and variant.seller.is_verified
+
+
 def _buyable(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
     """The published variants named, or PRODUCT_UNAVAILABLE."""
     ids = set(variant_ids)
-    found = {
-        v.pk: v
-        for v in ProductVariant.objects.filter(
-            pk__in=ids, product__is_published=True, product__seller__is_verified=True
-        ).select_related("product", "seller")
-    }
+    found = {v.pk: v for v in BUYABLE.filter(pk__in=ids) if _for_sale(v)}
     if ids - found.keys():
         raise DomainError(
             Code.PRODUCT_UNAVAILABLE, _("A product in the cart is not for sale."), "lines"
@@ -335,11 +337,10 @@ def complete(
             PaymentErrorCode.UNKNOWN_GATEWAY, _("This payment method is not offered."), "gateway"
         )
     with transaction.atomic():
-        locked = lock_rows(Checkout, [checkout.pk])[checkout.pk]
-        if locked.order_id:
-            order = Order.objects.get(pk=locked.order_id)
-        else:
-            order = _place(locked, gateway)
+        with_order = Checkout.objects.select_related("user", "order")
+        locked = lock_rows(with_order, [checkout.pk])[checkout.pk]
+        # Completed before: the same order again, never a second one.
+        order = locked.order if locked.order is not None else _place(locked, gateway)
     if order.gateway != gateway or order.status != OrderStatus.UNCONFIRMED:
         started = None
         if order.gateway == "cash" and not order.payments.exists():
@@ -354,15 +355,18 @@ def _place(locked: Checkout, gateway: str) -> Order:
         raise DomainError(Code.EMPTY, _("The cart is empty."), "lines")
     if not (locked.email or locked.phone or locked.user_id):
         raise DomainError(Code.CONTACT_REQUIRED, _("Give a mobile number or an email."), "phone")
-    variants = lock_rows(ProductVariant, [line.variant_id for line in lines])
-    buyable = _buyable(variants)
+    variants = lock_rows(BUYABLE, [line.variant_id for line in lines])
+    if not all(_for_sale(variant) for variant in variants.values()):
+        raise DomainError(
+            Code.PRODUCT_UNAVAILABLE, _("A product in the cart is not for sale."), "lines"
+        )
     held = reserved_by_others(variants, locked)
     for line in lines:
         if line.quantity > variants[line.variant_id].stock_quantity - held.get(line.variant_id, 0):
             raise DomainError(
                 Code.INSUFFICIENT_STOCK, _("A product in the cart has sold out."), "lines"
             )
-    placed = [orders.Placed(buyable[line.variant_id], line.quantity) for line in lines]
+    placed = [orders.Placed(variants[line.variant_id], line.quantity) for line in lines]
     totals = money.compute(
         [(p.variant, p.quantity) for p in placed],
         to_pickup_point=locked.pickup_point_id is not None,

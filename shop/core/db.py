@@ -26,13 +26,17 @@ def lock_rows(rows: type[M] | QuerySet[M], pks: Iterable[Any]) -> dict[Any, M]:
       the order before its payments); stock (product variants); trace chains
       (batches). No payment provider is called while stock is locked.
 
+    `rows` may read related rows alongside (`select_related`): only the rows
+    of its own table are locked.
+
     Outside a transaction a lock would end at once: that raises
     TransactionManagementError. A key with no row raises the model's
     DoesNotExist (on SQLite, which locks the whole database for a write
     instead, the rows are read the same way).
     """
     queryset = rows._default_manager.all() if isinstance(rows, type) else rows
-    queryset = queryset.select_for_update()
+    # `of=("self",)`: rows read alongside (select_related) are read, not locked.
+    queryset = queryset.select_for_update(of=("self",))
     if not transaction.get_connection(queryset.db).in_atomic_block:
         raise transaction.TransactionManagementError("lock_rows needs a transaction")
     wanted = set(pks)

@@ -94,9 +94,6 @@ def post(*, actor: Actor, kind: str, order: Order, key: str, legs: list[LegSpec]
     legs = [leg for leg in legs if leg.amount]
     if sum((leg.amount for leg in legs), Decimal(0)) != 0 or not legs:
         raise Unbalanced(f"legs of {key} sum to {sum(leg.amount for leg in legs)}")
-    existing = Transaction.objects.filter(key=key).first()
-    if existing:
-        return existing
     accounts = _accounts(leg.account for leg in legs)
     try:
         with transaction.atomic():

@@ -11,12 +11,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from catalog import services as catalog_services
-from catalog.models import ProductVariant, Seller
+from catalog.models import ProductVariant
 from logistics.models import PickupPoint
 from shop.core.db import lock_rows
 from shop.core.errors import DomainError
@@ -134,7 +135,9 @@ def place_order(
         for placed in lines
     )
     catalog_services.move_stock(
-        actor=SYSTEM, deltas={placed.variant.pk: -placed.quantity for placed in lines}
+        actor=SYSTEM,
+        deltas={placed.variant.pk: -placed.quantity for placed in lines},
+        locked={placed.variant.pk: placed.variant for placed in lines},
     )
     _allocate_oldest_first(order_lines)
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, actor=actor_user(buyer))
@@ -246,9 +249,11 @@ def tell_buyer(order: Order, text: Any, params: Mapping[str, Any] | None = None)
             _notify_after_commit(to, str(text) % (params or {}))
 
 
-def tell_seller(seller: Seller, text: Any, params: Mapping[str, Any] | None = None) -> None:
-    """Tell a seller's members (by their phone, else email), after commit."""
-    for phone, email in seller.members.values_list("phone", "email"):
+def tell_sellers(order: Order, text: Any, params: Mapping[str, Any] | None = None) -> None:
+    """Tell the members of every seller in `order` (by phone, else email), after
+    commit; one query whatever the number of sellers."""
+    members = get_user_model().objects.filter(sellers__fulfilments__order=order)
+    for phone, email in members.values_list("phone", "email").distinct():
         to = str(phone or email or "")
         if to:
             _notify_after_commit(to, str(text) % (params or {}))

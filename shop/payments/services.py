@@ -164,10 +164,7 @@ def _capture(order: Order, payment: Payment, source: str) -> None:
         orders.tell_buyer(
             order, _("Thank you! Your order %(number)s is paid."), {"number": order.pk}
         )
-        for fulfilment in order.fulfilments.select_related("seller"):
-            orders.tell_seller(
-                fulfilment.seller, _("New order %(number)s to pack."), {"number": order.pk}
-            )
+        orders.tell_sellers(order, _("New order %(number)s to pack."), {"number": order.pk})
 
 
 def _everything(order: Order) -> tuple[dict[int, int], dict[int, Decimal]]:

@@ -9,10 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from catalog import services as catalog_services
 from tests.commerce.api import COMPLETE, DELIVERY, HOME, create, line
 
-# Pinned: what completion costs today, per seller in the order after the first
-# one more (its members are read to tell them). See the report of issue 21 for
-# what the services read twice; the issue asks for fewer than 40.
-QUERIES_ONE_SELLER = 41
+# Pinned: what completion costs, whatever the number of lines and sellers (the
+# issue asks for fewer than 40; Saleor's own benchmark counts 230).
+QUERIES = 37
 
 
 def _variants(seller_user, product, count):
@@ -42,12 +41,12 @@ def _completion_queries(gql, lines):
     return [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
 
 
-def test_completing_costs_the_same_queries_for_one_line_as_for_five(
+def test_completing_costs_the_same_queries_whatever_the_lines_and_sellers(
     ledger_emptied, gql, seller_user, rice, kiwi, rice_batches, kiwi_batch
 ):
     more = _variants(seller_user, rice.product, 4)
     one = _completion_queries(gql, [(rice, 1)])
     five = _completion_queries(gql, [(rice, 1), *[(v, 2) for v in more]])
-    assert len(five) == len(one) == QUERIES_ONE_SELLER, "\n".join(five)
+    assert len(five) == len(one) == QUERIES < 40, "\n".join(five)
     two_sellers = _completion_queries(gql, [(rice, 1), (kiwi, 1), *[(v, 1) for v in more]])
-    assert len(two_sellers) == QUERIES_ONE_SELLER + 1, "\n".join(two_sellers)
+    assert len(two_sellers) == QUERIES, "\n".join(two_sellers)

@@ -22,7 +22,8 @@ from tests.helpers.services import require_postgresql, run_at_once
 GTIN = "06901234567892"
 ROUNDS = 20
 # What ends the locking query: SQLite has no row locks and leaves it out.
-LOCK_CLAUSE = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+# Only the rows of the table named: rows read alongside (select_related) stay unlocked.
+LOCK_CLAUSE = ' FOR UPDATE OF "catalog_productvariant"' if connection.vendor == "postgresql" else ""
 
 
 def saved_twice(product, **changes):
@@ -153,3 +154,13 @@ def test_overlapping_rows_locked_in_any_order_never_deadlock(transactional_db, v
     assert sorted(results) == sorted(sorted(order) for order in orders)
     after = dict(ProductVariant.objects.values_list("pk", "stock_quantity"))
     assert after == {pk: before[pk] + ROUNDS * sum(pk in o for o in orders) for pk in pks}
+
+
+def test_rows_read_alongside_are_not_locked(variants):
+    """Checkout reads a variant's product and seller with it; locking them too
+    would take sellers after stock, against the order of kinds."""
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        locked = lock_rows(ProductVariant.objects.select_related("product"), [variants[0].pk])
+    assert locked[variants[0].pk].product.name
+    [sql] = [query["sql"] for query in queries.captured_queries if "SELECT" in query["sql"]]
+    assert '"catalog_product"' in sql and sql.endswith("ASC" + LOCK_CLAUSE)

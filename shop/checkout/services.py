@@ -407,16 +407,20 @@ def _place(locked: Checkout, gateway: str) -> Order:
     return order
 
 
-def merge_at_sign_in(*, user: Any, anonymous: Checkout) -> Checkout:
-    """The anonymous cart joins the buyer's own at sign-in (quantities added,
-    as far as stock allows); the buyer's cart then follows them everywhere."""
+def merge_at_sign_in(*, actor: Actor, anonymous: Checkout) -> Checkout:
+    """The anonymous cart joins the signed-in buyer's own (quantities added, as
+    far as stock allows); the buyer's cart then follows them everywhere. A cart
+    already someone's, or already ordered, is left as it is."""
+    require(actor, True, NOT_YOURS)
+    user = actor
     if anonymous.user_id is not None or anonymous.order_id:
+        _require(actor, anonymous)
         return anonymous
     with transaction.atomic():
         own = open_checkout_of(user)
         if own is None:
             locked = lock_rows(Checkout, [anonymous.pk])[anonymous.pk]
-            locked.user = user
+            locked.user_id = user.pk
             locked.save(update_fields=["user", "updated_at"])
             return locked
         first, second = sorted([own.pk, anonymous.pk])

@@ -269,6 +269,23 @@ class CheckoutComplete(DomainMutation):
         )
 
 
+class CheckoutCustomerAttach(DomainMutation):
+    """Signed in, take an anonymous cart over: its lines join your own cart,
+    which then follows you on every device."""
+
+    class Arguments:
+        token = UUID(required=True)
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutCustomerAttachError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any) -> Self:
+        found = checkout_target(info, token)
+        merged = services.merge_at_sign_in(actor=info.context.user, anonymous=found)
+        return cls(checkout=merged, errors=[])
+
+
 class CheckoutMutations(graphene.ObjectType):
     checkout_create = CheckoutCreate.Field()
     checkout_lines_add = CheckoutLinesAdd.Field()
@@ -277,3 +294,4 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_contact_update = CheckoutContactUpdate.Field()
     checkout_delivery_method_update = CheckoutDeliveryMethodUpdate.Field()
     checkout_complete = CheckoutComplete.Field()
+    checkout_customer_attach = CheckoutCustomerAttach.Field()

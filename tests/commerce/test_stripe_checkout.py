@@ -18,6 +18,7 @@ import pytest
 import stripe
 
 from shop.checkout import services as checkout
+from shop.checkout.models import Checkout
 from shop.ledger.models import Transaction
 from shop.orders.models import Order
 from shop.orders.states import OrderStatus
@@ -95,7 +96,7 @@ def test_a_card_payment_confirmed_by_the_buyer_is_booked_by_the_signed_webhook(
     assert Transaction.objects.filter(order=order).count() == 1
     # Completing again finds the same order and the same PaymentIntent.
     again, _ = checkout.complete(
-        actor=customer, checkout=checkout.Checkout.objects.get(order=order), gateway="stripe"
+        actor=customer, checkout=Checkout.objects.get(order=order), gateway="stripe"
     )
     assert again.pk == order.pk and Payment.objects.filter(order=order).count() == 1
     # A refund goes back through Stripe, with its own idempotency key.

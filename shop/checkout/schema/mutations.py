@@ -21,6 +21,7 @@ from shop.core.api.base import (
 )
 from shop.core.api.ids import referenced, referenced_list
 from shop.core.errors import DomainError
+from shop.core.throttling import client_network
 from shop.orders.errors import OrderErrorCode
 from shop.orders.schema.types import Order
 from shop.payments.errors import PaymentErrorCode
@@ -73,6 +74,7 @@ class CheckoutCreate(DomainMutation):
             email=input.get("email") or "",
             phone=input.get("phone") or "",
             language=info.context.LANGUAGE_CODE or "zh-hans",
+            network=client_network(info.context),
         )
         return cls(checkout=checkout, errors=[])
 
@@ -91,7 +93,10 @@ class CheckoutLinesAdd(DomainMutation):
     def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
         found = checkout_target(info, token)
         checkout = services.add_lines(
-            actor=info.context.user, checkout=found, lines=_variant_lines(lines)
+            actor=info.context.user,
+            checkout=found,
+            lines=_variant_lines(lines),
+            network=client_network(info.context),
         )
         return cls(checkout=checkout, errors=[])
 
@@ -110,7 +115,10 @@ class CheckoutLinesUpdate(DomainMutation):
     def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
         found = checkout_target(info, token)
         checkout = services.update_lines(
-            actor=info.context.user, checkout=found, lines=_variant_lines(lines)
+            actor=info.context.user,
+            checkout=found,
+            lines=_variant_lines(lines),
+            network=client_network(info.context),
         )
         return cls(checkout=checkout, errors=[])
 

@@ -16,7 +16,13 @@ from shop.checkout import totals as money
 from shop.checkout.errors import CheckoutErrorCode as Code
 from shop.checkout.models import Checkout
 from shop.checkout.policies import can_use_checkout
-from shop.checkout.services.stock import available, buyable, clean_quantity, reserve
+from shop.checkout.services.stock import (
+    available,
+    buyable,
+    clean_quantity,
+    count_guest_hold,
+    reserve,
+)
 from shop.core.db import lock_rows
 from shop.core.errors import Checks, DomainError, NotAllowed
 from shop.core.roles import Actor, is_signed_in, require
@@ -78,8 +84,10 @@ def create_checkout(
     email: str = "",
     phone: str = "",
     language: str = "zh-hans",
+    network: str | None = None,
 ) -> Checkout:
-    """A new cart with `lines`; a signed-in buyer's lines join their one open cart."""
+    """A new cart with `lines`; a signed-in buyer's lines join their one open cart.
+    A guest's holds count against their client `network` (`count_guest_hold`)."""
     email, phone = clean_contact(email, phone)
     wanted = _wanted(actor, lines)
     with transaction.atomic():
@@ -97,6 +105,7 @@ def create_checkout(
             checkout.phone = phone or checkout.phone
             checkout.save(update_fields=["email", "phone", "updated_at"])
         if wanted:
+            count_guest_hold(checkout, network)
             current = {line.variant_id: line.quantity for line in checkout.lines.all()}
             reserve(checkout, {pk: current.get(pk, 0) + n for pk, n in wanted.items()})
     return checkout
@@ -111,18 +120,27 @@ def locked_cart(actor: Actor, checkout: Checkout) -> Checkout:
 
 
 def add_lines(
-    *, actor: Actor, checkout: Checkout, lines: Iterable[tuple[ProductVariant, int]]
+    *,
+    actor: Actor,
+    checkout: Checkout,
+    lines: Iterable[tuple[ProductVariant, int]],
+    network: str | None = None,
 ) -> Checkout:
     wanted = _wanted(actor, lines)
     with transaction.atomic():
         locked = locked_cart(actor, checkout)
+        count_guest_hold(locked, network)
         current = {line.variant_id: line.quantity for line in locked.lines.all()}
         reserve(locked, {pk: current.get(pk, 0) + n for pk, n in wanted.items()})
     return locked
 
 
 def update_lines(
-    *, actor: Actor, checkout: Checkout, lines: Iterable[tuple[ProductVariant, int]]
+    *,
+    actor: Actor,
+    checkout: Checkout,
+    lines: Iterable[tuple[ProductVariant, int]],
+    network: str | None = None,
 ) -> Checkout:
     """Set each variant's quantity; 0 removes the line."""
     wanted: dict[int, int] = {}
@@ -132,7 +150,10 @@ def update_lines(
         wanted[variant.pk] = quantity
     buyable([pk for pk, n in wanted.items() if n])
     with transaction.atomic():
-        reserve(locked_cart(actor, checkout), wanted)
+        locked = locked_cart(actor, checkout)
+        if any(wanted.values()):
+            count_guest_hold(locked, network)
+        reserve(locked, wanted)
     return checkout
 
 

@@ -2,8 +2,10 @@
 carts (an order's units left `stock_quantity` when it was placed, so they are
 not counted again). Adding or changing a line locks its variants (after the
 checkout and its lines, `shop.core.db.lock_rows`), checks availability under
-the lock and (re)takes the line's reservation for `RESERVATION_MINUTES`."""
+the lock and (re)takes the line's reservation for `RESERVATION_MINUTES` (a
+guest's cart for the shorter `RESERVATION_MINUTES_GUEST`)."""
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -20,12 +22,46 @@ from shop.checkout.models import Checkout, CheckoutLine, Reservation
 from shop.core.db import lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import SYSTEM, Actor, require
+from shop.core.throttling import Limit, LimitsUnavailable
 
 MAX_LINES = 50
+logger = logging.getLogger(__name__)
 
 
-def hold_until() -> Any:
-    return timezone.now() + timedelta(minutes=settings.RESERVATION_MINUTES)
+def guest_holds() -> Limit:
+    """Holds of carts that no one signed in owns, per client network and 10
+    minutes: a script cannot keep a village's whole harvest held by ever new
+    guest carts (`CHECKOUT_GUEST_HOLDS_PER_NETWORK`)."""
+    return Limit("checkout-holds:network", settings.CHECKOUT_GUEST_HOLDS_PER_NETWORK, 600)
+
+
+def hold_until(checkout: Checkout) -> Any:
+    """A guest's cart holds stock for `RESERVATION_MINUTES_GUEST`, a buyer's for
+    `RESERVATION_MINUTES` (as Saleor tells the two apart)."""
+    minutes = (
+        settings.RESERVATION_MINUTES if checkout.user_id else settings.RESERVATION_MINUTES_GUEST
+    )
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+def count_guest_hold(checkout: Checkout, network: str | None) -> None:
+    """Count one hold taken by a guest's cart from `network`; refuse past the
+    limit. When the counters are away, sales go on (a hold lasts minutes)."""
+    if checkout.user_id is not None or network is None:
+        return
+    limit = guest_holds()
+    try:
+        reached = limit.reached(network)
+    except LimitsUnavailable:
+        logger.warning("checkout hold limits unavailable; holding anyway")
+        return
+    if reached:
+        raise DomainError(
+            Code.TOO_MANY_HOLDS,
+            _("Too many carts from your network are holding stock; sign in or try later."),
+            "lines",
+        )
+    limit.hit(network)
 
 
 def clean_quantity(quantity: int, field: str = "quantity") -> int:
@@ -89,7 +125,7 @@ def reserve(checkout: Checkout, wanted: Mapping[int, int]) -> None:
         )
     gone = [lines[pk].pk for pk, n in wanted.items() if not n and pk in lines]
     CheckoutLine.objects.filter(pk__in=gone).delete()
-    expires = hold_until()
+    expires = hold_until(checkout)
     for pk in changed:
         line = lines.get(pk)
         if line is None:

@@ -190,8 +190,17 @@ def lock_order(order: Order) -> Order:
     return lock_rows(Order, [order.pk])[order.pk]
 
 
-def move(locked: Order, to: str, *, actor: Actor, **data: Any) -> None:
-    """Move the locked order to `to`, if the table allows it, with its event."""
+def move(
+    locked: Order,
+    to: str,
+    *,
+    actor: Actor,
+    changed: Sequence[str] = (),
+    events: Sequence[OrderEvent] = (),
+    **data: Any,
+) -> None:
+    """Move the locked order to `to`, if the table allows it, with its event;
+    the `changed` fields and other `events` are written in the same statements."""
     if not may_move(locked.status, to):
         raise DomainError(
             Code.INVALID_STATUS,
@@ -201,13 +210,14 @@ def move(locked: Order, to: str, *, actor: Actor, **data: Any) -> None:
         )
     before = locked.status
     locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    OrderEvent.objects.create(
+    locked.save(update_fields=["status", "updated_at", *changed])
+    moved = OrderEvent(
         order=locked,
         kind=OrderEvent.Kind.STATUS,
         actor=actor_user(actor),
         data={"from": before, "to": to, **data},
     )
+    OrderEvent.objects.bulk_create([*events, moved])
 
 
 def check_cancellable(actor: Actor, order: Order, *, token: object = None) -> None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.core.db import lock_rows
 from shop.core.errors import DomainError, NotAllowed
-from shop.core.roles import SYSTEM, Actor, is_signed_in, require
+from shop.core.roles import SYSTEM, Actor, is_signed_in, is_system, require
 from shop.ledger import services as ledger
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderEvent, OrderLine
@@ -69,7 +69,7 @@ def pay(
     idempotency key, so it never charges twice. A guest shows the order's `token`."""
     if not can_pay(actor, order, token):
         raise NotAllowed(orders.NOT_YOURS, signed_in=is_signed_in(actor))
-    provider = _gateway(gateway)
+    _gateway(gateway)
     with transaction.atomic():
         locked = orders.lock_order(order)
         if locked.status not in (OrderStatus.UNCONFIRMED, OrderStatus.UNPAID):
@@ -79,19 +79,37 @@ def pay(
         live = locked.payments.filter(status__in=LIVE).order_by("-pk").first()
         if live and live.status == S.SUCCEEDED:
             raise DomainError(Code.ALREADY_PAID, _("This order is already paid."), "order")
-        if live and live.gateway == gateway:
-            payment = live
-        else:
-            payment = Payment.objects.create(
-                order=locked, gateway=gateway, amount=locked.total - locked.amount_paid
-            )
-            OrderEvent.objects.create(
-                order=locked, kind=OrderEvent.Kind.PAYMENT_STARTED, data={"gateway": gateway}
-            )
-    charge = Charge(
+        payment = live if live and live.gateway == gateway else _open(locked, gateway)
+    return charge(payment=payment, scenario=scenario)
+
+
+def _open(order: Order, gateway: str) -> Payment:
+    payment = Payment.objects.create(
+        order=order, gateway=gateway, amount=order.total - order.amount_paid
+    )
+    OrderEvent.objects.create(
+        order=order, kind=OrderEvent.Kind.PAYMENT_STARTED, data={"gateway": gateway}
+    )
+    return payment
+
+
+def open_payment(*, actor: Actor, order: Order, gateway: str) -> Payment:
+    """The first payment of an order checkout has just placed, written in the
+    same transaction (the provider is called after it commits, by `charge`)."""
+    require(actor, is_system(actor), _("Only checkout opens an order's first payment."))
+    _gateway(gateway)
+    return _open(order, gateway)
+
+
+def charge(*, payment: Payment, scenario: str = "") -> Started:
+    """Ask the provider for `payment` (its row already written, so that a webhook
+    finds it) and record the answer. No lock is held while the provider works."""
+    order = payment.order
+    provider = _gateway(payment.gateway)
+    request = Charge(
         idempotency_key=str(payment.token),
         amount=payment.amount,
-        methods=METHODS.get(gateway, ("card",)),
+        methods=METHODS.get(payment.gateway, ("card",)),
         description=f"Order {order.pk}",
         metadata={"payment": str(payment.token), "order": str(order.pk)},
         scenario=scenario,
@@ -99,7 +117,7 @@ def pay(
     try:
         # A payment the provider already knows is read back, not created again.
         answer = (
-            provider.retrieve(payment.reference) if payment.reference else provider.start(charge)
+            provider.retrieve(payment.reference) if payment.reference else provider.start(request)
         )
     except GatewayError:
         raise DomainError(
@@ -157,13 +175,13 @@ def _capture(order: Order, payment: Payment, source: str) -> None:
     payment.status = S.SUCCEEDED
     payment.captured = payment.amount
     order.amount_paid += payment.amount
-    order.save(update_fields=["amount_paid", "updated_at"])
     ledger.record_sale(actor=SYSTEM, order=order, source=source)
-    OrderEvent.objects.create(
-        order=order, kind=OrderEvent.Kind.PAID, data={"gateway": payment.gateway}
-    )
-    if order.status == OrderStatus.UNCONFIRMED:
-        orders.move(order, OrderStatus.PAID, actor=SYSTEM)
+    paid = OrderEvent(order=order, kind=OrderEvent.Kind.PAID, data={"gateway": payment.gateway})
+    if order.status != OrderStatus.UNCONFIRMED:
+        order.save(update_fields=["amount_paid", "updated_at"])
+        paid.save()
+    else:
+        orders.move(order, OrderStatus.PAID, actor=SYSTEM, changed=["amount_paid"], events=[paid])
         orders.tell_buyer(
             order, _("Thank you! Your order %(number)s is paid."), {"number": order.pk}
         )

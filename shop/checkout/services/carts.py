@@ -106,8 +106,7 @@ def create_checkout(
             checkout.save(update_fields=["email", "phone", "updated_at"])
         if wanted:
             count_guest_hold(checkout, network)
-            current = {line.variant_id: line.quantity for line in checkout.lines.all()}
-            reserve(checkout, {pk: current.get(pk, 0) + n for pk, n in wanted.items()})
+            reserve(checkout, wanted, adding=True)
     return checkout
 
 
@@ -130,8 +129,7 @@ def add_lines(
     with transaction.atomic():
         locked = locked_cart(actor, checkout)
         count_guest_hold(locked, network)
-        current = {line.variant_id: line.quantity for line in locked.lines.all()}
-        reserve(locked, {pk: current.get(pk, 0) + n for pk, n in wanted.items()})
+        reserve(locked, wanted, adding=True)
     return locked
 
 

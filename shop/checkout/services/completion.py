@@ -37,16 +37,19 @@ def complete(
         raise DomainError(
             PaymentErrorCode.UNKNOWN_GATEWAY, _("This payment method is not offered."), "gateway"
         )
+    opened = None
     with transaction.atomic():
         with_order = Checkout.objects.select_related("user", "order")
         locked = lock_rows(with_order, [checkout.pk])[checkout.pk]
-        # Completed before: the same order again, never a second one.
-        order = locked.order if locked.order is not None else _place(locked, gateway)
+        if locked.order is None:
+            order = _place(locked, gateway)
+            opened = payments.open_payment(actor=SYSTEM, order=order, gateway=gateway)
+        else:  # Completed before: the same order again, never a second one.
+            order = locked.order
+    if opened is not None:
+        return order, payments.charge(payment=opened, scenario=scenario)
     if order.gateway != gateway or order.status != OrderStatus.UNCONFIRMED:
-        started = None
-        if order.gateway == "cash" and not order.payments.exists():
-            started = payments.pay(actor=SYSTEM, order=order, gateway="cash")
-        return order, started
+        return order, None
     return order, payments.pay(actor=SYSTEM, order=order, gateway=gateway, scenario=scenario)
 
 

@@ -105,11 +105,15 @@ def buyable(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
     return found
 
 
-def reserve(checkout: Checkout, wanted: Mapping[int, int]) -> None:
-    """Set the checkout's lines to `wanted` (variant pk → units; 0 removes the
-    line), holding the stock for each. Called in a transaction with the
-    checkout locked."""
+def reserve(checkout: Checkout, changes: Mapping[int, int], *, adding: bool = False) -> None:
+    """Set the checkout's lines to `changes` (variant pk → units; 0 removes the
+    line), or add `changes` to them, holding the stock for each. Called in a
+    transaction with the checkout locked; a constant number of queries
+    whatever the number of lines."""
     lines = {line.variant_id: line for line in checkout.lines.select_for_update().order_by("pk")}
+    wanted = dict(changes)
+    if adding:
+        wanted = {pk: n + (lines[pk].quantity if pk in lines else 0) for pk, n in changes.items()}
     changed = [pk for pk, n in wanted.items() if n]
     if len(lines.keys() | set(changed)) > MAX_LINES:
         raise DomainError(Code.TOO_MANY_LINES, _("At most 50 products in one cart."), "lines")
@@ -124,20 +128,30 @@ def reserve(checkout: Checkout, wanted: Mapping[int, int]) -> None:
             "lines",
         )
     gone = [lines[pk].pk for pk, n in wanted.items() if not n and pk in lines]
-    CheckoutLine.objects.filter(pk__in=gone).delete()
+    if gone:
+        CheckoutLine.objects.filter(pk__in=gone).delete()
+    resized = [lines[pk] for pk in changed if pk in lines and lines[pk].quantity != wanted[pk]]
+    for line in resized:
+        line.quantity = wanted[line.variant_id]
+    if resized:
+        CheckoutLine.objects.bulk_update(resized, ["quantity"])
+    added = CheckoutLine.objects.bulk_create(
+        CheckoutLine(checkout=checkout, variant_id=pk, quantity=wanted[pk])
+        for pk in changed
+        if pk not in lines
+    )
+    kept = [lines[pk] for pk in changed if pk in lines]
+    Reservation.objects.filter(line__in=kept).delete()
     expires = hold_until(checkout)
-    for pk in changed:
-        line = lines.get(pk)
-        if line is None:
-            line = CheckoutLine.objects.create(
-                checkout=checkout, variant_id=pk, quantity=wanted[pk]
-            )
-        elif line.quantity != wanted[pk]:
-            line.quantity = wanted[pk]
-            line.save(update_fields=["quantity"])
-        Reservation.objects.update_or_create(
-            line=line, defaults={"variant_id": pk, "quantity": wanted[pk], "expires_at": expires}
+    Reservation.objects.bulk_create(
+        Reservation(
+            line=line,
+            variant_id=line.variant_id,
+            quantity=wanted[line.variant_id],
+            expires_at=expires,
         )
+        for line in [*kept, *added]
+    )
     checkout.save(update_fields=["updated_at"])
 
 

@@ -5,7 +5,6 @@ from typing import Any
 import graphene
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Seller as SellerModel
 from catalog.schema.types import ProductVariant, Seller
 from logistics.schema.types import PickupPoint
 from shop.checkout import services
@@ -91,8 +90,9 @@ class Checkout(graphene.ObjectType):
 
     @staticmethod
     def resolve_totals(root: CheckoutModel, info: graphene.ResolveInfo) -> CheckoutTotals:
-        totals = services.totals_of(root)
-        sellers = SellerModel.objects.in_bulk([s.seller_id for s in totals.sellers])
+        lines = _lines(root)
+        totals = services.totals_of(root, [(line.variant, line.quantity) for line in lines])
+        sellers = {line.variant.seller_id: line.variant.seller for line in lines}
         return CheckoutTotals(
             subtotal=money(totals.subtotal),
             shipping=money(totals.shipping),

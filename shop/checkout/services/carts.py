@@ -236,9 +236,13 @@ def lines_of(checkout: Checkout) -> list[tuple[ProductVariant, int]]:
     ]
 
 
-def totals_of(checkout: Checkout) -> money.Totals:
+def totals_of(
+    checkout: Checkout, lines: Iterable[tuple[ProductVariant, int]] | None = None
+) -> money.Totals:
+    """The checkout's money; `lines` (variants with their sellers) when the
+    caller has read them already."""
     return money.compute(
-        lines_of(checkout),
+        lines_of(checkout) if lines is None else lines,
         to_pickup_point=checkout.pickup_point_id is not None,
         division_code=checkout.division_code,
     )

@@ -66,7 +66,8 @@ class Buyer:
         self.connection = http.client.HTTPConnection(host, port, timeout=30)
         self.pool, self.rng = pool, random.Random(seed)  # noqa: S311 (not security)
         self.documents = {
-            name: operation(name) for name in ("CheckoutCreate", "CheckoutToAddress", "CheckoutComplete")
+            name: operation(name)
+            for name in ("CheckoutCreate", "CheckoutToAddress", "CheckoutComplete")
         }
         self.requests = 0
 
@@ -107,7 +108,9 @@ class Buyer:
             return error
         token = created["checkout"]["token"]
         _, error = self.post(
-            "CheckoutToAddress", {"token": token, "address": ADDRESS}, "checkoutDeliveryMethodUpdate"
+            "CheckoutToAddress",
+            {"token": token, "address": ADDRESS},
+            "checkoutDeliveryMethodUpdate",
         )
         if error:
             return error

@@ -182,7 +182,13 @@ class Run:
         env = server_env(self.args, port, cache_seconds)
         if self.args.cache_url:
             env |= {"CACHE_URL": self.args.cache_url, "LIMITS_CACHE_URL": self.args.cache_url}
-        server = Gunicorn(env, port, self.args.workers, OUT / f"gunicorn_checkout_{name}.log")
+        server = Gunicorn(
+            env,
+            port,
+            self.args.workers,
+            OUT / f"gunicorn_checkout_{name}.log",
+            OUT / f"gunicorn_checkout_{name}.out",
+        )
         self.servers.append(server)
         log(f"\n== gunicorn, cache {name}, {self.args.workers} sync workers, 127.0.0.1:{port}")
         server.start()
@@ -198,9 +204,7 @@ class Run:
         if case.query is not None:
             body.write_text(request_body(case), encoding="utf-8")
         args = self.args
-        output, _ = run_wrk(
-            self.wrk, case, base_url, seconds, args.threads, args.connections, body
-        )
+        output, _ = run_wrk(self.wrk, case, base_url, seconds, args.threads, args.connections, body)
         return parse_wrk(output)
 
     def measure(self, server, port, what, cache, pool):

@@ -8,7 +8,8 @@ lines from 2 sellers, checkoutDeliveryMethodUpdate to a home address and
 checkoutComplete with the test gateway, again and again for --duration
 seconds. Measured on a server with the public cache on (the default):
 
-  floor      wrk on GET /ping (case (a) of run.py)
+  floor      wrk on GET /ping (case (a) of run.py), before and after the checkouts:
+             the target is judged against the higher
   list       wrk on products(first: 20) (case (b)), alone
   checkouts  the buyers alone
   both       the buyers and wrk on the list at the same time
@@ -270,7 +271,8 @@ class Run:
         pool = Pool(ids[: len(pks[0])], ids[len(pks[0]) :])
         for case in (FLOOR, LIST):
             log(f"   ({case.key}) {verify(case, base_url)}")
-        for what in ("floor", "list", "checkouts", "both"):
+        # The floor before and after: a floor lowered by a disturbance would flatter the ratio.
+        for what in ("floor", "list", "checkouts", "both", "floor"):
             self.measure(server, port, what, "on", pool)
         log(f"   (b) afterwards: {verify(LIST, base_url)}")
         server.stop()
@@ -283,11 +285,13 @@ class Run:
 
 def summary_lines(rows, problems, statuses, units):
     """The figures as Markdown tables (printed and saved)."""
-    floor = next(r for r in rows if r["what"] == "floor")["wrk"]["rps"]
+    floors = [r["wrk"]["rps"] for r in rows if r["what"] == "floor"]
+    floor = max(floors)
     target = TARGET_RATIO * floor
     lines = [
-        f"floor (a) GET /ping: {floor:.1f} req/s; target: checkouts/s >= {TARGET_RATIO} x "
-        f"floor = {target:.1f}/s",
+        f"floor (a) GET /ping: {' and '.join(f'{f:.1f}' for f in floors)} req/s (before and "
+        f"after the checkouts); target: checkouts/s >= {TARGET_RATIO} x {floor:.1f} "
+        f"= {target:.1f}/s",
         "",
         "| checkouts | cache | checkouts/s | p50 ms | p99 ms | errors | vs target | "
         "client CPU | result |",

@@ -39,7 +39,7 @@ def two_sellers():
         ProductVariant.objects.filter(
             product__in=visible_products(AnonymousUser()), cold_chain=False, stock_quantity__gt=5
         )
-        .select_related("seller")
+        .select_related("seller", "product")
         .order_by("seller_id", "pk")
     )
     chosen = {}
@@ -74,6 +74,9 @@ def cart_with_delivery(variants):
 def main():
     variants = two_sellers()
     buyer = cart_with_delivery(variants)
+    cart = ok(buyer.get("/cart/")).content.decode()
+    if not all(v.seller.name in cart and v.product.name in cart for v in variants):
+        raise SystemExit("the cart page does not show both sellers' lines")
     payer = cart_with_delivery(variants)
     page = ok(payer.get("/checkout/pay/")).content.decode()
     submission = re.search(r'name="submission" value="([^"]+)"', page)

@@ -41,7 +41,14 @@ from cases import CASES, http, request_body, verify
 from common import OUT, SetupError, log, now_stamp
 from database import prepare_database
 from load import ensure_wrk, parse_wrk, run_wrk
-from machine import busy_while, describe_busy, load_average, machine_summary, wait_until_quiet
+from machine import (
+    busy_while,
+    cpu_snapshot,
+    describe_busy,
+    load_average,
+    machine_summary,
+    wait_until_quiet,
+)
 from report import git_commit
 from server import Gunicorn, free_port, server_env
 
@@ -129,6 +136,21 @@ def global_ids(base_url, pks):
     sample = json.loads(raw)["data"]["products"]["edges"][0]["node"]["variants"][0]["id"]
     type_name = base64.b64decode(sample).decode().split(":")[0]
     return [base64.b64encode(f"{type_name}:{pk}".encode()).decode() for pk in pks]
+
+
+def cpu_split(before, after, server_group):
+    """CPU seconds used between two snapshots by gunicorn (its process group), by
+    PostgreSQL (every backend, other sessions' too) and by this process."""
+    split = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0}
+    for pid, (_label, seconds, pgrp, name) in after.items():
+        used = seconds - (before[pid][1] if pid in before else 0.0)
+        if pgrp == server_group:
+            split["gunicorn"] += used
+        elif name.startswith("postgres"):
+            split["postgres"] += used
+        elif pid == os.getpid():
+            split["client"] += used
+    return split
 
 
 def oversells(database_url, before, last_order):
@@ -234,9 +256,15 @@ class Run:
         if what == "both":
             found, busy = busy_while(own, both)
         elif what == "checkouts":
+            snapshot = cpu_snapshot()
             buyers, busy = busy_while(
                 own, buy_for, "127.0.0.1", port, pool, args.concurrency, args.duration
             )
+            split = cpu_split(snapshot, cpu_snapshot(), server.process.pid)
+            buyers["cpu_ms_per_checkout"] = {
+                key: round(1000 * seconds / max(1, buyers["checkouts"]), 1)
+                for key, seconds in split.items()
+            }
             found = {"buyers": buyers}
         else:
             figures, busy = busy_while(own, self.wrk_case, case, base_url, args.duration)
@@ -257,6 +285,10 @@ class Run:
                 f"p50 {b['p50_ms']:.0f} ms, p99 {b['p99_ms']:.0f} ms, errors {b['errors']}, "
                 f"{b['requests']} requests, the client used {b['client_cpu_share']:.0%} of a CPU"
             )
+            if "cpu_ms_per_checkout" in b:
+                line += "; CPU ms per checkout: " + ", ".join(
+                    f"{key} {ms}" for key, ms in b["cpu_ms_per_checkout"].items()
+                )
             for error in b["first_errors"]:
                 log(f"   error: {error}")
         log(line)
@@ -308,6 +340,14 @@ def summary_lines(rows, problems, statuses, units):
             f"{b['p99_ms']:.0f} | {b['errors']} | {b['checkouts_per_s'] / target:.2f} | "
             f"{b['client_cpu_share']:.0%} | {verdict} |"
         )
+    for r in rows:
+        split = r.get("buyers", {}).get("cpu_ms_per_checkout")
+        if split:
+            lines.append(
+                "\nCPU per checkout (checkouts alone): "
+                + ", ".join(f"{key} {ms} ms" for key, ms in split.items())
+                + " (PostgreSQL: every backend on the machine)"
+            )
     lines += [
         "",
         "| (b) products(first: 20) | cache | req/s | p50 ms | p99 ms | non-2xx | vs (a) |",

@@ -128,6 +128,11 @@ REGISTRATION_CODE_SECONDS = env.int("REGISTRATION_CODE_SECONDS", default=600)
 
 # Commerce (README, "Buying"). A cart's lines hold their stock this long.
 RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=15)
+# A guest's cart holds stock for less: anyone can script guest carts.
+RESERVATION_MINUTES_GUEST = env.int("RESERVATION_MINUTES_GUEST", default=5)
+# Holds guest carts may take per client network in 10 minutes (a carrier's shared
+# address counts as one network: raise it where many guests buy through one).
+CHECKOUT_GUEST_HOLDS_PER_NETWORK = env.int("CHECKOUT_GUEST_HOLDS_PER_NETWORK", default=60)
 # An order whose online payment has not succeeded by then is cancelled and its stock freed.
 UNPAID_ORDER_MINUTES = env.int("UNPAID_ORDER_MINUTES", default=60)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -43,5 +43,5 @@ def merge_after_sign_in(request: HttpRequest, user: Any, token: str | None) -> N
         return
     anonymous = Checkout.objects.filter(token=token, user=None, order=None).first()
     if anonymous is not None:
-        checkout_services.merge_at_sign_in(user=user, anonymous=anonymous)
+        checkout_services.merge_at_sign_in(actor=user, anonymous=anonymous)
     forget_cart(request)

@@ -74,6 +74,8 @@ def test_every_graphql_example_of_the_readme_runs_as_written(demo):
     points = [edge["node"] for edge in results[3]["pickupPoints"]["edges"]]
     assert [p["name"] for p in points[:2]] == ["王龙潭村电商服务站", "万龙山乡电商服务站"]
     assert len(points) == 3  # Luxi County only
+    cart = results[4]["checkoutCreate"]["checkout"]
+    assert cart["lines"][0]["quantity"] == 2 and cart["lines"][0]["reservedUntil"]
 
 
 def test_the_readmes_upload_example_runs_as_written(demo):

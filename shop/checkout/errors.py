@@ -18,3 +18,4 @@ class CheckoutErrorCode(Enum):
     NO_COLD_STORAGE = "no_cold_storage"
     ADDRESS_OUTSIDE_ZONES = "address_outside_zones"
     TOO_MANY_LINES = "too_many_lines"
+    TOO_MANY_HOLDS = "too_many_holds"

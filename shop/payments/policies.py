@@ -3,13 +3,13 @@
 from catalog.policies import can_manage_seller
 from shop.core.roles import Actor, is_operator, is_signed_in, is_system
 from shop.orders.models import Order
+from shop.orders.policies import can_cancel_as_buyer
 
 
-def can_pay(actor: Actor, order: Order) -> bool:
-    """Checkout pays for the order it placed (the system); a signed-in buyer
-    retries their own; a guest retries through the order's link, checked by
-    the caller before it acts as the system."""
-    return is_system(actor) or (is_signed_in(actor) and order.buyer_id == actor.pk)
+def can_pay(actor: Actor, order: Order, token: object = None) -> bool:
+    """Checkout pays for the order it placed (the system); its buyer retries it,
+    a guest by showing the order's unguessable `token`, as for cancelling."""
+    return is_system(actor) or can_cancel_as_buyer(actor, order, token)
 
 
 def can_record_cash(actor: Actor, order: Order) -> bool:

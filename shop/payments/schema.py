@@ -8,18 +8,47 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 
 from catalog.errors import CatalogErrorCode
-from shop.core.api.base import Decimal, DomainMutation, Money, error_type, errors_field, money
+from shop.core.api.base import (
+    UUID,
+    Decimal,
+    DomainMutation,
+    Money,
+    error_type,
+    errors_field,
+    extend_type,
+    money,
+)
 from shop.core.api.ids import referenced_list
-from shop.core.errors import DomainError
+from shop.core.errors import DomainError, RequestError, RequestErrorCode
+from shop.core.loading import related_many
 from shop.orders import selectors
 from shop.orders.errors import OrderErrorCode
 from shop.orders.models import OrderLine
+from shop.orders.policies import can_view_order
 from shop.orders.schema.mutations import order_target, visible_target
 from shop.orders.schema.types import Order
 from shop.payments import services
 from shop.payments.errors import PaymentErrorCode
 from shop.payments.models import Payment as PaymentModel
 from traceability.errors import TraceabilityErrorCode
+
+
+def order_of(info: Any, id: str | None, token: Any) -> Any:
+    """The order named by its ID (among those the viewer may see), or by a guest's
+    link `token`; a token of another buyer's order is NOT_FOUND, like an unknown one."""
+    if token is None:
+        if id is None:
+            raise RequestError(
+                RequestErrorCode.INVALID_ARGUMENT, _("Give the order's ID or its token.")
+            )
+        return order_target(info, id)
+    order = selectors.order_by_token(token)
+    if order is None or not (order.buyer_id is None or can_view_order(info.context.user, order)):
+        raise RequestError(RequestErrorCode.NOT_FOUND, _("No order has this token."))
+    return order
+
+
+GUEST_LINK_HELP = "A guest's order link token, instead of `id`."
 
 PaymentStatusEnum = graphene.Enum.from_enum(PaymentModel.Status, name="PaymentStatus")
 MAX_REFUND_LINES = 100
@@ -38,11 +67,25 @@ class Payment(graphene.ObjectType):
         return money(root.amount)
 
 
+class OrderPayments:
+    payments = graphene.List(
+        graphene.NonNull(Payment), required=True, description="Every attempt to pay, oldest first."
+    )
+
+    @staticmethod
+    def resolve_payments(root: Any, info: graphene.ResolveInfo) -> list[PaymentModel]:
+        return related_many(root, "payments")
+
+
+extend_type(Order, OrderPayments)
+
+
 class OrderPay(DomainMutation):
-    """Pay an order whose payment failed or is still to make: its signed-in buyer."""
+    """Pay an order whose payment failed or is still to make: its buyer, a guest by its token."""
 
     class Arguments:
-        id = graphene.ID(required=True)
+        id = graphene.ID()
+        token = UUID(description=GUEST_LINK_HELP)
         gateway = graphene.String(required=True)
         scenario = graphene.String(description="The test gateway's outcome: fail, pending.")
 
@@ -56,13 +99,18 @@ class OrderPay(DomainMutation):
         cls,
         root: Any,
         info: graphene.ResolveInfo,
-        id: str,
         gateway: str,
+        id: str | None = None,
+        token: Any = None,
         scenario: str | None = None,
     ) -> Self:
-        order = order_target(info, id)
+        order = order_of(info, id, token)
         started = services.pay(
-            actor=info.context.user, order=order, gateway=gateway, scenario=scenario or ""
+            actor=info.context.user,
+            order=order,
+            gateway=gateway,
+            scenario=scenario or "",
+            token=token,
         )
         order.refresh_from_db()
         return cls(
@@ -78,7 +126,8 @@ class OrderCancel(DomainMutation):
     sellers' managers and operators until it leaves their hands."""
 
     class Arguments:
-        id = graphene.ID(required=True)
+        id = graphene.ID()
+        token = UUID(description=GUEST_LINK_HELP)
         reason = graphene.String()
 
     order = graphene.Field(Order)
@@ -95,10 +144,17 @@ class OrderCancel(DomainMutation):
 
     @classmethod
     def perform(
-        cls, root: Any, info: graphene.ResolveInfo, id: str, reason: str | None = None
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        id: str | None = None,
+        token: Any = None,
+        reason: str | None = None,
     ) -> Self:
-        order = order_target(info, id)
-        cancelled = services.cancel(actor=info.context.user, order=order, reason=reason or "")
+        order = order_of(info, id, token)
+        cancelled = services.cancel(
+            actor=info.context.user, order=order, reason=reason or "", token=token
+        )
         return cls(order=cancelled, errors=[])
 
 

@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.db import lock_rows
-from shop.core.errors import DomainError
-from shop.core.roles import SYSTEM, Actor, require
+from shop.core.errors import DomainError, NotAllowed
+from shop.core.roles import SYSTEM, Actor, is_signed_in, require
 from shop.ledger import services as ledger
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderEvent, OrderLine
@@ -61,11 +61,14 @@ def _gateway(name: str) -> gateways.Gateway:
     return gateway
 
 
-def pay(*, actor: Actor, order: Order, gateway: str, scenario: str = "") -> Started:
+def pay(
+    *, actor: Actor, order: Order, gateway: str, scenario: str = "", token: object = None
+) -> Started:
     """Start (or find again) the payment of `order` through `gateway`. Calling it
     twice for one order gives the same payment and sends the provider the same
-    idempotency key, so it never charges twice."""
-    require(actor, can_pay(actor, order), orders.NOT_YOURS)
+    idempotency key, so it never charges twice. A guest shows the order's `token`."""
+    if not can_pay(actor, order, token):
+        raise NotAllowed(orders.NOT_YOURS, signed_in=is_signed_in(actor))
     provider = _gateway(gateway)
     with transaction.atomic():
         locked = orders.lock_order(order)

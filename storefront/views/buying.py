@@ -28,6 +28,7 @@ from logistics.selectors import usable_points
 from shop.checkout import services as checkout_services
 from shop.checkout.models import Checkout
 from shop.core.errors import DomainError
+from shop.core.throttling import client_network
 from shop.payments import gateways
 from storefront.cart import current_cart, forget_cart, remember_cart
 from storefront.forms.buying import (
@@ -79,10 +80,15 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         lines = [(variant, form.cleaned_data["quantity"])]
         checkout = current_cart(request)
         try:
+            network = client_network(request)
             if checkout is None:
-                checkout = checkout_services.create_checkout(actor=request.user, lines=lines)
+                checkout = checkout_services.create_checkout(
+                    actor=request.user, lines=lines, network=network
+                )
             else:
-                checkout_services.add_lines(actor=request.user, checkout=checkout, lines=lines)
+                checkout_services.add_lines(
+                    actor=request.user, checkout=checkout, lines=lines, network=network
+                )
         except DomainError as exc:
             form.show_domain_error(exc)
         else:
@@ -125,7 +131,10 @@ def cart_update(request: HttpRequest) -> HttpResponse:
         quantity = 0 if "remove" in request.POST else form.cleaned_data["quantity"]
         try:
             checkout_services.update_lines(
-                actor=request.user, checkout=checkout, lines=[(variant, quantity)]
+                actor=request.user,
+                checkout=checkout,
+                lines=[(variant, quantity)],
+                network=client_network(request),
             )
         except DomainError as exc:
             form.show_domain_error(exc)

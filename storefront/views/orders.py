@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shop.core.errors import DomainError
-from shop.core.roles import SYSTEM
 from shop.orders.models import Order, OrderEvent
 from shop.orders.policies import can_cancel_as_buyer, can_view_order
 from shop.orders.states import BUYER_MAY_CANCEL, FulfilmentStatus, OrderStatus
@@ -97,17 +96,19 @@ def order_cancel(request: HttpRequest, token: Any) -> HttpResponse:
 @never_cache
 @require_POST
 def order_pay(request: HttpRequest, token: Any) -> HttpResponse:
-    """Try the payment again. A guest holds the order's token, checked above, and
-    the payment is started on their behalf by the platform."""
+    """Try the payment again; a guest shows the order's token from the link."""
     found = order_for(request, token)
     form = RetryPaymentForm(request.POST)
     if not _may_retry(found, found.payments.order_by("-pk").first()) or not form.is_valid():
         messages.error(request, _("This order is not waiting for a new payment."))
         return redirect("storefront:order", token=found.token)
-    actor = request.user if found.buyer_id is not None else SYSTEM
     try:
         started = payments.pay(
-            actor=actor, order=found, gateway=found.gateway, scenario=form.cleaned_data["scenario"]
+            actor=request.user,
+            order=found,
+            gateway=found.gateway,
+            scenario=form.cleaned_data["scenario"],
+            token=token,
         )
     except DomainError as exc:
         messages.error(request, str(exc.errors[0].message))

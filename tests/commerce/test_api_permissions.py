@@ -46,8 +46,10 @@ def world(users_by_role, rice, rice_batches):
     cash = order_of(customer, rice, point, gateway="cash")
     cart = checkout.create_checkout(actor=customer, lines=[(rice, 1)], phone="13900139000")
     checkout.set_delivery(actor=customer, checkout=cart, pickup_point=point)
+    guest_cart = checkout.create_checkout(actor=AnonymousUser(), lines=[(rice, 1)])
     return SimpleNamespace(
         rice=rice,
+        guest_cart=guest_cart,
         paid=paid,
         failed=failed,
         cash=cash,
@@ -70,7 +72,9 @@ def state():
             Allocation.objects.order_by("pk").values_list("pk", "batch", "quantity")
         ),
         "payments": list(Payment.objects.order_by("pk").values_list("pk", "status")),
-        "carts": list(Checkout.objects.order_by("pk").values_list("pk", "email", "pickup_point")),
+        "carts": list(
+            Checkout.objects.order_by("pk").values_list("pk", "email", "pickup_point", "user")
+        ),
         "lines": list(CheckoutLine.objects.order_by("pk").values_list("pk", "quantity")),
         "recalls": BatchRecall.objects.count(),
         "stock": list(ProductVariant.objects.order_by("pk").values_list("pk", "stock_quantity")),
@@ -157,6 +161,13 @@ CASES = [
           order { number } errors { field code } } }""",
         lambda w: {"token": str(w.cart.token)},
         cart_only(),
+    ),
+    Case(
+        "checkoutCustomerAttach",
+        """mutation($token: UUID!) { checkoutCustomerAttach(token: $token) {
+          checkout { token } errors { field code } } }""",
+        lambda w: {"token": str(w.guest_cart.token)},
+        {role: ANON if role == "anonymous" else OK for role in ROLES},
     ),
     Case(
         "orderPay",

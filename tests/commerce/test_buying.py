@@ -343,7 +343,7 @@ def test_a_recall_reaches_every_buyer_of_the_batch(
 def test_an_anonymous_cart_joins_the_buyers_own_at_sign_in(customer, rice, kiwi):
     own = cart(customer, (rice, 1))
     guest = cart(ANONYMOUS, (rice, 2), (kiwi, 1))
-    merged = checkout.merge_at_sign_in(user=customer, anonymous=guest)
+    merged = checkout.merge_at_sign_in(actor=customer, anonymous=guest)
     assert merged.pk == own.pk
     assert {line.variant_id: line.quantity for line in merged.lines.all()} == {
         rice.pk: 3,

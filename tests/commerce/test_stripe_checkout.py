@@ -18,10 +18,12 @@ import pytest
 import stripe
 
 from shop.checkout import services as checkout
+from shop.checkout.models import Checkout
 from shop.ledger.models import Transaction
 from shop.orders.models import Order
 from shop.orders.states import OrderStatus
-from shop.payments.models import Payment, ProviderEvent
+from shop.payments import services as payments
+from shop.payments.models import Payment, ProviderEvent, Refund
 
 HOME = {"recipient": "李华", "address": "芦溪县宣风镇 8 号", "division_code": "360323100000"}
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ledger_emptied")]
@@ -73,7 +75,7 @@ def post(live_server, body, header):
 
 
 def test_a_card_payment_confirmed_by_the_buyer_is_booked_by_the_signed_webhook(
-    live_server, with_stripe, customer, rice, kiwi
+    live_server, with_stripe, customer, rice, kiwi, operator
 ):
     with_stripe.send_webhooks_to(f"{live_server.url}/webhooks/stripe/", "whsec_tests_0123456789")
     order, started = placed_with_stripe(customer, rice, kiwi)
@@ -94,9 +96,14 @@ def test_a_card_payment_confirmed_by_the_buyer_is_booked_by_the_signed_webhook(
     assert Transaction.objects.filter(order=order).count() == 1
     # Completing again finds the same order and the same PaymentIntent.
     again, _ = checkout.complete(
-        actor=customer, checkout=checkout.Checkout.objects.get(order=order), gateway="stripe"
+        actor=customer, checkout=Checkout.objects.get(order=order), gateway="stripe"
     )
     assert again.pk == order.pk and Payment.objects.filter(order=order).count() == 1
+    # A refund goes back through Stripe, with its own idempotency key.
+    assert payments.refund(actor=operator, order=order) == order.total
+    refund = Refund.objects.get()
+    assert refund.reference.startswith("re_")
+    assert browser.v1.refunds.retrieve(refund.reference).amount == int(order.total * 100)
 
 
 def test_forged_replayed_and_late_events_change_nothing(

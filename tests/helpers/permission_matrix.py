@@ -58,6 +58,7 @@ PERMISSION_TESTS = {
     "checkoutContactUpdate": "commerce/test_api_permissions.py",
     "checkoutDeliveryMethodUpdate": "commerce/test_api_permissions.py",
     "checkoutComplete": "commerce/test_api_permissions.py",
+    "checkoutCustomerAttach": "commerce/test_api_permissions.py",
     "orderPay": "commerce/test_api_permissions.py",
     "orderCancel": "commerce/test_api_permissions.py",
     "orderRefund": "commerce/test_api_permissions.py",

@@ -21,6 +21,7 @@ from shop.core.api.base import (
 )
 from shop.core.api.ids import referenced, referenced_list
 from shop.core.errors import DomainError
+from shop.core.throttling import client_network
 from shop.orders.errors import OrderErrorCode
 from shop.orders.schema.types import Order
 from shop.payments.errors import PaymentErrorCode
@@ -73,6 +74,7 @@ class CheckoutCreate(DomainMutation):
             email=input.get("email") or "",
             phone=input.get("phone") or "",
             language=info.context.LANGUAGE_CODE or "zh-hans",
+            network=client_network(info.context),
         )
         return cls(checkout=checkout, errors=[])
 
@@ -91,7 +93,10 @@ class CheckoutLinesAdd(DomainMutation):
     def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
         found = checkout_target(info, token)
         checkout = services.add_lines(
-            actor=info.context.user, checkout=found, lines=_variant_lines(lines)
+            actor=info.context.user,
+            checkout=found,
+            lines=_variant_lines(lines),
+            network=client_network(info.context),
         )
         return cls(checkout=checkout, errors=[])
 
@@ -110,7 +115,10 @@ class CheckoutLinesUpdate(DomainMutation):
     def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
         found = checkout_target(info, token)
         checkout = services.update_lines(
-            actor=info.context.user, checkout=found, lines=_variant_lines(lines)
+            actor=info.context.user,
+            checkout=found,
+            lines=_variant_lines(lines),
+            network=client_network(info.context),
         )
         return cls(checkout=checkout, errors=[])
 
@@ -269,6 +277,23 @@ class CheckoutComplete(DomainMutation):
         )
 
 
+class CheckoutCustomerAttach(DomainMutation):
+    """Signed in, take an anonymous cart over: its lines join your own cart,
+    which then follows you on every device."""
+
+    class Arguments:
+        token = UUID(required=True)
+
+    checkout = graphene.Field(Checkout)
+    errors = errors_field(error_type("CheckoutCustomerAttachError", CheckoutErrorCodeEnum))
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any) -> Self:
+        found = checkout_target(info, token)
+        merged = services.merge_at_sign_in(actor=info.context.user, anonymous=found)
+        return cls(checkout=merged, errors=[])
+
+
 class CheckoutMutations(graphene.ObjectType):
     checkout_create = CheckoutCreate.Field()
     checkout_lines_add = CheckoutLinesAdd.Field()
@@ -277,3 +302,4 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_contact_update = CheckoutContactUpdate.Field()
     checkout_delivery_method_update = CheckoutDeliveryMethodUpdate.Field()
     checkout_complete = CheckoutComplete.Field()
+    checkout_customer_attach = CheckoutCustomerAttach.Field()

@@ -3,7 +3,9 @@
 Serves the product on its embedded default (SQLite in a temporary folder, the demo
 data, eager tasks) but configured like production (DEBUG off, collected static files
 under WhiteNoise's manifest, gunicorn), then runs Lighthouse's mobile profile on the
-home page and on a category, a product and a seller page reached from it by links.
+home page and on a category, a product and a seller page reached from it by links;
+then on the buying pages (cart, checkout, payment, a guest's order, the seller's
+orders), their session made first by bench/pages_buying.py and sent as a cookie.
 Figures, not a test: bench/README.md ("Pages: Lighthouse and weight") says more.
 """
 
@@ -128,9 +130,28 @@ def pages_to_audit(base):
     return pages
 
 
-def lighthouse(url, name, env):
+def buying_pages(env):
+    """{name: (path, Cookie header or None)} of the pages that need a cart, an order
+    or a signed-in seller (bench/pages_buying.py makes them)."""
+    command = [str(VENV_BIN / "python"), str(BENCH / "pages_buying.py")]
+    log("$ python bench/pages_buying.py")
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+    if result.returncode:
+        raise SetupError(f"pages_buying.py failed:\n{result.stderr[-2000:]}{result.stdout[-500:]}")
+    made = json.loads(result.stdout.strip().splitlines()[-1])
+    buyer = made["buyer_cookie"]
+    return {
+        "cart": ("/cart/", buyer),
+        "checkout": ("/checkout/", buyer),
+        "payment": ("/checkout/pay/", buyer),
+        "order": (made["order"], None),
+        "seller orders": (made["seller_orders"], made["seller_cookie"]),
+    }
+
+
+def lighthouse(url, name, env, cookie=None):
     """Run Lighthouse (mobile, simulated throttling) and return its JSON report."""
-    output = RESULTS / name
+    output = RESULTS / name.replace(" ", "-")
     command = [
         str(LIGHTHOUSE),
         url,
@@ -141,6 +162,8 @@ def lighthouse(url, name, env):
         "--output=html",
         f"--output-path={output}",
     ]
+    if cookie:
+        command.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
     report = output.with_suffix(".report.json")
     for attempt in range(1, LIGHTHOUSE_ATTEMPTS + 1):
         log(f"$ lighthouse {url}" + (f" (attempt {attempt})" if attempt > 1 else ""))
@@ -210,8 +233,9 @@ def main():
             base = f"http://127.0.0.1:{port}"
             wait_ready(base, server, log_path)
             results = {}
-            for name, path in pages_to_audit(base).items():
-                report = lighthouse(base + path, name, env)
+            pages = {name: (path, None) for name, path in pages_to_audit(base).items()}
+            for name, (path, cookie) in (pages | buying_pages(env)).items():
+                report = lighthouse(base + path, name, env, cookie)
                 results[name] = (path, *figures(report), report)
         finally:
             server.terminate()

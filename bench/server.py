@@ -82,8 +82,10 @@ def free_port():
 class Gunicorn:
     """One gunicorn in its own process group, so that stop() ends its workers too."""
 
-    def __init__(self, env, port, workers, log_path):
+    def __init__(self, env, port, workers, log_path, output_path=None):
         self.env, self.port, self.workers, self.log_path = env, port, workers, log_path
+        # The app's own output (the console's emails, its log): to this file, not ours.
+        self.output_path = output_path
         self.process = None
 
     def start(self):
@@ -107,13 +109,20 @@ class Gunicorn:
         ]
         log(f"$ .venv/bin/gunicorn {' '.join(command[1:])}")
         self.log_path.write_text("")
-        self.process = subprocess.Popen(  # noqa: S603
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        output = self.output_path.open("w") if self.output_path else None
+        try:
+            self.process = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,
+            )
+        finally:
+            if output:
+                output.close()
 
     def wait_ready(self, timeout=60):
         url = f"http://127.0.0.1:{self.port}/healthz"

@@ -78,8 +78,12 @@ def _kind_of(code: str) -> tuple[str, dict[str, int]]:
 
 
 def _accounts(codes: Iterable[str]) -> dict[str, Account]:
-    """The accounts named, made on first use; two queries whatever their number."""
+    """The accounts named, made on first use: one query once they all exist,
+    three whatever their number the first time."""
     codes = set(codes)
+    found = {a.code: a for a in Account.objects.filter(code__in=codes)}
+    if codes <= found.keys():
+        return found
     Account.objects.bulk_create(
         [Account(code=code, kind=_kind_of(code)[0], **_kind_of(code)[1]) for code in codes],
         ignore_conflicts=True,

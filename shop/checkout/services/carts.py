@@ -200,9 +200,8 @@ def set_delivery(
     """Deliver to a pickup point, or to a home address in a zone."""
     with transaction.atomic():
         locked = locked_cart(actor, checkout)
-        current = totals_of(locked)
         if pickup_point is not None:
-            check_point(pickup_point, current.cold_chain)
+            check_point(pickup_point, totals_of(locked).cold_chain)
             locked.pickup_point = pickup_point
             locked.recipient = locked.address = locked.division_code = ""
         else:

@@ -149,9 +149,10 @@ def _sale_legs(
 
 def record_sale(*, actor: Actor, order: Order, source: str) -> Transaction:
     """Book `order` as paid through `source`, once."""
-    lines = list(order.lines.select_related("seller"))
+    lines = list(order.lines.select_related("seller", "fulfilment"))
     units = {line.pk: line.quantity for line in lines}
-    shipping = {f.seller_id: f.shipping for f in order.fulfilments.all()}
+    # Every fulfilment has lines: its shipping is read with them.
+    shipping = {line.fulfilment.seller_id: line.fulfilment.shipping for line in lines}
     legs = _sale_legs(order, source, units, shipping, 1, lines)
     return post(
         actor=actor, kind=Transaction.Kind.SALE, order=order, key=f"sale:{order.pk}", legs=legs

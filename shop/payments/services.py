@@ -148,7 +148,9 @@ def apply(*, payment: Payment, outcome: Outcome, reference: str = "", message: s
                 _capture(order, locked, ledger.gateway_account(locked.gateway))
                 if order.status == OrderStatus.CANCELLED:
                     # Paid after the order was cancelled (a late webhook): give it all back.
-                    locked.save()
+                    locked.save(
+                        update_fields=["reference", "status", "message", "captured", "updated_at"]
+                    )
                     _refund_locked(SYSTEM, order, *_everything(order))
                     locked.refresh_from_db()
             elif status == S.FAILED:
@@ -156,6 +158,7 @@ def apply(*, payment: Payment, outcome: Outcome, reference: str = "", message: s
                     order=order, kind=OrderEvent.Kind.PAYMENT_FAILED, data={"message": message}
                 )
         locked.save()
+    locked.order = order  # the order as this change left it
     return locked
 
 

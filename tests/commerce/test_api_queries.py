@@ -11,7 +11,7 @@ from tests.commerce.api import COMPLETE, DELIVERY, HOME, create, line
 
 # Pinned: what completion costs, whatever the number of lines and sellers (the
 # issue asks for fewer than 40; Saleor's own benchmark counts 230).
-QUERIES = 32
+QUERIES = 30
 
 
 def _variants(seller_user, product, count):

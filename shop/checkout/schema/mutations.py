@@ -267,7 +267,6 @@ class CheckoutComplete(DomainMutation):
         order, started = services.complete(
             actor=info.context.user, checkout=found, gateway=gateway, scenario=scenario or ""
         )
-        order.refresh_from_db()
         order.reached_by_token = True  # type: ignore[attr-defined]
         return cls(
             order=order,

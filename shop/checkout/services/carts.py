@@ -98,9 +98,12 @@ def create_checkout(
                 checkout = lock_rows(Checkout, [existing.pk])[existing.pk]
         if checkout is None:
             checkout = Checkout.objects.create(
-                user_id=actor.pk if is_signed_in(actor) else None, language=language
+                user_id=actor.pk if is_signed_in(actor) else None,
+                language=language,
+                email=email,
+                phone=phone,
             )
-        if email or phone:
+        elif email or phone:
             checkout.email = email or checkout.email
             checkout.phone = phone or checkout.phone
             checkout.save(update_fields=["email", "phone", "updated_at"])

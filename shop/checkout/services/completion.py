@@ -47,10 +47,13 @@ def complete(
         else:  # Completed before: the same order again, never a second one.
             order = locked.order
     if opened is not None:
-        return order, payments.charge(payment=opened, scenario=scenario)
-    if order.gateway != gateway or order.status != OrderStatus.UNCONFIRMED:
+        started = payments.charge(payment=opened, scenario=scenario)
+    elif order.gateway == gateway and order.status == OrderStatus.UNCONFIRMED:
+        started = payments.pay(actor=SYSTEM, order=order, gateway=gateway, scenario=scenario)
+    else:
         return order, None
-    return order, payments.pay(actor=SYSTEM, order=order, gateway=gateway, scenario=scenario)
+    # The order as its payment left it (paid, or still waiting).
+    return started.payment.order, started
 
 
 def _place(locked: Checkout, gateway: str) -> Order:

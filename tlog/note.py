@@ -182,7 +182,7 @@ class Ed25519Signer:
         name, hex_id, encoded = parts
         material = b64decode(encoded, "the key")
         if len(material) != 33 or material[0] != cls.key_type:
-            raise MalformedNote("an Ed25519 signer key is 0x01 and a 32-byte seed")
+            raise MalformedNote(f"this signer key is {cls.key_type:#04x} and a 32-byte seed")
         signer = cls(name, Ed25519PrivateKey.from_private_bytes(material[1:]))
         if signer.key_id.hex() != hex_id:
             raise MalformedNote("the key ID does not match the key")

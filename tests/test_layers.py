@@ -6,8 +6,9 @@
    (`shop.core`) or a domain app (`shop.accounts`, later the commerce apps).
 1. The plumbing (`shop.core`: the GraphQL view and its limits, pagination,
    errors, money, caching, roles, storage, admin bases) imports no app.
-   A library (`gs1`: GS1 Digital Link, EPCIS, the CBV, QR and label drawing)
-   imports no project module at all.
+   A library (`gs1`: GS1 Digital Link, EPCIS, the CBV, QR and label drawing;
+   `tlog`: the transparency log's hashing, proofs and signed notes) imports no
+   project module at all.
 2. A domain app imports only the plumbing, the libraries and the apps below
    it, in DOMAIN_ORDER; its GraphQL layer (`<app>.schema`) may import the
    GraphQL layers of the apps below it, and no other layer imports one.
@@ -25,7 +26,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("shop", "gs1", "catalog", "traceability", "certification", "logistics", "storefront")
+PACKAGES = (
+    "shop",
+    "gs1",
+    "tlog",
+    "catalog",
+    "traceability",
+    "certification",
+    "logistics",
+    "storefront",
+)
 # Bottom first: an app may import the apps before it in this list.
 DOMAIN_ORDER = (
     "shop.accounts",
@@ -47,7 +57,7 @@ DOMAIN_ORDER = (
 )
 INTERFACES = ("storefront",)
 PLUMBING = "shop.core"
-LIBRARIES = ("gs1",)
+LIBRARIES = ("gs1", "tlog")
 DOTTED_PATH = re.compile(r"[a-z_0-9]+(\.[A-Za-z_0-9]+)+")
 # The composition root: the only modules at the top of `shop/`.
 ROOTS = ("shop", "shop.settings", "shop.urls", "shop.schema", "shop.celery", "shop.wsgi")
@@ -164,6 +174,8 @@ def test_every_import_points_down_the_layers():
         ("catalog.services", "storefront.views", False),
         ("gs1.digital_link", "catalog.validators", False),
         ("gs1.epcis", "gs1.vocabulary", True),
+        ("tlog.note", "tlog.merkle", True),
+        ("tlog.merkle", "traceability.models", False),
         ("shop.schema", "catalog.schema", True),
         ("shop.urls", "storefront.urls", True),
         ("storefront.views", "catalog.selectors", True),

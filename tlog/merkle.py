@@ -1,0 +1,230 @@
+"""RFC 9162 (Certificate Transparency 2.0) Merkle tree hashing and proofs.
+
+Hashing is RFC 9162 §2.1.1's, so any CT or C2SP tool computes the same roots:
+a leaf is `SHA-256(0x00 ‖ data)`, an interior node `SHA-256(0x01 ‖ left ‖ right)`,
+the tree of n > 1 leaves splits at the largest power of two below n.
+
+Proofs are generated from a `HashStore` that holds the hash of every complete
+subtree by (level, index), as C2SP tlog-tiles lays a log out: node (level, i)
+covers leaves [i·2^level, (i+1)·2^level). Any subtree a proof needs is at most
+log n complete nodes, and a proof needs at most one subtree that is not itself
+complete, so a proof costs O(log n) node reads whatever the store is.
+"""
+
+import hashlib
+from collections.abc import Sequence
+from typing import Protocol
+
+HASH_SIZE = 32
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+class HashStore(Protocol):
+    """Where a log keeps the hashes of its complete subtrees."""
+
+    def leaf_count(self) -> int: ...
+
+    def node(self, level: int, index: int) -> bytes:
+        """The hash of the complete subtree of 2^level leaves starting at leaf index·2^level."""
+        ...
+
+
+class MemoryStore:
+    """A `HashStore` in memory: each append stores the leaf and the complete nodes it closes."""
+
+    def __init__(self) -> None:
+        self._levels: list[list[bytes]] = []
+
+    def leaf_count(self) -> int:
+        return len(self._levels[0]) if self._levels else 0
+
+    def node(self, level: int, index: int) -> bytes:
+        if (
+            level < 0
+            or index < 0
+            or level >= len(self._levels)
+            or index >= len(self._levels[level])
+        ):
+            raise ValueError(f"no complete node at level {level}, index {index}")
+        return self._levels[level][index]
+
+    def append(self, hash_of_leaf: bytes) -> int:
+        """Append a leaf hash (see `leaf_hash`); returns its index. O(log n)."""
+        if len(hash_of_leaf) != HASH_SIZE:
+            raise ValueError("a leaf hash is 32 bytes")
+        level, current = 0, hash_of_leaf
+        while True:
+            if level == len(self._levels):
+                self._levels.append([])
+            row = self._levels[level]
+            row.append(current)
+            if len(row) % 2:
+                return self.leaf_count() - 1
+            current = node_hash(row[-2], row[-1])
+            level += 1
+
+
+def subtree_hash(store: HashStore, start: int, end: int) -> bytes:
+    """MTH(D[start:end]) from complete nodes, for a range a proof can name:
+    `start` a multiple of the smallest power of two ≥ end − start."""
+    size = end - start
+    if size <= 0 or start < 0 or end > store.leaf_count():
+        raise ValueError(f"no subtree [{start}, {end}) in a tree of {store.leaf_count()}")
+    if start % (1 << (size - 1).bit_length()):
+        raise ValueError(f"[{start}, {end}) is not a subtree of the log")
+    parts, position = [], start
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            parts.append(store.node(level, position >> level))
+            position += 1 << level
+    result = parts.pop()
+    while parts:
+        result = node_hash(parts.pop(), result)
+    return result
+
+
+def root(store: HashStore, size: int | None = None) -> bytes:
+    """The root hash of the tree of the first `size` leaves (all of them by default)."""
+    size = store.leaf_count() if size is None else size
+    if size == 0:
+        return EMPTY_ROOT
+    return subtree_hash(store, 0, size)
+
+
+def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The root hash of a list of leaf hashes, for callers without a store."""
+    store = MemoryStore()
+    for hashed in leaf_hashes:
+        store.append(hashed)
+    return root(store)
+
+
+def _check_size(store: HashStore, size: int) -> None:
+    if not 0 <= size <= store.leaf_count():
+        raise ValueError(f"tree size {size} is not within the log's {store.leaf_count()} leaves")
+
+
+def inclusion_proof(store: HashStore, index: int, size: int) -> list[bytes]:
+    """PATH(index, D[0:size]) of RFC 9162 §2.1.3.1, leaf side first."""
+    _check_size(store, size)
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size}")
+    proof: list[bytes] = []
+    start, end = 0, size
+    while end - start > 1:
+        k = _split(end - start)
+        if index < start + k:
+            proof.append(subtree_hash(store, start + k, end))
+            end = start + k
+        else:
+            proof.append(subtree_hash(store, start, start + k))
+            start += k
+    return proof[::-1]
+
+
+def consistency_proof(store: HashStore, old_size: int, new_size: int) -> list[bytes]:
+    """PROOF(old_size, D[0:new_size]) of RFC 9162 §2.1.4.1; empty when a size is 0 or both equal."""
+    _check_size(store, new_size)
+    if not 0 <= old_size <= new_size:
+        raise ValueError(f"tree size {old_size} is not within {new_size}")
+    if old_size in (0, new_size):
+        return []
+    proof: list[bytes] = []
+    start, end, whole = 0, new_size, True
+    # SUBPROOF(m, D[start:end], whole), unrolled: m counts from `start`.
+    while old_size != end:
+        k = _split(end - start)
+        if old_size <= start + k:
+            proof.append(subtree_hash(store, start + k, end))
+            end = start + k
+        else:
+            proof.append(subtree_hash(store, start, start + k))
+            start, whole = start + k, False
+    if not whole:
+        proof.append(subtree_hash(store, start, end))
+    return proof[::-1]
+
+
+def _is_hash(value: object) -> bool:
+    return isinstance(value, bytes) and len(value) == HASH_SIZE
+
+
+def root_from_inclusion(
+    index: int, size: int, hash_of_leaf: bytes, proof: Sequence[bytes]
+) -> bytes:
+    """The root an inclusion proof leads to (RFC 9162 §2.1.3.2); ValueError when it is malformed."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size}")
+    if not _is_hash(hash_of_leaf) or not all(_is_hash(p) for p in proof):
+        raise ValueError("hashes are 32 bytes")
+    fn, sn, result = index, size - 1, hash_of_leaf
+    for p in proof:
+        if sn == 0:
+            raise ValueError("the inclusion proof is too long")
+        if fn & 1 or fn == sn:
+            result = node_hash(p, result)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            result = node_hash(result, p)
+        fn, sn = fn >> 1, sn >> 1
+    if sn:
+        raise ValueError("the inclusion proof is too short")
+    return result
+
+
+def verify_inclusion(
+    index: int, size: int, hash_of_leaf: bytes, proof: Sequence[bytes], root_hash: bytes
+) -> bool:
+    try:
+        return root_from_inclusion(index, size, hash_of_leaf, proof) == root_hash
+    except ValueError:
+        return False
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """RFC 9162 §2.1.4.2. The empty tree is consistent with every tree (its root must be
+    EMPTY_ROOT), a tree with itself when the roots are equal; both take an empty proof."""
+    if not 0 <= old_size <= new_size or not (_is_hash(old_root) and _is_hash(new_root)):
+        return False
+    if not all(_is_hash(p) for p in proof):
+        return False
+    if old_size == 0:
+        return not proof and old_root == EMPTY_ROOT
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:
+        path.insert(0, old_root)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root

@@ -46,6 +46,8 @@ STATUS_OF = {
 }
 LIVE = (S.STARTED, S.ACTION_REQUIRED, S.PENDING, S.SUCCEEDED)
 METHODS = {"stripe": ("card", "alipay", "wechat_pay")}
+# What recording a provider's answer changes on a payment.
+APPLIED = ["reference", "status", "message", "captured", "updated_at"]
 
 
 @dataclass(frozen=True)
@@ -148,16 +150,14 @@ def apply(*, payment: Payment, outcome: Outcome, reference: str = "", message: s
                 _capture(order, locked, ledger.gateway_account(locked.gateway))
                 if order.status == OrderStatus.CANCELLED:
                     # Paid after the order was cancelled (a late webhook): give it all back.
-                    locked.save(
-                        update_fields=["reference", "status", "message", "captured", "updated_at"]
-                    )
+                    locked.save(update_fields=APPLIED)
                     _refund_locked(SYSTEM, order, *_everything(order))
                     locked.refresh_from_db()
             elif status == S.FAILED:
                 OrderEvent.objects.create(
                     order=order, kind=OrderEvent.Kind.PAYMENT_FAILED, data={"message": message}
                 )
-        locked.save()
+        locked.save(update_fields=APPLIED)
     locked.order = order  # the order as this change left it
     return locked
 

@@ -192,7 +192,7 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
 
     if not _refused_as_too_large(request, form, "photo") and saved(form, request, record):
         messages.success(request, _("The step was recorded."))
-        return redirect(batch_url(batch))
+        return redirect(batch_url(form.made()))
     return form_page(
         request,
         form,
@@ -200,8 +200,9 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
         title=_("Record a step"),
         subject=batch.variant.product,
         intro=_(
-            "Lot %(lot)s. What you record here is kept as it is: a mistake is "
-            "withdrawn, never edited."
+            "Lot %(lot)s. What you record here is kept as it is: on the batch's page "
+            "a wrong step is corrected or marked as not having happened, and the "
+            "record keeps both."
         )
         % {"lot": batch.lot},
         submit=_("Record the step"),

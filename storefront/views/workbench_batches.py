@@ -193,10 +193,11 @@ def batch_qr(request: HttpRequest, seller_id: int, batch_id: int, kind: str) -> 
     batch = _batch(request, seller, batch_id)
     link = batch.digital_link()
     body = qr.png(link, box_size=QR_PNG_BOX) if kind == "png" else qr.svg(link).encode()
-    response = HttpResponse(body, content_type=QR_FILES[kind])
     name = f"qr-{_UNSAFE_IN_NAME.sub('_', batch.lot)}.{kind}"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    disposition = content_disposition_header(True, name)  # never None: an attachment
+    return HttpResponse(
+        body, content_type=QR_FILES[kind], headers={"Content-Disposition": disposition}
+    )
 
 
 @login_required

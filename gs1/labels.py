@@ -2,7 +2,8 @@
 
 One label carries the product (Chinese and English name, variant or unit), the
 lot, the harvest or production date, the best-before date, the seller and
-village, the QR code of the traceability URI, the human-readable code and a
+village, the QR code of the traceability URI, on a unit's label its serial
+as its provenance page shows it (单品编号: a buyer compares the two) and a
 reserved box, two lines at 5 pt under the text, for the commitment certificate
 of conformity (承诺达标合格证, filled in by the certification issue; blank until
 then). The captions are fixed
@@ -38,7 +39,7 @@ Choices:
   16), 0.71 mm for a typical Digital Link (version 5), above the 0.33 mm that
   phone cameras read reliably. `Sheet` checks this for any layout.
 - **Text never overflows**: names that do not fit are cut with an ellipsis;
-  identifiers (lot, dates, code) are never cut but set smaller, down to
+  identifiers (lot, dates, serial) are never cut but set smaller, down to
   `MIN_FONT_PT`, and a label whose identifier still does not fit is refused.
 - **Deterministic**: the creation date is `INVARIANT_DATE` unless one is given,
   and the file ID is a hash of the content, so the same labels give the same
@@ -74,6 +75,7 @@ LARGEST_SYMBOL = 81
 # The creation date written when none is given, as reportlab's `invariant` does.
 INVARIANT_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 _ELLIPSIS = "…"
+SERIAL_CAPTION = "单品编号 No."  # the provenance page's words for the serial
 _DARK_RUN = re.compile(b"\x01+")
 
 
@@ -94,7 +96,7 @@ class Label:
     seller: str
     village: str
     uri: str
-    code: str
+    serial: str = ""  # a unit's serial, as its page shows it; none on a batch label
     certificate: str = ""
 
 
@@ -114,7 +116,7 @@ _BODY = _Line(6.5, 2.75)
 _IDENT = _Line(6.5, 2.75, mono=True, identifier=True)
 _DATE = _Line(6.5, 2.75, identifier=True)
 _CODE = _Line(7, 3.0, mono=True, identifier=True)
-# Product, English name, variant, lot, produced, best before, seller, village, code.
+# Product, English name, variant, lot, produced, best before, seller, village, serial.
 _LINES = (_PRODUCT, _SMALL, _BODY, _IDENT, _DATE, _DATE, _BODY, _BODY, _CODE)
 _TEXT_HEIGHT = sum(line.leading_mm for line in _LINES)
 _CERTIFICATE = _Line(5, 2.3)
@@ -136,7 +138,7 @@ def _texts(label: Label) -> tuple[str, ...]:
         best_before,
         label.seller,
         label.village,
-        label.code,
+        f"{SERIAL_CAPTION} {label.serial}" if label.serial else "",
     )
 
 
@@ -313,7 +315,9 @@ class LabelDocument:
                 drawing = drawings[index] if drawings is not None else qr_drawing(label.uri)
                 self._add_one(label, drawing)
             except ValueError as error:
-                error.add_note(f"label {self.count + 1} (lot {label.lot!r}, code {label.code!r})")
+                error.add_note(
+                    f"label {self.count + 1} (lot {label.lot!r}, serial {label.serial!r})"
+                )
                 raise
         return self.count
 

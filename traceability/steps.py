@@ -24,12 +24,14 @@ class FarmStep:
     biz_step: str
     disposition: str
 
-    def event_arguments(self, batch: Batch, *, inputs: Iterable[Batch] = ()) -> dict[str, Any]:
+    def event_arguments(
+        self, batch: Batch, *, inputs: Iterable[Batch] = (), output: Batch | None = None
+    ) -> dict[str, Any]:
         """What `services.events.record_event` takes to record this step on `batch`
-        (a processing step makes `batch` from `inputs`)."""
+        (a processing step makes `output`, by default `batch`, from `inputs`)."""
         where: dict[str, Any] = {"batch": batch}
         if self.event_type == EventType.TRANSFORMATION:
-            where = {"inputs": list(inputs), "outputs": [batch]}
+            where = {"inputs": list(inputs), "outputs": [output or batch]}
         return {
             **where,
             "event_type": self.event_type,

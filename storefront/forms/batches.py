@@ -39,11 +39,22 @@ class VariantChoiceField(forms.ModelChoiceField):
         return f"{localized(obj.product)} · {obj.name}"
 
 
+def _batch_name(batch: Batch) -> str:
+    return f"{batch.lot} · {batch.harvest_date}"
+
+
 class InputBatchesField(forms.ModelMultipleChoiceField):
     """The batches a processed one was made from, by lot and harvest date."""
 
     def label_from_instance(self, obj: Batch) -> str:
-        return f"{obj.lot} · {obj.harvest_date}"
+        return _batch_name(obj)
+
+
+class OutputBatchField(forms.ModelChoiceField):
+    """The batch a processing step made, by lot and harvest date."""
+
+    def label_from_instance(self, obj: Batch) -> str:
+        return _batch_name(obj)
 
 
 def _seller_choices(form: forms.BaseForm, actor: Actor, seller: Seller) -> None:
@@ -133,27 +144,41 @@ class _StepFactsForm(SubmitOnce, PageForm):
         """The service names `sensors` for either reading and `image` for the photo."""
         readings = [f for f in SENSOR_FIELDS.values() if self.cleaned_data.get(f) is not None]
         for item in error.errors:
-            targets = {"sensors": readings, "image": ["photo"], "outputs": ["inputs"]}
+            targets = {"sensors": readings, "image": ["photo"], "outputs": ["output"]}
             for field in targets.get(item.field or "", [item.field]):
                 self.add_error(field if field in self.fields else None, str(item.message))
 
 
 class EventForm(_StepFactsForm):
-    """One step of the batch's chain, with where, when, a reading and a photo."""
+    """One step of the batch's chain, with where, when, a reading and a photo.
 
-    field_order = ["step", "event_time", "read_point", "inputs", "temperature", "humidity"]
+    Processing names the batch made (`output`, this one unless another of the
+    seller's is chosen: left out, it is this one) and the batches it was made
+    from (`inputs`).
+    """
+
+    field_order = [
+        "step", "event_time", "read_point", "output", "inputs", "temperature", "humidity"
+    ]  # fmt: skip
 
     step = forms.ChoiceField(
         label=_("What was done"),
         choices=[(key, step.label) for key, step in FARM_STEPS.items()],
         widget=forms.RadioSelect,
     )
+    output = OutputBatchField(
+        label=_("Batch made"),
+        queryset=None,
+        required=False,
+        empty_label=None,
+        help_text=_("Only for processing: this batch, unless another of yours was made."),
+    )
     inputs = InputBatchesField(
         label=_("Input batches"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only for processing: the batches this one was made from."),
+        help_text=_("Only for processing: the batches it was made from."),
     )
     photo = forms.FileField(
         label=_("Photo"),
@@ -165,29 +190,45 @@ class EventForm(_StepFactsForm):
     def __init__(self, *args: Any, actor: Actor, batch: Batch, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _seller_choices(self, actor, batch.seller)
-        others = visible_batches(actor).filter(seller_id=batch.seller_id).exclude(pk=batch.pk)
-        if others.exists():
-            cast(InputBatchesField, self.fields["inputs"]).queryset = others.order_by("-id")
+        self.batch = batch
+        batches = visible_batches(actor).filter(seller_id=batch.seller_id).order_by("-id")
+        if batches.exclude(pk=batch.pk).exists():
+            cast(OutputBatchField, self.fields["output"]).queryset = batches
+            cast(InputBatchesField, self.fields["inputs"]).queryset = batches
         else:  # nothing to process this batch from: no such step, no empty list
-            del self.fields["inputs"]
+            del self.fields["inputs"], self.fields["output"]
             choices = [(k, s.label) for k, s in FARM_STEPS.items() if k != "process"]
             cast(forms.ChoiceField, self.fields["step"]).choices = choices
         if not self.is_bound:
             now = timezone.localtime().replace(second=0, microsecond=0)
-            self.initial.update(event_time=now, read_point=batch.farm_id)
+            self.initial.update(event_time=now, read_point=batch.farm_id, output=batch.pk)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("inputs") and data.get("step") != "process":
-            self.add_error("inputs", _("Input batches go with a processing step only."))
+        inputs, output = data.get("inputs") or [], data.get("output")
+        if data.get("step") != "process":
+            if inputs:
+                self.add_error("inputs", _("Input batches go with a processing step only."))
+            if output is not None and output != self.batch:
+                self.add_error("output", _("The batch made goes with a processing step only."))
+        elif "output" in self.fields and "output" not in self.errors:
+            if (output or self.batch) in inputs:
+                self.add_error("inputs", _("The batch made cannot also be one it was made from."))
+            elif not inputs and "inputs" not in self.errors:
+                self.add_error("inputs", _("Choose the batches it was made from."))
         return data
+
+    def made(self) -> Batch:
+        """The batch whose page shows the step first: the one made, when processing."""
+        return self.cleaned_data.get("output") or self.batch
 
     def arguments(self, batch: Batch) -> dict[str, Any]:
         """What `trace.record_event` takes, from the cleaned data."""
         data = self.cleaned_data
+        step = FARM_STEPS[data["step"]]
         return {
-            **FARM_STEPS[data["step"]].event_arguments(batch, inputs=data.get("inputs", ())),
+            **step.event_arguments(batch, inputs=data.get("inputs", ()), output=data.get("output")),
             "event_time": data["event_time"],
             "read_point": data.get("read_point"),
             "sensors": self.readings(),

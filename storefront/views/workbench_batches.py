@@ -6,9 +6,11 @@ as the API (`traceability.services.batches`, `trace`, `label_jobs`) as the signe
 user; the batch page shows its forms, each posting to its own address. A
 wrong step is withdrawn or corrected, never edited (`trace.correct_event`). A label
 sheet renders in the background: its page reloads itself (a meta refresh, no
-script) until the sheet is done, then links to the members-only download.
+script) until the sheet is done, then links to the members-only download. The
+batch's QR code downloads as PNG or SVG, for packaging the farmer prints.
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -55,6 +58,9 @@ from traceability.services import labels as label_jobs
 from traceability.steps import step_label
 
 QR_SCALE = 4  # pixels a module: about 170 px for a short link, sharp on any screen
+QR_PNG_BOX = 16  # pixels a module of the download: about 700 px, 30 mm at 600 dpi
+QR_FILES = {"png": "image/png", "svg": "image/svg+xml"}
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
 JOBS_SHOWN = 10
 UNFINISHED = (LabelJob.Status.QUEUED, LabelJob.Status.RUNNING)
 
@@ -180,6 +186,21 @@ def batch_page(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRespo
 
 
 @login_required
+def batch_qr(request: HttpRequest, seller_id: int, batch_id: int, kind: str) -> HttpResponse:
+    """The batch's QR code as a file to print on one's own packaging: a PNG or
+    an SVG of the same link as the labels, named after the lot."""
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    link = batch.digital_link()
+    body = qr.png(link, box_size=QR_PNG_BOX) if kind == "png" else qr.svg(link).encode()
+    name = f"qr-{_UNSAFE_IN_NAME.sub('_', batch.lot)}.{kind}"
+    disposition = content_disposition_header(True, name)  # never None: an attachment
+    return HttpResponse(
+        body, content_type=QR_FILES[kind], headers={"Content-Disposition": disposition}
+    )
+
+
+@login_required
 def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpResponse:
     """Record one step of the batch's chain, with an optional photo of it."""
     seller = managed_seller(request, seller_id)
@@ -192,7 +213,7 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
 
     if not _refused_as_too_large(request, form, "photo") and saved(form, request, record):
         messages.success(request, _("The step was recorded."))
-        return redirect(batch_url(batch))
+        return redirect(batch_url(form.made()))
     return form_page(
         request,
         form,
@@ -200,8 +221,9 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
         title=_("Record a step"),
         subject=batch.variant.product,
         intro=_(
-            "Lot %(lot)s. What you record here is kept as it is: a mistake is "
-            "withdrawn, never edited."
+            "Lot %(lot)s. What you record here is kept as it is: on the batch's page "
+            "a wrong step is corrected or marked as not having happened, and the "
+            "record keeps both."
         )
         % {"lot": batch.lot},
         submit=_("Record the step"),
@@ -375,6 +397,15 @@ urlpatterns = [
     path("shop/<int:seller_id>/batches/", batch_list, name="workbench_batches"),
     path("shop/<int:seller_id>/batches/new/", batch_create, name="workbench_batch_create"),
     path("shop/<int:seller_id>/batches/<int:batch_id>/", batch_page, name="workbench_batch"),
+    *(
+        path(
+            f"shop/<int:seller_id>/batches/<int:batch_id>/qr.{kind}",
+            batch_qr,
+            {"kind": kind},
+            name=f"workbench_batch_qr_{kind}",
+        )
+        for kind in QR_FILES
+    ),
     path(
         "shop/<int:seller_id>/batches/<int:batch_id>/events/new/",
         event_record,

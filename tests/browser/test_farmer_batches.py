@@ -1,21 +1,34 @@
 """A farmer keeps a batch's trace from a phone: creates it, records the harvest
-with a photo and the packing, generates serials, orders a label sheet and
-downloads the PDF once it is made (tasks run eagerly in the live server)."""
+with a photo and the packing, downloads its QR code for their own packaging,
+records that it was milled from another batch, generates serials, orders a
+label sheet and downloads the PDF once it is made (tasks run eagerly in the
+live server)."""
 
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from PIL import Image
 from playwright.sync_api import expect
+from pyzbar import pyzbar
 
 from catalog import services as catalog_services
-from tests.helpers.batches import FARM
+from tests.helpers.batches import FARM, batch_fields
 from tests.helpers.browser import jpeg, zh
 from tests.helpers.events import create_triggers, drop_triggers
 from tests.helpers.users import PASSWORD
-from traceability.models import Checkpoint, LabelJob, Serial, TraceEvent, TraceEventBatch
+from traceability.models import (
+    Batch,
+    Checkpoint,
+    LabelJob,
+    Serial,
+    TraceEvent,
+    TraceEventBatch,
+)
+from traceability.services import batches as batch_services
 
 LOT = "ZM2026-10B"
+PROCESS = "Process from other batches (e.g. mill paddy into rice)"
 RENDER_TIMEOUT_MS = 30_000
 
 
@@ -116,6 +129,41 @@ def correct_the_harvest_reading(farmer):
     farmer.step("harvest corrected")
 
 
+def download_the_qr_codes(farmer, tmp_path):
+    """The QR code as PNG and SVG, named after the lot; the PNG scans to the batch."""
+    page = farmer.page
+    links = page.locator(".qr-downloads a")
+    expect(links).to_have_count(2)
+    links.first.scroll_into_view_if_needed()
+    farmer.step("qr code downloads")
+    saved = {}
+    for name, kind in (("Download PNG", "png"), ("Download SVG", "svg")):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=zh(name)).click()
+        assert download.value.suggested_filename == f"qr-{LOT}.{kind}"
+        saved[kind] = Path(tmp_path) / f"qr.{kind}"
+        download.value.save_as(saved[kind])
+    with Image.open(saved["png"]) as image:
+        found = pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])
+    assert [r.data.decode("ascii") for r in found] == [Batch.objects.get(lot=LOT).digital_link()]
+    assert saved["svg"].read_text().startswith("<svg ") and "<path " in saved["svg"].read_text()
+
+
+def record_milling(farmer, paddy):
+    """Processing names the batch made: this one, already chosen."""
+    page = record_step(farmer, PROCESS, "2026-10-20T16:00")
+    made = page.get_by_label(zh("Batch made"))
+    expect(made).to_be_visible()
+    expect(made.locator("option:checked")).to_contain_text(LOT)
+    page.get_by_label(f"{paddy.lot} · {paddy.harvest_date}").check()
+    made.scroll_into_view_if_needed()
+    farmer.step("processing form with the batch made")
+    send(page)
+    expect(page.locator("h1")).to_have_text(zh("Lot %(lot)s") % {"lot": LOT})
+    expect(page.locator("ol.timeline")).to_contain_text(zh(PROCESS))
+    farmer.step("milled from paddy")
+
+
 def serials_and_labels(farmer, tmp_path):
     page = farmer.page
     page.get_by_label(zh("How many serials")).fill("30")
@@ -138,11 +186,16 @@ def serials_and_labels(farmer, tmp_path):
 def test_a_farmer_traces_a_batch_and_prints_its_labels(
     deletable_trace_rows, visitor_factory, seller_user, product, farm, tmp_path
 ):
+    paddy = batch_services.create_batch(
+        actor=seller_user, variant=product.variants.get(), farm=farm, **batch_fields(lot="PADDY")
+    )
     farmer = visitor_factory("farmer")
     sign_in(farmer, seller_user)
     create_batch(farmer)
     record_harvest_and_packing(farmer)
     correct_the_harvest_reading(farmer)
+    download_the_qr_codes(farmer, tmp_path)
+    record_milling(farmer, paddy)
     sheet = serials_and_labels(farmer, tmp_path)
 
     assert sheet.startswith(b"%PDF")
@@ -152,6 +205,11 @@ def test_a_farmer_traces_a_batch_and_prints_its_labels(
         ("packing", "container_closed", "OBSERVE", None),
         ("commissioning", "active", "ADD", None),  # the corrected harvest
         ("commissioning", "active", "ADD", events[0].pk),  # the original, declared wrong
+        ("commissioning", "active", "", None),  # milled from the paddy
+    ]
+    assert sorted(events[4].links.values_list("batch__lot", "role")) == [
+        ("PADDY", "input"),
+        (LOT, "output"),
     ]
     assert events[0].photo is not None and events[0].read_point == farm
     assert events[2].photo == events[0].photo  # a correction keeps the step's photo

@@ -50,16 +50,61 @@ def decode_page(path, page, tmp_path, dpi=300):
         )
 
 
-def label_cells(image, dpi, sheet=A4_24):
-    """Each label of the rasterised page on its own: zbar reading a whole page of
-    24 codes at once now and then misses one, a scanner reads one label at a time."""
-    scale = dpi / 25.4
+def _cell_boxes(sheet, scale):
+    """(left, top, width, height) of each label on the page, row by row, `scale` a mm."""
     for row in range(sheet.rows):
         for column in range(sheet.columns):
             left = (sheet.margin_left + column * (sheet.label_width + sheet.gap_x)) * scale
             top = (sheet.margin_top + row * (sheet.label_height + sheet.gap_y)) * scale
-            box = (left, top, left + sheet.label_width * scale, top + sheet.label_height * scale)
-            yield image.crop(tuple(round(v) for v in box))
+            yield left, top, sheet.label_width * scale, sheet.label_height * scale
+
+
+def label_by_label(path, page, tmp_path, dpi=300, sheet=A4_24):
+    """(QR codes read, text) of each label of the page, in order: what a buyer
+    holding that one label sees."""
+    prefix = tmp_path / f"cells{page}"
+    run("pdftoppm", "-r", str(dpi), "-png", "-f", str(page), "-l", str(page), "-singlefile",
+        str(path), str(prefix))  # fmt: skip
+    with Image.open(f"{prefix}.png") as image:
+        codes = [
+            [
+                result.data.decode("ascii")
+                for result in pyzbar.decode(cell, symbols=[pyzbar.ZBarSymbol.QRCODE])
+            ]
+            for cell in label_cells(image, dpi, sheet)
+        ]
+    texts = []
+    for left, top, width, height in _cell_boxes(sheet, 72 / 25.4):  # pdftotext at 72 dpi: points
+        box = [str(round(v)) for v in (left, top, width, height)]
+        texts.append(
+            run(
+                "pdftotext",
+                "-r",
+                "72",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-x",
+                box[0],
+                "-y",
+                box[1],
+                "-W",
+                box[2],
+                "-H",
+                box[3],
+                str(path),
+                "-",
+            ).decode()  # fmt: skip
+        )
+    return list(zip(codes, texts, strict=True))
+
+
+def label_cells(image, dpi, sheet=A4_24):
+    """Each label of the rasterised page on its own: zbar reading a whole page of
+    24 codes at once now and then misses one, a scanner reads one label at a time."""
+    for left, top, width, height in _cell_boxes(sheet, dpi / 25.4):
+        yield image.crop(tuple(round(v) for v in (left, top, left + width, top + height)))
 
 
 @contextlib.contextmanager

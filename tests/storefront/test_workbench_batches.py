@@ -19,8 +19,10 @@ from tests.helpers.pictures import picture
 from tests.helpers.workbench import browser, field_errors, token
 from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent, TraceEventBatch
 from traceability.services import batches as services
+from traceability.services import events as trace
 from traceability.services import labels as label_jobs
 from traceability.services.events import Reading, recorded_readings
+from traceability.steps import FARM_STEPS
 
 
 @pytest.fixture
@@ -209,8 +211,8 @@ def test_bad_event_input_shows_the_services_error_and_writes_nothing(
     paddy = services.create_batch(
         actor=seller_user, variant=batch.variant, farm=farm, **batch_fields(lot="PADDY")
     )
-    assert "Give inputs and outputs" in refused(
-        client, url, event_post(step="process"), "id_inputs"
+    assert "Choose the batches it was made from" in refused(
+        client, url, event_post(step="process", output=batch.pk), "id_inputs"
     )
     mixed = event_post(step="pack", inputs=[paddy.pk])
     assert "processing step only" in refused(client, url, mixed, "id_inputs")
@@ -242,6 +244,94 @@ def test_processing_transforms_input_batches_into_this_one(seller_user, seller, 
     )
     page = client.get(f"/shop/{seller.pk}/batches/{paddy.pk}/").content.decode()
     assert "Process from other batches" in page
+
+
+def test_processing_names_the_batch_made_defaulting_to_this_one(seller_user, seller, batch, farm):
+    """On the paddy's page the farmer records that it was milled into the rice:
+    the form offers the batch made, this one by default, and another may be chosen."""
+    client = browser(seller_user)
+    paddy = services.create_batch(
+        actor=seller_user, variant=batch.variant, farm=farm, **batch_fields(lot="PADDY")
+    )
+    url = f"/shop/{seller.pk}/batches/{paddy.pk}/events/new/"
+    page = client.get(url).content.decode()
+    select = re.search(r'<select name="output"[^>]*id="id_output"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "the form has a field for the batch made"
+    assert re.search(rf'<option value="{paddy.pk}" selected>PADDY', select.group(1))
+    assert f'<option value="{batch.pk}">ZM2026-10A' in select.group(1)
+    data = event_post(step="process", event_time="2026-10-09T10:00", inputs=[paddy.pk])
+    response = client.post(url, {**data, "output": batch.pk, "submission": token(client, url)})
+    assert response["Location"] == f"/shop/{seller.pk}/batches/{batch.pk}/"
+    milled = TraceEvent.objects.latest("pk")
+    assert sorted(milled.links.values_list("batch_id", "role")) == sorted(
+        [(paddy.pk, "input"), (batch.pk, "output")]
+    )
+
+
+def test_wrong_batches_made_show_beside_their_fields_and_change_nothing(
+    seller_user, seller, batch, farm, other_seller_batch_job
+):
+    client = browser(seller_user)
+    paddy = services.create_batch(
+        actor=seller_user, variant=batch.variant, farm=farm, **batch_fields(lot="PADDY")
+    )
+    theirs, _job = other_seller_batch_job
+    url = f"/shop/{seller.pk}/batches/{batch.pk}/events/new/"
+    process = event_post(step="process", event_time="2026-10-09T10:00")
+    cases = [
+        ({**process, "output": theirs.pk, "inputs": [paddy.pk]}, "id_output", "valid choice"),
+        ({**process, "output": "x", "inputs": [paddy.pk]}, "id_output", "valid choice"),
+        ({**process, "output": "", "inputs": [batch.pk]}, "id_inputs", "cannot also be"),
+        ({**process, "output": paddy.pk, "inputs": [paddy.pk]}, "id_inputs", "cannot also be"),
+        ({**process, "output": batch.pk, "inputs": [theirs.pk]}, "id_inputs", "valid choice"),
+        (event_post(step="pack", output=paddy.pk), "id_output", "processing step only"),
+    ]
+    for data, field, message in cases:
+        assert message in refused(client, url, data, field), (data, field)
+    # A step other than processing may carry the default: it is this batch's.
+    response = client.post(
+        url, {**event_post(step="pack", output=batch.pk), "submission": token(client, url)}
+    )
+    assert response["Location"] == f"/shop/{seller.pk}/batches/{batch.pk}/"
+
+
+def zh(user):
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    client.force_login(user)
+    return client
+
+
+def test_the_chinese_step_form_says_a_step_is_corrected_or_marked_not_done(
+    seller_user, seller, batch, farm
+):
+    services.create_batch(
+        actor=seller_user, variant=batch.variant, farm=farm, **batch_fields(lot="PADDY")
+    )
+    client = zh(seller_user)
+    page = client.get(f"/shop/{seller.pk}/batches/{batch.pk}/events/new/").content.decode()
+    assert "只能撤回" not in page and "不能修改" not in page
+    assert "“更正”或标为“这一步没有发生”" in page
+    assert "加工出的批次" in page
+    harvest(seller_user, batch)
+    batch_page = client.get(f"/shop/{seller.pk}/batches/{batch.pk}/").content.decode()
+    assert ">更正<" in batch_page and "这一步没有发生" in batch_page
+
+
+def test_the_chinese_provenance_page_says_processed_from_other_batches(seller_user, batch, farm):
+    paddy = services.create_batch(
+        actor=seller_user, variant=batch.variant, farm=farm, **batch_fields(lot="PADDY")
+    )
+    harvest(seller_user, paddy)
+    harvest(seller_user, batch)
+    trace.record_event(
+        actor=seller_user,
+        **FARM_STEPS["process"].event_arguments(batch, inputs=[paddy]),
+        event_time=at(1),
+    )
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    page = client.get(f"/t/{batch.code}").content.decode()
+    assert "加工成本批次" not in page
+    assert "由其他批次加工而成" in page
 
 
 def test_a_step_that_did_not_happen_is_withdrawn_not_edited(seller_user, seller, batch):

@@ -55,7 +55,7 @@ def test_copies_of_the_batch_label_fill_pages_whose_qr_codes_scan(
     assert decode_page(path, 2, tmp_path) == [link] * 6
     text = pdf_text(path)
     for needle in ("武功山紫米", "Wugong purple rice", "5 kg bag", "ZM2026-10A", "2026-10-08",
-                   "2027-10-08", "武功山紫米合作社", "王龙潭村", batch.code):  # fmt: skip
+                   "2027-10-08", "武功山紫米合作社", "王龙潭村"):  # fmt: skip
         assert needle in text
 
 
@@ -71,7 +71,7 @@ def test_one_label_per_serial_carries_each_serials_link(
     scanned = decode_page(job.file.path, 1, tmp_path) + decode_page(job.file.path, 2, tmp_path)
     assert sorted(scanned) == links and len(set(links)) == 25
     text = pdf_text(job.file.path)
-    assert all(serial.code in text for serial in batch.serials.all())
+    assert all(serial.serial in text for serial in batch.serials.all())
 
 
 def test_progress_is_stored_after_each_page(seller_user, batch):

@@ -71,14 +71,14 @@ def counting_drawings(monkeypatch):
 
 
 def assert_every_serial_once(job, batch, tmp_path):
-    """The sheet has each serial's label once: its code in the text, its link in a QR code."""
+    """The sheet has each serial's label once: its serial in the text, its link in a QR code."""
     job.refresh_from_db()
     assert (job.status, job.progress, job.error) == (LabelJob.Status.DONE, job.count, "")
     path = job.file.path
     assert pdfinfo_pages(path) == -(-job.count // 24)
     text = pdf_text(path)
     serials = list(batch.serials.select_related("batch__variant").order_by("id"))
-    assert [text.count(serial.code) for serial in serials] == [1] * job.count
+    assert [text.count(serial.serial) for serial in serials] == [1] * job.count
     links = [serial.digital_link() for serial in serials]
     assert decode_page(path, 1, tmp_path) == sorted(links[:24])
     last = pdfinfo_pages(path)

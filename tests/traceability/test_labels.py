@@ -36,7 +36,7 @@ def make_label(i, **changes):
         "seller": "元阳县哈尼梯田合作社",
         "village": "新街镇全福庄村",
         "uri": f"{HOST}/01/09506000134352/10/ZM2025-{i:04d}/21/S{i:06d}",
-        "code": f"ZM2025-{i:04d}-{i:06d}",
+        "serial": f"S{i:06d}",
     }
     fields.update(changes)
     return labels.Label(**fields)
@@ -81,7 +81,7 @@ def test_chinese_text_is_embedded_and_extractable(tmp_path):
     for needle in ("紫米", "高山土鸡蛋", "普洱古树茶", "Purple rice", "ZM2025-0001", "5 kg 袋"):
         assert needle in text
     assert "元阳县哈尼梯田合作社" in text and "新街镇全福庄村" in text
-    assert "ZM2025-0002-000002" in text
+    assert "单品编号 No. S000002" in text
     assert "2025-10-01" in text and "2026-10-01" in text
     fonts = run("pdffonts", str(path)).decode().splitlines()[2:]
     assert len(fonts) == 2 and all("NotoSans" in line for line in fonts)
@@ -164,12 +164,12 @@ def test_cut_text_is_never_wider_than_the_column():
 
 def test_identifiers_shrink_to_fit_and_are_never_cut(tmp_path):
     lot = "ABCDEFGHIJKLMNOPQRST"  # the 20 characters GS1 allows
-    code = "Q" * 28
-    path, _ = render(tmp_path, [make_label(0, lot=lot, code=code)])
+    serial = "Q" * 20  # as long as GS1 allows
+    path, _ = render(tmp_path, [make_label(0, lot=lot, serial=serial)])
     text = run("pdftotext", str(path), "-").decode()
-    assert lot in text and code in text
+    assert lot in text and f"{labels.SERIAL_CAPTION} {serial}" in text
     with pytest.raises(ValueError, match="does not fit") as caught:
-        render(tmp_path, [make_label(0, code="Q" * 60)])
+        render(tmp_path, [make_label(0, serial="Q" * 60)])
     assert any("label 1" in note for note in caught.value.__notes__)
 
 
@@ -281,7 +281,7 @@ def test_a_label_that_fails_leaves_nothing_on_the_sheet(tmp_path):
     document = labels.LabelDocument()
     document.add([make_label(0)])
     with pytest.raises(ValueError, match="does not fit"):
-        document.add([make_label(1, product="坏标签", code="Q" * 60)])
+        document.add([make_label(1, product="坏标签", serial="Q" * 60)])
     assert document.add([make_label(2)]) == 2
     path = tmp_path / "after-failure.pdf"
     document.write(path)

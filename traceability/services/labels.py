@@ -173,7 +173,9 @@ def delete_old_sheets(*, actor: Actor) -> int:
     return deleted
 
 
-def _label(batch: Batch, uri: str, code: str) -> Label:
+def _label(batch: Batch, uri: str, serial: str = "") -> Label:
+    """A unit's label prints its serial, which its QR code and page show (a
+    short link carries the unit's code instead, which the page never shows)."""
     product = batch.variant.product
     return Label(
         product=product.name,
@@ -185,7 +187,7 @@ def _label(batch: Batch, uri: str, code: str) -> Label:
         seller=batch.seller.name,
         village=batch.farm.village,
         uri=uri,
-        code=code,
+        serial=serial,
     )
 
 
@@ -193,7 +195,7 @@ def _chunks(job: LabelJob) -> Iterator[list[tuple[Label, str]]]:
     """The job's labels, a page at a time, each with the URI of its QR code."""
     batch = job.batch
     if job.kind == LabelJob.Kind.BATCH:
-        label = _label(batch, batch.digital_link(), batch.code)
+        label = _label(batch, batch.digital_link())
         for start in range(0, job.count, CHUNK):
             yield [(label, label.uri)] * min(CHUNK, job.count - start)
         return
@@ -202,7 +204,7 @@ def _chunks(job: LabelJob) -> Iterator[list[tuple[Label, str]]]:
     for serial in serials[: job.count].iterator(chunk_size=SERIALS_FETCHED):
         serial.batch = batch  # the one batch, loaded once
         uri = serial.digital_link()
-        chunk.append((_label(batch, uri, serial.code), uri))
+        chunk.append((_label(batch, uri, serial.serial), uri))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -289,7 +291,7 @@ def _drawings(chunk: list[tuple[Label, str]], drawn: int) -> list[QrDrawing]:
         try:
             drawings.append(qr_drawing(uri))
         except ValueError as error:
-            error.add_note(f"label {number} (lot {label.lot!r}, code {label.code!r})")
+            error.add_note(f"label {number} (lot {label.lot!r}, serial {label.serial!r})")
             raise
     return drawings
 

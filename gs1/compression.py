@@ -239,7 +239,9 @@ def compress(link: DigitalLink, stem: str, *, optimise: bool = True) -> str:
         if not fits:
             break
         code = max(fits, key=lambda c: len("".join(OPTIMISATIONS[c])))
-        bits += _ai_bits(code) + "".join(_encode_value(ai, values[ai]) for ai in OPTIMISATIONS[code])
+        bits += _ai_bits(code) + "".join(
+            _encode_value(ai, values[ai]) for ai in OPTIMISATIONS[code]
+        )
         left = [ai for ai in left if ai not in OPTIMISATIONS[code]]
     bits += "".join(_ai_bits(ai) + _encode_value(ai, values[ai]) for ai in left)
     for key, value in link.extras:
@@ -251,4 +253,3 @@ def compress(link: DigitalLink, stem: str, *, optimise: bool = True) -> str:
     bits += "0" * (-len(bits) % 6)
     segment = "".join(BASE64[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
     return stem.rstrip("/") + "/" + segment
-

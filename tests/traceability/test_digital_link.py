@@ -30,9 +30,10 @@ or left out of the parametrisation in a category whose test counts its cases
   permitConvenienceAlphas off are left out, while those run with the option
   on pass; and it always refuses unknown AIs, so the cases accepting them
   under permitUnknownAIs are left out;
-- digital-link.js's compressed URIs, its sortKeyQualifiers option, and its
-  acceptance of a trailing slash (the grammar and the Syntax Engine refuse
-  it, as the brief asks).
+- digital-link.js's compressed URIs (which `parse` refuses and
+  `gs1.compression` reads and writes: every compression vector is run), its
+  sortKeyQualifiers option, and its acceptance of a trailing slash (the
+  grammar and the Syntax Engine refuse it, as the brief asks).
 """
 
 import json
@@ -46,6 +47,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gs1 import compression
 from gs1.digital_link import (
     AIS,
     CSET82,
@@ -405,20 +407,62 @@ def test_left_out_accepted_only_with_unknown_ais():
 
 def test_left_out_compressed_uris():
     """digital-link.js's compressed URIs (the whole path info in one opaque segment):
-    the module neither prints nor reads them. A compressed URI names no primary
-    key, so it is refused (no_primary_key); the uncompressed side of each
-    compression vector parses."""
+    `parse` reads only uncompressed links, so it refuses one (no_primary_key);
+    `gs1.compression` turns each into its uncompressed side, and back."""
     sections, cases = left_out(COMPRESSED)
     assert sections == {"compression": 7, "is_valid": 1}
     for case in cases:
         uris = [case["input"], case["expected"]] if "input" in case else [case["uri"]]
-        compressed = [uri for uri in uris if path_key(uri)[0] is None]
-        assert len(compressed) == 1, uris
+        (packed,) = [uri for uri in uris if path_key(uri)[0] is None]
         with pytest.raises(DigitalLinkError) as error:
-            parse(compressed[0])
+            parse(packed)
         assert error.value.reason == Reason.NO_PRIMARY_KEY
-        for uri in set(uris) - set(compressed):
-            assert parse(uri).key == "01"
+        expanded = parse(compression.decompress(packed))
+        for uri in set(uris) - {packed}:
+            assert parse(uri) == expanded
+
+
+@pytest.mark.parametrize("case", DLJS["compression"], ids=lambda c: c["test"])
+def test_digital_link_js_compression_vectors(case):
+    source, wanted = case["input"], case["expected"]
+    if path_key(source)[0] is None:  # a decompression case
+        expanded = compression.decompress(source)
+        assert parse(expanded) == parse(wanted)
+        if "/gtin/" not in wanted:  # the convenience alphas are the only other spelling
+            assert expanded == wanted
+        return
+    link = parse(source)
+    optimise = "not using optimisations" not in case["test"]
+    if not optimise:  # nor compressing the other key=value pairs: they stay in the query
+        link = DigitalLink(link.key, link.value, link.qualifiers, link.attributes)
+        wanted = wanted.removesuffix("?foo=bar")
+    stem = source[: re.search("/(01|gtin)/", source).start()]
+    assert compression.compress(link, stem, optimise=optimise) == wanted
+
+
+def test_compression_round_trips_and_refuses_what_is_no_link():
+    link = DigitalLink.for_gtin(
+        "09520123456788",
+        cpv="2A",
+        lot="ab12",
+        serial="S/1",
+        attributes=[("17", "261231"), ("7003", "2612312359"), ("7007", "250901"), ("99", "x%y")],
+    )
+    for optimise in (True, False):
+        packed = compression.compress(link, "https://e.com/p", optimise=optimise)
+        assert packed.startswith("https://e.com/p/") and "/01/" not in packed
+        assert parse(compression.decompress(packed)) == link
+    for segment in ("DBHKVAdpQgowO", "ZZZZZZZZZZZZ", "DBHKVAdpQgowOQ~", "A"):
+        with pytest.raises(compression.NotCompressed):
+            compression.decompress(f"https://e.com/{segment}")
+    # AI 01 (8 bits), then the 14 digits as one 47-bit number: a wrong check digit.
+    bits = "00000001" + f"{9520123456789:047b}"
+    bits += "0" * (-len(bits) % 6)
+    segment = "".join(compression.BASE64[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
+    assert compression.decode(segment) == ([("01", "09520123456789")], [])
+    with pytest.raises(DigitalLinkError) as error:
+        compression.decompress(f"https://e.com/{segment}")
+    assert error.value.reason == Reason.BAD_CHECK_DIGIT
 
 
 def test_left_out_trailing_slash():

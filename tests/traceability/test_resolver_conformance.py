@@ -8,25 +8,41 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
 from gs1 import compression
 from gs1.digital_link import DigitalLink, check_digit
 from shop.core.throttling import Limit
-from tests.traceability import test_resolver
-from tests.traceability.test_resolver import GTIN, LINK, anonymous
+from tests.helpers.events import harvest, observe
 from traceability.resolver import guesses
 from traceability.resolver.answers import GS1_VOC
 
-# The batch with its GTIN, and its harvest and inspection (test_resolver's fixtures).
-gtin_batch = test_resolver.gtin_batch
-chain = test_resolver.chain
+GTIN = "06901234567892"
+LINK = f"/01/{GTIN}/10/ZM2026-10A"
 PIP = "/p/wugong-purple-rice/"
 UNKNOWN = "0952012345678" + check_digit("0952012345678")[-1:]
 VECTORS = json.loads(
     (Path(__file__).parent / "gs1" / "digital-link.js_test_vectors.json").read_text()
 )
+
+
+def anonymous(**headers):
+    return Client(HTTP_HOST="127.0.0.1", **headers)
+
+
+@pytest.fixture
+def gtin_batch(batch, variant, seller_user):
+    """The batch ZM2026-10A of a variant with a GTIN."""
+    catalog_services.update_variant(actor=seller_user, variant=variant, gtin=GTIN[1:])
+    batch.refresh_from_db()
+    return batch
+
+
+@pytest.fixture
+def chain(seller_user, gtin_batch):
+    return [harvest(seller_user, gtin_batch), observe(seller_user, gtin_batch)]
 
 
 def compressed_path(link, prefix=""):

@@ -89,15 +89,21 @@ AIS: dict[str, str] = {
     "240": "X..30",  # additional product identification
     **{f"310{n}": "N6" for n in range(6)},  # net weight, kg with n decimals
     **{f"392{n}": "N..15" for n in range(10)},  # price, n decimals
+    "235": "X..28",  # third-party controlled, serialised extension of the GTIN (TPX)
+    "400": "X..30",  # customer's purchase order number
+    "7003": "N6,yymmdd N4,hhmi",  # expiry date and time
     "7006": "N6,yymmdd",  # first freeze date
     "7007": "N6,yymmdd [N6],yymmdd",  # harvest date (or from-to)
     "90": "X..30",  # internal
     **{str(n): "X..90" for n in range(91, 100)},  # internal
 }
 # The modelled AIs the dictionary permits as Digital Link data attributes ("?").
-DATA_ATTRIBUTES = frozenset(AIS) - {"22", "21"}
+DATA_ATTRIBUTES = frozenset(AIS) - {"22", "21", "235"}
 # Modelled primary keys and their qualifiers, in the grammar's order (gtin-path).
 QUALIFIERS: dict[str, tuple[str, ...]] = {"01": ("22", "10", "21")}
+# Every qualifier sequence of a key (the dictionary's dlpkey=22,10,21|235): a
+# GTIN is qualified along gtin-path or by a TPX alone (upui-path).
+QUALIFIER_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {"01": (QUALIFIERS["01"], ("235",))}
 # Every primary key of the grammar with its convenience alpha (/gtin/ = /01/).
 PRIMARY_KEYS: dict[str, str] = {
     "01": "gtin",
@@ -195,7 +201,7 @@ def _components(spec: str) -> tuple[_Component, ...]:
 
 # The linters checked here; the company-prefix ones (gcppos1/2) need GS1's
 # prefix table, which the syntax engine also passes without one.
-_LINTERS = {"csum", "yymmdd", "yymmd0", "gcppos1", "gcppos2"}
+_LINTERS = {"csum", "yymmdd", "yymmd0", "hhmi", "gcppos1", "gcppos2"}
 _SPECS = {ai: _components(spec) for ai, spec in AIS.items()}
 
 
@@ -219,6 +225,8 @@ def check_value(ai: str, value: str) -> None:
         for linter in {"yymmdd", "yymmd0"} & set(component.linters):
             if not _is_date(part, zero_day=linter == "yymmd0"):
                 raise DigitalLinkError(Reason.BAD_VALUE, f"({ai}) {value!r} is not a date.")
+        if "hhmi" in component.linters and not (int(part[:2]) < 24 and int(part[2:]) < 60):
+            raise DigitalLinkError(Reason.BAD_VALUE, f"({ai}) {value!r} is not a time.")
     if rest:
         raise DigitalLinkError(Reason.BAD_VALUE, f"({ai}) {value!r} is too long for {AIS[ai]}.")
 
@@ -273,6 +281,16 @@ def _is_ipv6(text: str) -> bool:
     return True
 
 
+def _qualifier_path(key: str, ais: list[str]) -> tuple[str, ...]:
+    """The qualifier sequence `ais` follow: the first whose qualifier comes first
+    among them (gtin-path when one of 22, 10, 21 is given, as the Syntax Engine
+    reads element data: a TPX beside them is then no qualifier)."""
+    if any(ai in QUALIFIERS[key] for ai in ais):
+        return QUALIFIERS[key]
+    paths = QUALIFIER_PATHS[key]
+    return next((path for path in paths if any(ai in path for ai in ais)), paths[0])
+
+
 @dataclass(frozen=True)
 class DigitalLink:
     """What a Digital Link identifies, without its stem (the host and any path prefix).
@@ -296,7 +314,7 @@ class DigitalLink:
                 f"Only GTIN (01) links are supported, not ({self.key}).",
             )
         object.__setattr__(self, "value", gtin14(self.value))
-        allowed = QUALIFIERS[self.key]
+        allowed = _qualifier_path(self.key, [ai for ai, _ in self.qualifiers])
         position = -1
         for ai, value in self.qualifiers:
             if ai not in allowed or allowed.index(ai) <= position:
@@ -346,6 +364,10 @@ class DigitalLink:
     def serial(self) -> str | None:
         return self.qualifier("21")
 
+    @property
+    def tpx(self) -> str | None:
+        return self.qualifier("235")
+
     @classmethod
     def for_gtin(
         cls,
@@ -381,7 +403,7 @@ class DigitalLink:
             raise DigitalLinkError(
                 Reason.NO_PRIMARY_KEY, "The data has no primary key such as (01)."
             )
-        allowed = QUALIFIERS.get(key, ())
+        allowed = _qualifier_path(key, list(values)) if key in QUALIFIERS else ()
         qualifiers = tuple((ai, values[ai]) for ai in allowed if ai in values)
         rest = tuple((ai, v) for ai, v in values.items() if ai != key and ai not in allowed)
         return cls(key, values[key], qualifiers, rest)

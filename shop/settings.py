@@ -6,6 +6,7 @@ SQLite, eager Celery tasks and local media.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -123,6 +124,11 @@ NOTIFICATION_BACKEND = env.str(
 # Emails (order notices, codes sent to an email): the console unless EMAIL_URL names SMTP.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="山村集市 <no-reply@localhost>")
+# Who answers for the QR resolver, and its terms (/.well-known/gs1resolver).
+RESOLVER_CONTACT_EMAIL = env.str(
+    "RESOLVER_CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1] or "no-reply@localhost"
+)
+RESOLVER_TERMS_URL = env.str("RESOLVER_TERMS_URL", default="")
 # Registration is confirmed with a one-time code sent to the phone (or email).
 REGISTRATION_CODE_SECONDS = env.int("REGISTRATION_CODE_SECONDS", default=600)
 

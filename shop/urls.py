@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("traceability.urls")),
     path("", include("shop.payments.urls")),
     path("", include("storefront.urls")),
+    # Last: a compressed Digital Link is one segment any page's address might be.
+    path("", include("traceability.resolver.compressed_urls"), {"pages": PROVENANCE_PAGES}),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

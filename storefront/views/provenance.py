@@ -12,6 +12,7 @@ from django.urls import re_path, reverse
 from django.views.decorators.http import require_safe
 
 from catalog import cache as catalog_cache
+from catalog.models import Product
 from catalog.selectors import visible_farms
 from shop.core import public_cache
 from storefront.cards import picture_of
@@ -46,8 +47,8 @@ class ProvenancePages:
         context = {"status": status, "code": code, "message": message}
         return render(request, "storefront/provenance_error.html", context, status=status)
 
-    def product_url(self, view: Provenance) -> str:
-        return reverse("storefront:product", args=[view.product.slug])
+    def product_url(self, product: Product) -> str:
+        return reverse("storefront:product", args=[product.slug])
 
 
 PAGES = ProvenancePages()

@@ -13,8 +13,8 @@ run against the reason the module refuses it with (`outside`):
 - another primary key than the GTIN (01): SSCC, GDTI, GLN, GIAI, GSRN, ...:
   ``unsupported_primary_key``, whatever the vector's verdict (the module
   refuses the key before reading its value, rather than misread it);
-- the (01)+(235) TPX qualifier sequence (the module models 22, 10, 21):
-  ``bad_qualifier`` in a path, ``bad_attribute`` in element data;
+- (235) TPX in element data beside one of (22), (10), (21): those qualify the
+  GTIN, so the TPX is an attribute, which it may not be: ``bad_attribute``;
 - a GS1 data attribute the module's ``AIS`` does not model (an AI the
   dictionary permits in the query, e.g. 3133 or 4321): ``bad_attribute``
   (AIs it does not permit, such as 8200, and numbers that are no AI, such as
@@ -30,9 +30,10 @@ or left out of the parametrisation in a category whose test counts its cases
   permitConvenienceAlphas off are left out, while those run with the option
   on pass; and it always refuses unknown AIs, so the cases accepting them
   under permitUnknownAIs are left out;
-- digital-link.js's compressed URIs, its sortKeyQualifiers option, and its
-  acceptance of a trailing slash (the grammar and the Syntax Engine refuse
-  it, as the brief asks).
+- digital-link.js's compressed URIs (which `parse` refuses and
+  `gs1.compression` reads and writes: every compression vector is run), its
+  sortKeyQualifiers option, and its acceptance of a trailing slash (the
+  grammar and the Syntax Engine refuse it, as the brief asks).
 """
 
 import json
@@ -46,12 +47,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gs1 import compression
 from gs1.digital_link import (
     AIS,
     CSET82,
     DATA_ATTRIBUTES,
     GS1_RESOLVER,
     PRIMARY_KEYS,
+    QUALIFIER_PATHS,
     QUALIFIERS,
     DigitalLink,
     DigitalLinkError,
@@ -172,8 +175,6 @@ def outside(*, key, qualifiers, attributes, succeeds, options, short_gtin=False,
     if key is not None and key != "01":
         # Refused before its value is read, whatever the vector's verdict.
         return Reason.UNSUPPORTED_PRIMARY_KEY
-    if "235" in qualifiers:  # /01/{gtin}/235/{tpx}: (235) is no qualifier of (01) here
-        return Reason.BAD_QUALIFIER
     if "235" in attributes or unmodelled(attributes):
         return Reason.BAD_ATTRIBUTE
     if succeeds and (
@@ -292,7 +293,7 @@ def test_every_vector_case_is_run_or_counted():
     counted = Counter(section for cases in LEFT_OUT.values() for section, _ in cases)
     assert {name: (*sizes, counted[name]) for name, sizes in sections.items()} == {
         # cases, run against the verdict, run against the refusal, left out
-        "parse_dl_uri": (118, 83, 30, 5),
+        "parse_dl_uri": (118, 85, 28, 5),
         "generate_dl_uri": (22, 13, 8, 1),
         "is_valid": (34, 12, 18, 4),
         "compression": (7, 0, 0, 7),
@@ -314,7 +315,7 @@ def test_syntax_engine_parse_vectors(case):
 
 @pytest.mark.parametrize(("case", "reason"), PARSE_REFUSED)
 def test_syntax_engine_parse_vectors_outside_the_model_are_refused(case, reason):
-    """Another primary key than (01), the (01)+(235) sequence, an unmodelled attribute."""
+    """Another primary key than (01), an unmodelled attribute."""
     with pytest.raises(DigitalLinkError) as error:
         parse(case["uri"])
     assert error.value.reason == reason
@@ -335,7 +336,7 @@ def test_syntax_engine_generate_vectors(case):
 
 @pytest.mark.parametrize(("case", "reason"), GENERATE_REFUSED)
 def test_syntax_engine_generate_vectors_outside_the_model_are_refused(case, reason):
-    """Another primary key than (01) first in the data, or (235) next to (01)."""
+    """Another primary key than (01) first in the data, or (235) beside (22), (10) or (21)."""
     with pytest.raises(DigitalLinkError) as error:
         DigitalLink.from_elements(bracketed(case["ai_data_bracketed"]))
     assert error.value.reason == reason
@@ -406,20 +407,62 @@ def test_left_out_accepted_only_with_unknown_ais():
 
 def test_left_out_compressed_uris():
     """digital-link.js's compressed URIs (the whole path info in one opaque segment):
-    the module neither prints nor reads them. A compressed URI names no primary
-    key, so it is refused (no_primary_key); the uncompressed side of each
-    compression vector parses."""
+    `parse` reads only uncompressed links, so it refuses one (no_primary_key);
+    `gs1.compression` turns each into its uncompressed side, and back."""
     sections, cases = left_out(COMPRESSED)
     assert sections == {"compression": 7, "is_valid": 1}
     for case in cases:
         uris = [case["input"], case["expected"]] if "input" in case else [case["uri"]]
-        compressed = [uri for uri in uris if path_key(uri)[0] is None]
-        assert len(compressed) == 1, uris
+        (packed,) = [uri for uri in uris if path_key(uri)[0] is None]
         with pytest.raises(DigitalLinkError) as error:
-            parse(compressed[0])
+            parse(packed)
         assert error.value.reason == Reason.NO_PRIMARY_KEY
-        for uri in set(uris) - set(compressed):
-            assert parse(uri).key == "01"
+        expanded = parse(compression.decompress(packed))
+        for uri in set(uris) - {packed}:
+            assert parse(uri) == expanded
+
+
+@pytest.mark.parametrize("case", DLJS["compression"], ids=lambda c: c["test"])
+def test_digital_link_js_compression_vectors(case):
+    source, wanted = case["input"], case["expected"]
+    if path_key(source)[0] is None:  # a decompression case
+        expanded = compression.decompress(source)
+        assert parse(expanded) == parse(wanted)
+        if "/gtin/" not in wanted:  # the convenience alphas are the only other spelling
+            assert expanded == wanted
+        return
+    link = parse(source)
+    optimise = "not using optimisations" not in case["test"]
+    if not optimise:  # nor compressing the other key=value pairs: they stay in the query
+        link = DigitalLink(link.key, link.value, link.qualifiers, link.attributes)
+        wanted = wanted.removesuffix("?foo=bar")
+    stem = source[: re.search("/(01|gtin)/", source).start()]
+    assert compression.compress(link, stem, optimise=optimise) == wanted
+
+
+def test_compression_round_trips_and_refuses_what_is_no_link():
+    link = DigitalLink.for_gtin(
+        "09520123456788",
+        cpv="2A",
+        lot="ab12",
+        serial="S/1",
+        attributes=[("17", "261231"), ("7003", "2612312359"), ("7007", "250901"), ("99", "x%y")],
+    )
+    for optimise in (True, False):
+        packed = compression.compress(link, "https://e.com/p", optimise=optimise)
+        assert packed.startswith("https://e.com/p/") and "/01/" not in packed
+        assert parse(compression.decompress(packed)) == link
+    for segment in ("DBHKVAdpQgowO", "ZZZZZZZZZZZZ", "DBHKVAdpQgowOQ~", "A"):
+        with pytest.raises(compression.NotCompressed):
+            compression.decompress(f"https://e.com/{segment}")
+    # AI 01 (8 bits), then the 14 digits as one 47-bit number: a wrong check digit.
+    bits = "00000001" + f"{9520123456789:047b}"
+    bits += "0" * (-len(bits) % 6)
+    segment = "".join(compression.BASE64[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
+    assert compression.decode(segment) == ([("01", "09520123456789")], [])
+    with pytest.raises(DigitalLinkError) as error:
+        compression.decompress(f"https://e.com/{segment}")
+    assert error.value.reason == Reason.BAD_CHECK_DIGIT
 
 
 def test_left_out_trailing_slash():
@@ -459,9 +502,36 @@ def test_gtin_qualifiers_in_the_grammars_order():
     assert QUALIFIERS["01"] == codes == ("22", "10", "21")
     (gtin,) = [entry for entry in load("identifier-list.json") if entry["code"] == "01"]
     assert tuple(gtin["keyQualifiers"]) == codes
-    assert "dlpkey=22,10,21|235" in dictionary()["01"][2]  # 235: the alternative not modelled
+    assert "dlpkey=22,10,21|235" in dictionary()["01"][2]
+    assert QUALIFIER_PATHS["01"] == (codes, ("235",))
+    assert grammar()["upui-path"] == "gtin-comp tpx-comp"
     for name in names:
         assert grammar()[f"{name}-value"] == "1*20XCHAR"
+
+
+def test_a_tpx_qualifies_a_gtin_alone():
+    link = parse("https://e.com/01/09520123456788/235/TPX-1?10=L1")
+    assert (link.tpx, link.lot, link.attributes) == ("TPX-1", None, (("10", "L1"),))
+    assert link.uri("https://e.com") == "https://e.com/01/09520123456788/235/TPX-1?10=L1"
+    for uri in (
+        "https://e.com/01/09520123456788/235/T/10/L1",  # upui-path has the TPX only
+        "https://e.com/01/09520123456788/10/L1/235/T",
+        "https://e.com/01/09520123456788/235/" + "T" * 29,
+    ):
+        with pytest.raises(DigitalLinkError):
+            parse(uri)
+
+
+def test_expiry_time_and_order_number_are_attributes():
+    link = parse("https://e.com/01/09520123456788/10/L1?7003=2612312359&400=PO%2F42")
+    assert link.attributes == (("7003", "2612312359"), ("400", "PO/42"))
+    for bad in ("2612312460", "2612312400", "261231235", "2613312359"):
+        with pytest.raises(DigitalLinkError) as error:
+            parse(f"https://e.com/01/09520123456788?7003={bad}")
+        assert error.value.reason == Reason.BAD_VALUE
+    assert parse("https://e.com/01/09520123456788?expdt=2612310000").attributes == (
+        ("7003", "2612310000"),
+    )
 
 
 def test_ais_are_the_syntax_dictionarys():

@@ -7,6 +7,8 @@ Resolver's formats for a record's `provenance.Provenance`.
   EPCIS 2.0 JSON-LD document (`gs1.epcis.epcis_document`);
 - `links` / `linkset`: the record's links by GS1 link type, as an RFC 9264
   linkset (`application/linkset+json`), only the types the record has;
+- `link_header`: the same links as an HTTP `Link` header (RFC 8288), with the
+  linkset's own address;
 - `description`: the resolver description file served at
   `/.well-known/gs1resolver` (GS1-Conformant Resolver 1.2).
 """
@@ -17,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 
 from gs1 import epcis
@@ -162,16 +165,50 @@ def linkset(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
     return {"linkset": [context]}
 
 
+def link_header(anchor: str, found: list[Link]) -> str:
+    """The links as an RFC 8288 `Link` header: one per link type (its CURIE as
+    the relation, as GS1 resolvers write it) and the linkset of them all."""
+    parts = [
+        f'<{iri_to_uri(link.href)}>; rel="{link.link_type}"; type="{link.media_type}"'
+        + ('; hreflang="zh-Hans"' if link.media_type == "text/html" else "")
+        for link in found
+    ]
+    parts.append(f'<{iri_to_uri(anchor)}?linkType=all>; rel="linkset"; type="{LINKSET}"')
+    return ", ".join(parts)
+
+
+# Every link type some answer of this resolver can carry (a record has those that apply).
+ACTIVE_LINK_TYPES = ("defaultLink", "pip", "traceability", "epcis", "recallStatus")
+
+
 def description() -> dict[str, Any]:
-    """The resolver description file (/.well-known/gs1resolver)."""
+    """The resolver description file (/.well-known/gs1resolver), every key of
+    GS1-Conformant Resolver 1.2's description-file schema."""
+    root = settings.PUBLIC_BASE_URL
     return {
         "name": str(_("Mountain village market")),
-        "resolverRoot": settings.PUBLIC_BASE_URL,
+        "resolverRoot": root,
         "supportedPrimaryKeys": list(QUALIFIERS),
         "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "activeLinkTypes": [
+            {"linkType": f"gs1:{name}", "href": GS1_VOC + name} for name in ACTIVE_LINK_TYPES
+        ],
         # The page stays the default: a linkset only for linkType=all or by Accept.
         "linkTypeDefaultCanBeLinkset": False,
+        # Answers vary by Accept-Language only; no context= value changes them.
+        "supportedContextValuesEnumerated": [],
+        "supportedContextValuesExternal": [],
         "supportsLanguageVariants": True,  # zh-Hans and en, by Accept-Language
+        "supportedLanguages": LANGUAGES,
         "supportsSemanticInterpretation": False,
         "validatesAIcombinations": False,  # the grammar's key order only (digital_link)
+        "validateDLURIs": True,  # a malformed Digital Link is a 400 with its reason
+        "supportsCompressedURIs": True,
+        "linksetContentTypes": [LINKSET],
+        "contact": {
+            "name": str(_("Mountain village market")),
+            "email": settings.RESOLVER_CONTACT_EMAIL,
+            "url": root + "/",
+        },
+        "termsOfUse": settings.RESOLVER_TERMS_URL or root + "/",
     }

@@ -152,7 +152,7 @@ def find(text: str) -> Record | None:
     path = text.split("://", 1)[1].partition("/")[2].partition("?")[0]
     if path.startswith("t/"):
         return find_code(path[2:])
-    return find_link(digital_link.parse(text, prefix=""))
+    return find_link(digital_link.parse(text))  # any custom path before the key, as the resolver
 
 
 # --- the public view ---------------------------------------------------------------------------

@@ -1,23 +1,30 @@
-"""The QR resolver: `/01/{gtin}/10/{lot}[/21/{serial}]` and `/t/{code}`, and the
-resolver description at `/.well-known/gs1resolver`.
+"""The QR resolver: GS1 Digital Links (`/01/{gtin}[/10/{lot}[/21/{serial}]]`,
+after any custom path, compressed or not) and `/t/{code}`, and the resolver
+description at `/.well-known/gs1resolver`.
 
-Both kinds of code name the same record (`traceability.resolver.provenance.find`). What
-comes back is chosen, in this order, by `?linkType=` (a GS1 link type: 307 to
-it, 404 when the record has none; `all`: the linkset), `?format=` (`html`,
-`jsonld`, `epcis`, `linkset`) and the `Accept` header (`text/html`;
-`application/ld+json`, with `profile` naming EPCIS for the events;
-`application/linkset+json`). A malformed Digital Link is a 400 with the
-parser's reason, an unknown code a 404; the 404s one client address collects
-are counted (`traceability.resolver.guesses`) and past the limit every lookup from it
-gets a 429.
+Both kinds of code name the same record (`traceability.resolver.provenance.find`);
+a GTIN without a lot names the product (`traceability.resolver.products`),
+whose default link is its page (a 307 there). What comes back is chosen, in
+this order, by `?linkType=` (a GS1 link type: 307 to it, 404 when the record
+has none; `all`: the linkset), `?format=` (`html`, `jsonld`, `epcis`,
+`linkset`) and the `Accept` header (`text/html`; `application/ld+json`, with
+`profile` naming EPCIS for the events; `application/linkset+json`). Every
+answer carries its links in an RFC 8288 `Link` header; machine answers (all
+but the page) carry CORS headers, and OPTIONS is answered for a preflight. A
+malformed Digital Link is a 400 with the parser's reason, an unknown code a
+404; the 404s one client address collects are counted
+(`traceability.resolver.guesses`) and past the limit every unknown lookup from
+it gets a 429.
 
 Answers to anonymous requests are kept in the public cache, tagged with the
-batch and every batch it was made from, so a new event makes only those
-stale; every change to what they show bumps a tag, so they are kept
-PUBLIC_CACHE_LASTING_SECONDS, and a worker serves its own copy of them while
-no tag is bumped (`public_cache.get(..., lasting=True)`). The scan is recorded on every resolve, served
-from the cache or not (`traceability.services.scans.record_scan`: a push to a buffer,
-no database write).
+batch and every batch it was made from (a product-level answer: the product
+and its seller), so a new event makes only those stale; every change to what
+they show bumps a tag, so they are kept PUBLIC_CACHE_LASTING_SECONDS, and a
+worker serves its own copy of them while no tag is bumped
+(`public_cache.get(..., lasting=True)`). The scan of a batch or unit is
+recorded on every resolve, served from the cache or not
+(`traceability.services.scans.record_scan`: a push to a buffer, no database
+write).
 
 The machine answers are made here; a person's page and error page come from
 the `ResolverPages` the composition root hands these views (the storefront's).
@@ -26,24 +33,34 @@ the `ResolverPages` the composition root hands these views (the storefront's).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.urls import is_valid_path
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods
 
-from gs1 import digital_link
+from catalog.models import Product
+from gs1 import compression, digital_link
 from gs1.digital_link import DigitalLinkError
 from shop.core import public_cache
 from shop.core.throttling import client_network
 from traceability import regions
 from traceability.resolver import answers as resolver
-from traceability.resolver import guesses, provenance
+from traceability.resolver import guesses, products, provenance
+from traceability.resolver.products import ProductRecord
 from traceability.resolver.provenance import Provenance, Record
 from traceability.services import scans
 
@@ -62,22 +79,60 @@ class Answer:
     body: bytes
     content_type: str
     location: str
-    batch_id: int
+    batch_id: int | None  # None: a product-level answer (no scan to record)
     serial_id: int | None
+    links: str = ""  # the Link header
 
 
-def _response(answer: Answer) -> HttpResponse:
+def _response(answer: Answer, choice: str) -> HttpResponse:
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
     if answer.location:
         response["Location"] = answer.location
-    return _finish(response)
+    if answer.links:
+        response["Link"] = answer.links
+    return _finish(response, choice)
 
 
-def _finish(response: HttpResponse) -> HttpResponse:
-    """Every scan must reach us: shared caches revalidate, and answers vary by both."""
+def _finish(response: HttpResponse, choice: str) -> HttpResponse:
+    """Every scan must reach us: shared caches revalidate, and answers vary by both.
+    Any web page may read a machine answer (no cookie is in one); the page is ours."""
     patch_vary_headers(response, ("Accept", "Accept-Language"))
     response["Cache-Control"] = "no-cache"
+    if choice != "html":
+        _allow_any_origin(response)
     return response
+
+
+def _allow_any_origin(response: HttpResponse) -> None:
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "Link, Location, Retry-After"
+
+
+METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _options() -> HttpResponse:
+    """OPTIONS, and a CORS preflight: what may be asked, from any origin."""
+    response = HttpResponse(status=204)
+    response["Allow"] = ", ".join(METHODS)
+    _allow_any_origin(response)
+    response["Access-Control-Allow-Methods"] = ", ".join(METHODS)
+    response["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
+    response["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _resolver_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET and HEAD go to `view`, OPTIONS is answered here, any other method is a 405."""
+
+    @require_http_methods(list(METHODS))
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "OPTIONS":
+            return _options()
+        return view(request, *args, **kwargs)
+
+    wrapped.__doc__ = view.__doc__
+    return wrapped
 
 
 class ResolverPages(Protocol):
@@ -89,7 +144,7 @@ class ResolverPages(Protocol):
         self, request: HttpRequest, *, status: int, code: str, message: str
     ) -> HttpResponse: ...
 
-    def product_url(self, view: Provenance) -> str: ...
+    def product_url(self, product: Product) -> str: ...
 
 
 def _error(
@@ -101,7 +156,7 @@ def _error(
     else:
         body = {"error": {"code": code, "message": message}}
         response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    return _finish(response)
+    return _finish(response, choice)
 
 
 def _choose(request: HttpRequest, params: dict[str, str]) -> str:
@@ -150,22 +205,31 @@ def _json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _redirect(
+    choice: str, found: list[provenance.Link], ids: tuple[int | None, int | None], links: str
+) -> Answer | None:
+    """The 307 to the link of the type `choice` asks for, None when there is none."""
+    wanted = choice.removeprefix("link:")
+    link = next((x for x in found if x.link_type == wanted), None)
+    if link is None:
+        return None
+    return Answer(307, b"", "text/plain", link.href, *ids, links=links)
+
+
 def _answer(
     request: HttpRequest, pages: ResolverPages, record: Record, choice: str
 ) -> Answer | None:
     """The answer for `record`, or None when the requested link type is absent."""
     view = provenance.provenance(record)
     public_cache.tag(request, *view.cache_tags)
-    pip_url = settings.PUBLIC_BASE_URL + pages.product_url(view) if view.product_public else None
-    batch_id, serial_id = record.batch.pk, record.serial.pk if record.serial else None
+    pip_url = (
+        settings.PUBLIC_BASE_URL + pages.product_url(view.product) if view.product_public else None
+    )
+    ids = (record.batch.pk, record.serial.pk if record.serial else None)
+    found = resolver.links(view, pip_url=pip_url)
+    links = resolver.link_header(view.uri, found)
     if choice.startswith("link:"):
-        wanted = choice.removeprefix("link:")
-        found = next(
-            (x for x in resolver.links(view, pip_url=pip_url) if x.link_type == wanted), None
-        )
-        if found is None:
-            return None
-        return Answer(307, b"", "text/plain", found.href, batch_id, serial_id)
+        return _redirect(choice, found, ids, links)
     if choice == "jsonld":
         body, content_type = _json(resolver.product_jsonld(view, pip_url=pip_url)), resolver.JSONLD
     elif choice == "epcis":
@@ -174,11 +238,40 @@ def _answer(
         body, content_type = _json(resolver.linkset(view, pip_url=pip_url)), resolver.LINKSET
     else:
         body, content_type = pages.page(request, view, pip_url=pip_url), "text/html; charset=utf-8"
-    return Answer(200, body, content_type, "", batch_id, serial_id)
+    return Answer(200, body, content_type, "", *ids, links=links)
+
+
+def _product_answer(
+    request: HttpRequest, pages: ResolverPages, record: ProductRecord, choice: str
+) -> Answer | None:
+    """A GTIN without a lot: the product page is the default link (a person is
+    sent there), its linkset and JSON-LD for machines; it has no events."""
+    public_cache.tag(request, *record.cache_tags)
+    pip_url = settings.PUBLIC_BASE_URL + pages.product_url(record.variant.product)
+    found = products.links(record, pip_url=pip_url)
+    links = resolver.link_header(record.uri, found)
+    if choice == "html":
+        choice = "link:gs1:defaultLink"
+    if choice.startswith("link:"):
+        return _redirect(choice, found, (None, None), links)
+    if choice == "jsonld":
+        body = _json(products.product_jsonld(record, pip_url=pip_url))
+        return Answer(200, body, resolver.JSONLD, "", None, None, links=links)
+    if choice == "linkset":
+        body = _json(products.linkset(record, pip_url=pip_url))
+        return Answer(200, body, resolver.LINKSET, "", None, None, links=links)
+    return None  # epcis: a product has no events of its own
+
+
+Maker = Callable[[HttpRequest, ResolverPages, Any, str], Answer | None]
 
 
 def _resolve(
-    request: HttpRequest, pages: ResolverPages, find: Any, params: dict[str, str]
+    request: HttpRequest,
+    pages: ResolverPages,
+    find: Callable[[], Any],
+    params: dict[str, str],
+    make: Maker = _answer,
 ) -> HttpResponse:
     choice = _choose(request, params)
     if not choice:
@@ -198,18 +291,19 @@ def _resolve(
             return response
         if record is None:
             return _error(request, pages, choice, 404, "not_found", _("No product has this code."))
-        answer = _answer(request, pages, record, choice)
+        answer = make(request, pages, record, choice)
         if answer is None:
             return _error(request, pages, choice, 404, "link_type_absent", _("No such link."))
         if key:
             public_cache.put(key, request, answer, lasting=True)
-    scans.record_scan(
-        batch_id=answer.batch_id,
-        serial_id=answer.serial_id,
-        geo=request.GET.get("geo"),
-        network=client_network(request),
-    )
-    return _response(answer)
+    if answer.batch_id is not None:
+        scans.record_scan(
+            batch_id=answer.batch_id,
+            serial_id=answer.serial_id,
+            geo=request.GET.get("geo"),
+            network=client_network(request),
+        )
+    return _response(answer, choice)
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
@@ -230,25 +324,52 @@ def _raw_uri(request: HttpRequest) -> str:
     return _STEM + quote(request.path, safe="/") + (f"?{query}" if query else "")
 
 
-@require_safe
-def digital_link_page(request: HttpRequest, rest: str, pages: ResolverPages) -> HttpResponse:
-    """A GS1 Digital Link: `/01/{gtin}/10/{lot}` (`/21/{serial}` for a unit)."""
+def _resolve_link(request: HttpRequest, pages: ResolverPages, uri: str) -> HttpResponse:
+    """Resolve a Digital Link URI: a batch or unit with its lot, else the product."""
     try:
-        link = digital_link.parse(_raw_uri(request), prefix="")
+        link = digital_link.parse(uri)
     except DigitalLinkError as error:
         choice = _choose(request, _query(request)) or "html"
         return _error(request, pages, choice, 400, error.reason, error.message)
-    return _resolve(request, pages, lambda: provenance.find_link(link), dict(link.extras))
+    params = dict(link.extras)
+    if link.lot is None:
+        return _resolve(
+            request, pages, lambda: products.find_product(link), params, _product_answer
+        )
+    return _resolve(request, pages, lambda: provenance.find_link(link), params)
 
 
-@require_safe
+@_resolver_view
+def digital_link_page(request: HttpRequest, pages: ResolverPages) -> HttpResponse:
+    """A GS1 Digital Link: `[/{custom path}]/01/{gtin}[/22/{cpv}|/235/{tpx}][/10/{lot}][/21/{serial}]`."""
+    return _resolve_link(request, pages, _raw_uri(request))
+
+
+@_resolver_view
+def compressed_link_page(request: HttpRequest, pages: ResolverPages) -> HttpResponse:
+    """A compressed GS1 Digital Link (`[/{custom path}]/{compressed}`), mounted
+    after the site's pages: a path that does not decompress is no link of ours."""
+    try:
+        expanded = compression.decompress(_raw_uri(request))
+    except compression.NotCompressed as error:
+        if settings.APPEND_SLASH and is_valid_path(f"{request.path_info}/"):
+            # What CommonMiddleware does for a page's address given without its slash.
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+        raise Http404 from error
+    except DigitalLinkError as error:
+        choice = _choose(request, _query(request)) or "html"
+        return _error(request, pages, choice, 400, error.reason, error.message)
+    return _resolve_link(request, pages, expanded)
+
+
+@_resolver_view
 def short_code_page(request: HttpRequest, code: str, pages: ResolverPages) -> HttpResponse:
     """A short platform code, `/t/{code}`: a batch's or a unit's."""
     return _resolve(request, pages, lambda: provenance.find_code(code), _query(request))
 
 
-@require_safe
+@_resolver_view
 def resolver_description(request: HttpRequest, **_pages: Any) -> HttpResponse:
     response = JsonResponse(resolver.description(), json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"
+    _allow_any_origin(response)
     return response

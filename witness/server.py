@@ -12,6 +12,7 @@ client cannot tie up the witness.
 import argparse
 import contextlib
 import logging
+import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,13 +35,20 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(Response(404, "not found\n"))
             return
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit():
+        if not re.fullmatch(r"[0-9]+", length):
             self.answer(Response(411, "a Content-Length is required\n"), close=True)
             return
-        if int(length) > MAX_BODY:
+        if len(length) > 9 or int(length) > MAX_BODY:
             self.answer(Response(413, f"a request is at most {MAX_BODY} bytes\n"), close=True)
             return
-        self.answer(self.server.witness.add_checkpoint(self.rfile.read(int(length))))
+        body = self.rfile.read(int(length))
+        try:
+            response = self.server.witness.add_checkpoint(body)
+        except OSError as error:
+            # Nothing was cosigned: the state was not stored, so the cosignature is not sent.
+            logger.error("could not store the state: %s", error)
+            response = Response(500, "the witness could not store its state\n")
+        self.answer(response)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.answer(Response(405, "only POST /add-checkpoint\n"))

@@ -87,9 +87,6 @@ class State:
         except (ValueError, AttributeError) as error:
             raise CorruptState(f"{self.path}: {error}") from None
 
-    def latest(self, origin: str) -> Latest:
-        return Transaction(self.read()).latest(origin)
-
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Hold the lock, read the state, and write it back if changed and no error rose."""

@@ -7,6 +7,8 @@ that does not verify, 403 for a checkpoint no trusted key signed, 404 for an
 unknown origin, 400 for a malformed body.
 """
 
+import http.client
+import subprocess
 import threading
 import time
 
@@ -228,3 +230,43 @@ def test_of_concurrent_requests_from_one_size_exactly_one_advances(witness, log,
     finally:
         for process in witnesses[1:]:
             process.kill()
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Transfer-Encoding": "chunked"}, 411),
+        ({"Content-Length": "²"}, 411),
+        ({"Content-Length": "9" * 5000}, 413),
+    ],
+    ids=["chunked", "not-ascii-digits", "huge-length"],
+)
+def test_a_body_of_unknown_or_huge_length_is_refused_before_it_is_read(witness, headers, status):
+    """Threat: a client holding a witness thread with a body it never finishes sending."""
+    connection = http.client.HTTPConnection("127.0.0.1", witness.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/add-checkpoint", skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        assert connection.getresponse().status == status
+    finally:
+        connection.close()
+
+
+def test_the_command_line_prints_the_verifier_key_and_refuses_a_bad_configuration(witness, log):
+    """Threat: a witness started on a typo (another log's key, a missing key file) that
+    then refuses, or worse accepts, the wrong log without saying why."""
+    assert witness.run("--config", str(witness.config), "vkey").stdout == witness.vkey + "\n"
+    config = witness.config.read_text()
+    for broken, message in [
+        (config.replace(log.vkey, log.vkey[:-4] + "AAA="), "a key of the log"),
+        (config.replace('"witness.key"', '"missing.key"'), "cannot read the key file"),
+        ('name = "another.example/witness"\n' + config, "not 'another.example/witness'"),
+        (config.split("[[log]]")[0], "at least one [[log]]"),
+    ]:
+        witness.config.write_text(broken)
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            witness.run("--config", str(witness.config), "vkey")
+        assert refused.value.returncode == 2
+        assert message in refused.value.stderr

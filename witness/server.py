@@ -2,6 +2,7 @@
 
     python -m witness keygen --name county.example/witness > witness.key
     python -m witness --config witness.toml vkey
+    python -m witness --config witness.toml init       # once, for a new key
     python -m witness --config witness.toml            # serve
 
 The server answers `POST /add-checkpoint` (c2sp.org/tlog-witness) and nothing
@@ -20,7 +21,7 @@ from pathlib import Path
 from tlog.cosignature import CosignatureSigner
 from witness.config import ConfigError, load
 from witness.protocol import Response, Witness, logger
-from witness.state import CorruptState, State
+from witness.state import State, UnusableState
 
 MAX_BODY = 64 * 1024
 
@@ -44,7 +45,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(length))
         try:
             response = self.server.witness.add_checkpoint(body)
-        except OSError as error:
+        except (OSError, UnusableState) as error:
             # Nothing was cosigned: the state was not stored, so the cosignature is not sent.
             logger.error("could not store the state: %s", error)
             response = Response(500, "the witness could not store its state\n")
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     generate = commands.add_parser("keygen", help="make a new witness key")
     generate.add_argument("--name", required=True, help="the witness name, e.g. county.example/w")
     commands.add_parser("vkey", help="print the witness's verifier key")
+    commands.add_parser("init", help="create the empty state of a new witness key, once")
     commands.add_parser("serve", help="answer add-checkpoint requests (the default)")
     arguments = parser.parse_args(argv)
     if arguments.command == "keygen":
@@ -102,12 +104,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s witness %(levelname)s %(message)s")
     try:
         config = load(arguments.config)
-        state = State(config.state_file)
-    except (ConfigError, CorruptState) as error:
+        if arguments.command == "vkey":
+            print(config.signer.verifier().vkey())
+            return 0
+        state = (
+            State.create(config.state_file)
+            if arguments.command == "init"
+            else State(config.state_file)
+        )
+    except (ConfigError, UnusableState) as error:
         logger.error("%s", error)
         return 2
-    if arguments.command == "vkey":
-        print(config.signer.verifier().vkey())
+    if arguments.command == "init":
+        logger.info("created the empty state %s", config.state_file)
         return 0
     witness = Witness(config.signer, config.logs, state)
     with WitnessServer((config.host, config.port), witness) as server:

@@ -25,8 +25,9 @@ from tlog.merkle import EMPTY_ROOT
 VERSION = 1
 
 
-class CorruptState(Exception):
-    """The state file exists but cannot be read: the witness must not start afresh."""
+class UnusableState(Exception):
+    """The state file is missing or cannot be read. The witness must not take that as
+    "nothing cosigned yet": it would then cosign a fork of what it cosigned before."""
 
 
 @dataclass(frozen=True)
@@ -72,20 +73,33 @@ class State:
         self.path = path
         self.lock_path = path.with_name(path.name + ".lock")
         self._thread_lock = threading.Lock()
-        self.read()  # a corrupt file stops the witness at start, not at its first request
+        self.read()  # a missing or corrupt file stops the witness at start
+
+    @classmethod
+    def create(cls, path: Path) -> "State":
+        """The empty state of a new witness key; never over an existing one."""
+        if path.exists():
+            raise UnusableState(f"{path} exists: a witness's state is never started afresh")
+        try:
+            write_atomically(path, {"version": VERSION, "logs": {}})
+        except OSError as error:
+            raise UnusableState(f"cannot create {path}: {error}") from None
+        return cls(path)
 
     def read(self) -> dict[str, dict[str, object]]:
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
+        except OSError as error:
+            raise UnusableState(
+                f"cannot read {self.path} ({error.strerror}); a new witness runs `init` once"
+            ) from None
         try:
             document = json.loads(text)
             if document.get("version") != VERSION or not isinstance(document.get("logs"), dict):
                 raise ValueError("not a witness state of version 1")
             return dict(document["logs"])
         except (ValueError, AttributeError) as error:
-            raise CorruptState(f"{self.path}: {error}") from None
+            raise UnusableState(f"{self.path}: {error}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -96,24 +110,26 @@ class State:
                 transaction = Transaction(self.read())
                 yield transaction
                 if transaction.changed:
-                    self._write({"version": VERSION, "logs": transaction.logs})
+                    write_atomically(self.path, {"version": VERSION, "logs": transaction.logs})
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
-    def _write(self, document: dict[str, object]) -> None:
-        folder = self.path.parent
-        handle, temporary = tempfile.mkstemp(prefix=self.path.name + ".", dir=folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(document, file, indent=1, sort_keys=True)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+
+def write_atomically(path: Path, document: dict[str, object]) -> None:
+    """Temporary file, fsync, rename, fsync of the folder: the old file or the new, whole."""
+    folder = path.parent
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(document, file, indent=1, sort_keys=True)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -41,6 +41,7 @@ class WitnessProcess:
         (folder / "state").mkdir()
         self.state_file = folder / "state" / "witness.json"
         self.log_file = folder / "witness.log"
+        self.run("--config", str(self.config), "init")
         self.process: subprocess.Popen[bytes] | None = None
 
     def twin(self) -> "WitnessProcess":

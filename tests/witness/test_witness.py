@@ -122,7 +122,7 @@ def test_a_checkpoint_signed_by_another_key_gets_403(witness, log):
     witness to a tree of their choosing."""
     impostor = note.Ed25519Signer.generate(log.origin)
     assert witness.post(log.request(old=0, signer=impostor))[0] == 403
-    assert not witness.state_file.exists()
+    assert witness.stored() == {}
     assert "refused 403" in witness.log()
 
 
@@ -159,7 +159,7 @@ def test_a_malformed_body_gets_400(witness, log, body):
     """Threat: a parser that guesses; a body it does not understand is refused, never a 500."""
     status, _, _ = witness.post(body.replace(CHECKPOINT, log.checkpoint().encode()))
     assert status == 400
-    assert not witness.state_file.exists()
+    assert witness.stored() == {}
 
 
 def test_an_old_size_above_the_new_size_gets_400(witness, log):
@@ -190,13 +190,22 @@ def test_the_state_survives_a_crash(witness, log):
     assert witness.post(log.request(old=4))[0] == 200
 
 
-def test_a_corrupt_state_stops_the_witness(witness, log):
-    """Threat: a damaged state file read as "nothing cosigned yet" would cosign any fork."""
+@pytest.mark.parametrize("damage", ["corrupt", "lost"])
+def test_a_damaged_or_lost_state_stops_the_witness(witness, log, damage):
+    """Threat: a damaged or lost state file taken as "nothing cosigned yet" would let the
+    witness cosign a fork of everything it cosigned; `init` never starts one afresh."""
     assert witness.post(log.request(old=0))[0] == 200
     witness.kill()
-    witness.state_file.write_text("{")
+    if damage == "corrupt":
+        witness.state_file.write_text("{")
+    else:
+        witness.state_file.unlink()
     with pytest.raises(AssertionError, match="witness.json"):
         witness.start()
+    if damage == "corrupt":
+        with pytest.raises(subprocess.CalledProcessError, match="exit status 2"):
+            witness.run("--config", str(witness.config), "init")
+        assert witness.state_file.read_text() == "{"
 
 
 @pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-processes"])

@@ -58,8 +58,8 @@ def _logs(entries: object) -> dict[str, Sequence[note.Verifier]]:
         keys = entry.get("keys", [entry["key"]] if "key" in entry else []) if origin else []
         if not isinstance(origin, str) or not keys or not isinstance(keys, list):
             raise ConfigError("each [[log]] has an origin and a key (or keys)")
-        if origin in logs:
-            raise ConfigError(f"the log {origin!r} is configured twice")
+        if origin in logs or len(set(map(str, keys))) != len(keys):
+            raise ConfigError(f"the log {origin!r} or one of its keys is configured twice")
         try:
             logs[origin] = [note.Ed25519Verifier.from_vkey(str(key)) for key in keys]
         except note.MalformedNote as error:

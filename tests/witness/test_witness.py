@@ -273,6 +273,7 @@ def test_the_command_line_prints_the_verifier_key_and_refuses_a_bad_configuratio
         (config.replace('"witness.key"', '"missing.key"'), "cannot read the key file"),
         ('name = "another.example/witness"\n' + config, "not 'another.example/witness'"),
         (config.split("[[log]]")[0], "at least one [[log]]"),
+        (config.replace(f'"{log.vkey}"', f'"{log.vkey}", "{log.vkey}"'), "configured twice"),
     ]:
         witness.config.write_text(broken)
         with pytest.raises(subprocess.CalledProcessError) as refused:

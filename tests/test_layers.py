@@ -9,6 +9,9 @@
    A library (`gs1`: GS1 Digital Link, EPCIS, the CBV, QR and label drawing;
    `tlog`: the transparency log's hashing, proofs and signed notes) imports no
    project module at all.
+   A standalone program (`witness`: the tlog witness a county office runs)
+   imports only the libraries it names, the standard library and
+   `cryptography`, and nothing imports it.
 2. A domain app imports only the plumbing, the libraries and the apps below
    it, in DOMAIN_ORDER; its GraphQL layer (`<app>.schema`) may import the
    GraphQL layers of the apps below it, and no other layer imports one.
@@ -21,6 +24,7 @@ settings' dotted paths).
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +34,7 @@ PACKAGES = (
     "shop",
     "gs1",
     "tlog",
+    "witness",
     "catalog",
     "traceability",
     "certification",
@@ -58,6 +63,8 @@ DOMAIN_ORDER = (
 INTERFACES = ("storefront",)
 PLUMBING = "shop.core"
 LIBRARIES = ("gs1", "tlog")
+# A standalone program and the only libraries it may import.
+PROGRAMS = {"witness": ("tlog",)}
 DOTTED_PATH = re.compile(r"[a-z_0-9]+(\.[A-Za-z_0-9]+)+")
 # The composition root: the only modules at the top of `shop/`.
 ROOTS = ("shop", "shop.settings", "shop.urls", "shop.schema", "shop.celery", "shop.wsgi")
@@ -101,7 +108,7 @@ def unit_of(module):
     None for a module with no place (anything else at the top of `shop/`)."""
     if module in ROOTS or any(module.startswith(f"{root}.") for root in ROOTS[1:]):
         return "root"
-    for unit in (*DOMAIN_ORDER, *INTERFACES, *LIBRARIES):
+    for unit in (*DOMAIN_ORDER, *INTERFACES, *LIBRARIES, *PROGRAMS):
         if module == unit or module.startswith(unit + "."):
             return unit
     if module == PLUMBING or module.startswith(PLUMBING + "."):
@@ -130,6 +137,10 @@ def violation(importer, imported):
         return "only the composition root imports itself"
     if source in LIBRARIES:
         return "a library imports no project module"
+    if target in PROGRAMS:
+        return "a standalone program is imported by none"
+    if source in PROGRAMS:
+        return None if target in PROGRAMS[source] else f"{source} imports only {PROGRAMS[source]}"
     if target in INTERFACES:
         return "only the composition root imports the pages"
     if source == "plumbing" and target not in ("plumbing", *LIBRARIES):
@@ -176,6 +187,13 @@ def test_every_import_points_down_the_layers():
         ("gs1.epcis", "gs1.vocabulary", True),
         ("tlog.note", "tlog.merkle", True),
         ("tlog.merkle", "traceability.models", False),
+        ("witness.protocol", "tlog.checkpoint", True),
+        ("witness.server", "witness.state", True),
+        ("witness.protocol", "gs1.epcis", False),
+        ("witness.server", "shop.settings", False),
+        ("witness.state", "traceability.models", False),
+        ("traceability.services", "witness.protocol", False),
+        ("tlog.note", "witness.state", False),
         ("shop.schema", "catalog.schema", True),
         ("shop.urls", "storefront.urls", True),
         ("storefront.views", "catalog.selectors", True),
@@ -192,6 +210,19 @@ def test_every_import_points_down_the_layers():
 )
 def test_the_rule_itself(importer, imported, allowed):
     assert (violation(importer, imported) is None) == allowed
+
+
+def test_a_standalone_program_needs_only_the_standard_library_and_cryptography():
+    """A county office installs the witness with Python and `cryptography` alone."""
+    allowed = {*sys.stdlib_module_names, "cryptography", *PACKAGES}
+    found = [
+        f"{module_name(path)} imports {name}"
+        for program in PROGRAMS
+        for path in sorted((ROOT / program).rglob("*.py"))
+        for name in imported_by(path)
+        if name.split(".")[0] not in allowed
+    ]
+    assert found == []
 
 
 def test_only_the_composition_root_lives_at_the_top_of_shop():

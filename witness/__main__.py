@@ -1,0 +1,5 @@
+import sys
+
+from witness.server import main
+
+sys.exit(main())

@@ -21,7 +21,9 @@ def entries(namespace):
     backend = cache._cache
     if hasattr(backend, "get_client"):
         client = backend.get_client()
-        return sum(1 for _key in client.scan_iter(match=f"*{namespace}:*"))
+        # Only this test process's keys: the other xdist workers share the Redis database.
+        mine = cache.make_key("")
+        return sum(1 for _key in client.scan_iter(match=f"{mine}*{namespace}:*"))
     return sum(1 for key in backend if f"{namespace}:" in key)
 
 

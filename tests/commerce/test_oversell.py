@@ -56,7 +56,7 @@ def test_more_buyers_than_units_make_exactly_as_many_orders(
     """With holds of 0 minutes every buyer gets a checkout, and completion's
     row locks alone must stop the oversell."""
     require_postgresql()
-    settings.RESERVATION_MINUTES = hold_minutes
+    settings.RESERVATION_MINUTES = settings.RESERVATION_MINUTES_GUEST = hold_minutes
     catalog_services.update_stock(actor=seller_user, variant=rice, quantity=UNITS)
     url = f"{live_server.url}/graphql/"
     wanted = line(rice, 1)

@@ -95,7 +95,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", defa
 # PostgreSQL plans a statement once and reuses it (psycopg's server-side binding
 # and prepared statements): less work per query for the database. Leave it off
 # behind a pooler in transaction mode (PgBouncer), which cannot keep them.
-if env.bool("DATABASE_PREPARED_STATEMENTS", default=False):
+_postgresql = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if _postgresql and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )

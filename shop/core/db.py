@@ -22,7 +22,8 @@ def lock_rows(rows: type[M] | QuerySet[M], pks: Iterable[Any]) -> dict[Any, M]:
       sets, whatever order they list them in, take the shared rows in the
       same order, so the later one waits instead of deadlocking.
     - Kinds are locked in this order, never an earlier kind after a later one:
-      sellers; checkouts, then their lines; orders; payments (the checkout or
+      sellers; checkouts, then their lines; orders, then their fulfilments and
+      lines; payments (the checkout or
       the order before its payments); stock (product variants); trace chains
       (batches). No payment provider is called while stock is locked.
 
@@ -46,6 +47,16 @@ def lock_rows(rows: type[M] | QuerySet[M], pks: Iterable[Any]) -> dict[Any, M]:
         model: Any = queryset.model
         raise model.DoesNotExist(f"no {model._meta.label} with primary key {sorted(missing)}")
     return locked
+
+
+def lock_all(rows: QuerySet[M]) -> dict[Any, M]:
+    """Lock every row of `rows` (one table, e.g. a checkout's lines), in
+    primary-key order, as `lock_rows` does: for rows whose keys the caller
+    does not know yet."""
+    queryset = rows.select_for_update(of=("self",))
+    if not transaction.get_connection(queryset.db).in_atomic_block:
+        raise transaction.TransactionManagementError("lock_all needs a transaction")
+    return {row.pk: row for row in queryset.order_by("pk")}
 
 
 def violated_constraint(error: IntegrityError, model: type[Model]) -> str | None:

@@ -288,7 +288,7 @@ def update_fulfilment(
         )
     with transaction.atomic():
         order = lock_order(fulfilment.order)
-        locked = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
+        locked = lock_rows(Fulfilment, [fulfilment.pk])[fulfilment.pk]
         if status not in FULFILMENT_MOVES.get(locked.status, ()) or status in (
             FulfilmentStatus.CANCELLED,
             FulfilmentStatus.DONE,

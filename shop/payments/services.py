@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from shop.core.db import lock_rows
+from shop.core.db import lock_all, lock_rows
 from shop.core.errors import DomainError, NotAllowed
 from shop.core.roles import SYSTEM, Actor, is_signed_in, is_system, require
 from shop.ledger import services as ledger
@@ -322,7 +322,7 @@ def refund(*, actor: Actor, order: Order, lines: Mapping[OrderLine, int] | None 
         locked = orders.lock_order(order)
         if locked.amount_paid <= locked.amount_refunded:
             raise DomainError(Code.NOTHING_TO_REFUND, _("Nothing paid is left to refund."), "order")
-        fresh = {line.pk: line for line in locked.lines.select_for_update()}
+        fresh = lock_all(locked.lines.all())
         for line, count in chosen.items():
             current = fresh.get(line.pk)
             if current is None or count < 0 or count > current.quantity - current.quantity_refunded:

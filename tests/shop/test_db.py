@@ -4,6 +4,7 @@ apart by the name of the constraint, and the one way rows are locked."""
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -15,7 +16,7 @@ from catalog import services
 from catalog.errors import CatalogErrorCode
 from catalog.models import ProductVariant
 from catalog.services import products
-from shop.core.db import lock_rows, violated_constraint
+from shop.core.db import lock_all, lock_rows, violated_constraint
 from shop.core.errors import DomainError
 from tests.helpers.services import require_postgresql, run_at_once
 
@@ -164,3 +165,30 @@ def test_rows_read_alongside_are_not_locked(variants):
     assert locked[variants[0].pk].product.name
     [sql] = [query["sql"] for query in queries.captured_queries if "SELECT" in query["sql"]]
     assert '"catalog_product"' in sql and sql.endswith("ASC" + LOCK_CLAUSE)
+
+
+def test_every_row_of_a_queryset_is_locked_in_primary_key_order(variants):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        locked = lock_all(ProductVariant.objects.filter(pk__in=[v.pk for v in variants]))
+    assert list(locked) == sorted(v.pk for v in variants)
+    [sql] = [query["sql"] for query in queries.captured_queries if "SELECT" in query["sql"]]
+    assert sql.endswith('ORDER BY "catalog_productvariant"."id" ASC' + LOCK_CLAUSE)
+
+
+def test_locking_all_outside_a_transaction_is_refused(transactional_db, variants):
+    with pytest.raises(TransactionManagementError):
+        lock_all(ProductVariant.objects.all())
+
+
+def test_no_service_takes_a_row_lock_but_through_the_protocol():
+    """One place locks rows (`shop.core.db`), so that the order of kinds holds."""
+    root = Path(__file__).resolve().parents[2]
+    packages = ("shop", "catalog", "traceability", "logistics", "storefront")
+    offenders = [
+        str(path.relative_to(root))
+        for package in packages
+        for path in (root / package).rglob("*.py")
+        if "select_for_update" in path.read_text(encoding="utf-8")
+        and path != root / "shop" / "core" / "db.py"
+    ]
+    assert offenders == []

@@ -17,7 +17,7 @@ from shop.checkout.errors import CheckoutErrorCode as Code
 from shop.checkout.models import Checkout, Reservation
 from shop.checkout.services.carts import check_point, require_cart
 from shop.checkout.services.stock import BUYABLE, for_sale, reserved_by_others
-from shop.core.db import lock_rows
+from shop.core.db import lock_all, lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import SYSTEM, Actor, require
 from shop.orders import services as orders
@@ -57,7 +57,7 @@ def complete(
 
 
 def _place(locked: Checkout, gateway: str) -> Order:
-    lines = list(locked.lines.select_for_update().order_by("pk"))
+    lines = list(lock_all(locked.lines.all()).values())
     if not lines:
         raise DomainError(Code.EMPTY, _("The cart is empty."), "lines")
     if not (locked.email or locked.phone or locked.user_id):

@@ -19,7 +19,7 @@ from catalog.models import ProductVariant
 from catalog.rules import MAX_STOCK
 from shop.checkout.errors import CheckoutErrorCode as Code
 from shop.checkout.models import Checkout, CheckoutLine, Reservation
-from shop.core.db import lock_rows
+from shop.core.db import lock_all, lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import SYSTEM, Actor, require
 from shop.core.throttling import Limit, LimitsUnavailable
@@ -110,7 +110,7 @@ def reserve(checkout: Checkout, changes: Mapping[int, int], *, adding: bool = Fa
     line), or add `changes` to them, holding the stock for each. Called in a
     transaction with the checkout locked; a constant number of queries
     whatever the number of lines."""
-    lines = {line.variant_id: line for line in checkout.lines.select_for_update().order_by("pk")}
+    lines = {line.variant_id: line for line in lock_all(checkout.lines.all()).values()}
     wanted = dict(changes)
     if adding:
         wanted = {pk: n + (lines[pk].quantity if pk in lines else 0) for pk, n in changes.items()}

@@ -224,7 +224,9 @@ def earnings(request: HttpRequest) -> HttpResponse:
         (_("Per county"), totals["county"], "county"),
         (_("Per month"), totals["month"], "month"),
     ]
-    return render(request, "operator/earnings.html", {"form": form, "tables": tables})
+    # Legs summing to anything but zero mean someone edited the books outside the services.
+    context = {"form": form, "tables": tables, "unbalanced": ledger.check_books()}
+    return render(request, "operator/earnings.html", context)
 
 
 urlpatterns = [

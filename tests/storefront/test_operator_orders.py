@@ -16,11 +16,13 @@ from shop.checkout import services as checkout
 from shop.core.errors import NotAllowed
 from shop.core.notifications import outbox
 from shop.ledger import services as ledger
+from shop.ledger.models import Transaction
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderLine
 from shop.orders.states import OrderStatus
 from shop.payments import services as payments
 from shop.payments.models import Refund
+from tests.helpers.ledger import create_triggers, drop_triggers
 from tests.helpers.users import ROLES
 from tests.helpers.workbench import browser, field_errors, token
 from traceability.models import BatchRecall
@@ -227,6 +229,23 @@ def test_the_earnings_page_totals_per_seller_county_and_month(as_operator, paid,
     assert nothing.status_code == 200
     bad = as_operator.get(EARNINGS, {"period": "forever"})
     assert bad.status_code == 200 and field_errors(bad, "id_period")
+
+
+def test_an_insiders_edit_of_the_books_shows_on_the_earnings_page(as_operator, paid):
+    """Threat: someone with database access changes a leg. Property: operators
+    see which transaction no longer balances."""
+    assert 'id="unbalanced"' not in as_operator.get(EARNINGS).content.decode()
+    sale = Transaction.objects.get(order=paid)
+    drop_triggers()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ledger_leg SET amount = amount + 1 WHERE id = %s", [sale.legs.first().pk]
+            )
+    finally:
+        create_triggers()
+    page = as_operator.get(EARNINGS).content.decode()
+    assert 'id="unbalanced"' in page and sale.key in page
 
 
 def test_a_recall_through_the_workbench_tells_the_buyers(

@@ -79,6 +79,17 @@ class CheckoutCreate(DomainMutation):
         return cls(checkout=checkout, errors=[])
 
 
+def _change_lines(info: Any, token: Any, lines: list[Any], change: Any) -> Any:
+    """Add or set lines of the checkout `token` with `change` (a service), counting
+    a guest's holds against their network."""
+    return change(
+        actor=info.context.user,
+        checkout=checkout_target(info, token),
+        lines=_variant_lines(lines),
+        network=client_network(info.context),
+    )
+
+
 class CheckoutLinesAdd(DomainMutation):
     """Add units (to a line already there, they add up)."""
 
@@ -91,14 +102,7 @@ class CheckoutLinesAdd(DomainMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
-        found = checkout_target(info, token)
-        checkout = services.add_lines(
-            actor=info.context.user,
-            checkout=found,
-            lines=_variant_lines(lines),
-            network=client_network(info.context),
-        )
-        return cls(checkout=checkout, errors=[])
+        return cls(checkout=_change_lines(info, token, lines, services.add_lines), errors=[])
 
 
 class CheckoutLinesUpdate(DomainMutation):
@@ -113,14 +117,7 @@ class CheckoutLinesUpdate(DomainMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, token: Any, lines: list[Any]) -> Self:
-        found = checkout_target(info, token)
-        checkout = services.update_lines(
-            actor=info.context.user,
-            checkout=found,
-            lines=_variant_lines(lines),
-            network=client_network(info.context),
-        )
-        return cls(checkout=checkout, errors=[])
+        return cls(checkout=_change_lines(info, token, lines, services.update_lines), errors=[])
 
 
 class CheckoutLinesDelete(DomainMutation):

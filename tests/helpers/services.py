@@ -52,7 +52,7 @@ def run_at_once(action, count, timeout=30):
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
-    assert failures == []
+    assert failures == [], failures
     assert len(results) == count
     return results
 
@@ -124,4 +124,4 @@ def racing(write, timeout=10):
         yield
     finally:
         thread.join(timeout)
-    assert failures == []
+    assert failures == [], failures

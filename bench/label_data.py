@@ -25,7 +25,7 @@ from traceability.models import Batch, LabelJob
 from traceability.services import batches as services
 from traceability.services import events as trace
 from traceability.services import labels as label_jobs
-from traceability.services import verification
+from traceability.services import log, verification
 
 GTIN = "09506000134352"  # the GS1 example GTIN-14
 LABELS_LOT = "BENCH-LABELS"
@@ -121,7 +121,7 @@ def prepare(serials: int, events: int) -> Data:
             event_time=STARTED + datetime.timedelta(minutes=number), **fields,
         )  # fmt: skip
     if recorded < events:
-        verification.sign_checkpoint(actor=SYSTEM)
+        log.sign_checkpoint(actor=SYSTEM)
     return Data(member, labels, chain)
 
 

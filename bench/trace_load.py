@@ -62,7 +62,7 @@ def load(batches: int, events: int) -> None:
     from shop.accounts.models import User
     from shop.core.roles import SYSTEM
     from traceability.models import Batch
-    from traceability.services import verification
+    from traceability.services import log
 
     record = data.WANGLONGTAN_COOPERATIVE
     member = User.objects.get(phone=record["member"]["phone"])
@@ -79,7 +79,7 @@ def load(batches: int, events: int) -> None:
         if number % 100 == 0:
             rate = (number - done) * events / (time.perf_counter() - started)
             print(f"  {number} batches, {rate:.0f} events/s", flush=True)
-    verification.sign_checkpoint(actor=SYSTEM)
+    log.sign_checkpoint(actor=SYSTEM)
 
 
 def _load_batch(member, farm, variants, number, events):

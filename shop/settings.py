@@ -266,13 +266,17 @@ LABEL_QUOTA_PER_DAY = env.int("LABEL_QUOTA_PER_DAY", default=50_000)
 LABEL_SHEET_RETENTION_DAYS = env.int("LABEL_SHEET_RETENTION_DAYS", default=30)
 # Scans a process sends to the Redis scan buffer in one round trip (traceability/services/scans.py).
 SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
-# `celery -A shop beat` signs a checkpoint of every trace chain head this often
-# (traceability/services/verification.py); the embedded default, which runs no beat, signs
-# after each write that records an event (shop/core/tasks.py).
+# Each write that records a trace event has a worker sign a checkpoint of the log
+# once it commits (traceability/services/log.py); the beat signs this often too,
+# after a worker was lost, and audits every record (traceability/services/audit.py).
 CELERY_BEAT_SCHEDULE = {
     "trace-checkpoint": {
         "task": "traceability.tasks.sign_trace_checkpoint",
-        "schedule": env.int("TRACE_CHECKPOINT_SECONDS", default=600),
+        "schedule": env.int("TRACE_CHECKPOINT_SECONDS", default=60),
+    },
+    "trace-audit": {
+        "task": "traceability.tasks.audit_trace_records",
+        "schedule": env.int("TRACE_AUDIT_SECONDS", default=300),
     },
     # Scans buffered by the resolver go into the database this often (traceability/services/scans.py).
     "trace-flush-scans": {
@@ -323,6 +327,12 @@ TRACE_SIGNING_KEY = env.str("TRACE_SIGNING_KEY", default="")
 TRACE_SIGNING_KEY_FILE = env.str(
     "TRACE_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "trace-signing-key.pem")
 )
+# The trace log's name in its checkpoints (C2SP tlog-checkpoint origin): by
+# default the public host and /trace (traceability/transparency.py).
+TRACE_LOG_ORIGIN = env.str("TRACE_LOG_ORIGIN", default="")
+# Witnesses that cosign the log's checkpoints, each "<url> <verifier key>"
+# (`python -m witness vkey`), comma-separated (traceability/services/witnesses.py).
+TRACE_WITNESSES = env.list("TRACE_WITNESSES", default=[])
 
 # Content-Security-Policy of every page, GraphiQL's included: nothing inline,
 # nothing from another origin (GraphiQL's stylesheet embeds its fonts as data:).

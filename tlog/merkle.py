@@ -77,6 +77,57 @@ class MemoryStore:
             level += 1
 
 
+def appended_nodes(store: HashStore, leaf_hashes: Sequence[bytes]) -> list[tuple[int, int, bytes]]:
+    """The (level, index, hash) of each leaf appended to `store` and of each node it
+    completes, reading only the O(log n) nodes of the store's right edge: what a
+    database log inserts, so the store itself stays append-only."""
+    size = store.leaf_count()
+    pending = {
+        level: store.node(level, (size >> level) - 1)
+        for level in range(size.bit_length())
+        if size >> level & 1
+    }
+    nodes: list[tuple[int, int, bytes]] = []
+    for hashed in leaf_hashes:
+        if len(hashed) != HASH_SIZE:
+            raise ValueError("a leaf hash is 32 bytes")
+        level, index, current = 0, size, hashed
+        nodes.append((level, index, current))
+        while index & 1:
+            current = node_hash(pending.pop(level), current)
+            level, index = level + 1, index >> 1
+            nodes.append((level, index, current))
+        pending[level] = current
+        size += 1
+    return nodes
+
+
+class RightEdge:
+    """A tree kept as only its right edge (one hash per level): appends and the
+    root in O(log n) memory, for auditing a whole log as a stream of leaves."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._pending: dict[int, bytes] = {}
+
+    def append(self, hash_of_leaf: bytes) -> None:
+        level, index, current = 0, self.size, hash_of_leaf
+        while index & 1:
+            current = node_hash(self._pending.pop(level), current)
+            level, index = level + 1, index >> 1
+        self._pending[level] = current
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.size:
+            return EMPTY_ROOT
+        levels = sorted(self._pending)
+        result = self._pending[levels[0]]
+        for level in levels[1:]:
+            result = node_hash(self._pending[level], result)
+        return result
+
+
 def subtree_hash(store: HashStore, start: int, end: int) -> bytes:
     """MTH(D[start:end]) from complete nodes, for a range a proof can name:
     `start` a multiple of the smallest power of two ≥ end − start."""

@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -140,7 +140,7 @@ class Ed25519Verifier:
         self.key_id = key_id(name, self.key_type, public_key)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> "Ed25519Verifier":
+    def from_vkey(cls, vkey: str) -> Self:
         key = VerifierKey.parse(vkey)
         if key.key_type != cls.key_type:
             raise MalformedNote(f"the key's type is {key.key_type:#04x}, not {cls.key_type:#04x}")
@@ -169,11 +169,11 @@ class Ed25519Signer:
         self.key_id = key_id(name, self.key_type, raw_public(private_key))
 
     @classmethod
-    def generate(cls, name: str) -> "Ed25519Signer":
+    def generate(cls, name: str) -> Self:
         return cls(name, Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_skey(cls, skey: str) -> "Ed25519Signer":
+    def from_skey(cls, skey: str) -> Self:
         if not skey.startswith("PRIVATE+KEY+"):
             raise MalformedNote("a signer key starts with PRIVATE+KEY+")
         parts = skey.removeprefix("PRIVATE+KEY+").split("+", 2)

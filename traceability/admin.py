@@ -63,6 +63,15 @@ class TraceEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(models.Checkpoint)
-class CheckpointAdmin(ReadOnlyAdmin):
-    list_display = ["signed_at", "key_id", "last_event"]
+@admin.register(models.LogCheckpoint)
+class LogCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["size", "signed_at"]
+    show_full_result_count = False
+
+
+@admin.register(models.LogAlert)
+class LogAlertAdmin(ReadOnlyAdmin):
+    """What the signer refused and the audits found, naming the record at fault."""
+
+    list_display = ["raised_at", "kind", "reason", "event_id", "leaf_index", "batch_id", "detail"]
+    list_filter = ["kind", "reason"]

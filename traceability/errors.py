@@ -24,3 +24,4 @@ class TraceabilityErrorCode(Enum):
     ALREADY_CLEARED = "already_cleared"
     ALREADY_RECALLED = "already_recalled"
     LABEL_QUOTA_REACHED = "label_quota_reached"
+    TRACE_LOG_DAMAGED = "trace_log_damaged"

@@ -1,11 +1,10 @@
-"""Tamper evidence for trace events: hash chains per batch, signed checkpoints.
+"""Tamper evidence for trace events: hash chains per batch, and the platform key.
 
 Why two layers: a hash chain shows an edit to anyone who checks it, but not to
 someone who can also rewrite every later hash, as anyone with write access to
-the database can. So a periodic task signs the head of every chain with the
-platform's Ed25519 key and publishes the checkpoints; a chain rewritten after
-the checkpoint no longer ends in the head it signed. This module is the pure
-core (no models, no queries): the caller loads the events and checkpoints.
+the database can. So every event is also a leaf of a transparency log whose
+signed, witnessed checkpoints no database edit can follow. This module is the
+pure core of the chains (no models, no queries): the caller loads the events.
 
 **Event hash.** An event belongs to one chain per batch it touches (an object
 event: its batch; a transformation: its inputs' and its output's batches).
@@ -20,18 +19,9 @@ that chain's previous event (``null`` for the chain's first event), and
 numbers written exactly; its docstring has the rules). So an event commits to
 its content and to each chain's past.
 
-**Checkpoint.** ``canonical_json`` of::
-
-    {"chains": {chain_id: {"head": event_id, "hash": head_hash, "length": n}},
-     "key_id": key_id, "signed_at": "2026-01-31T02:00:00+00:00"}
-
-is signed with Ed25519; ``length`` counts the chain's events up to its head,
-``signed_at`` is UTC in ISO 8601. It holds only strings and integers, so any
-JCS implementation makes the same bytes (as does ``json.dumps`` with
-``sort_keys=True, separators=(",", ":"), ensure_ascii=False``). The published
-document is that object plus ``"signature"`` (unpadded base64url): drop the
-signature, canonicalise, verify with the key of `public_key_document`
-(``key_id`` is the hex SHA-256 of the raw 32-byte public key).
+**Log.** Every event is also a leaf of the platform's transparency log, whose
+checkpoints the platform signs and witnesses cosign (`traceability.transparency`
+has the formats, `traceability.services.log` the log).
 
 **Key.** ``settings.TRACE_SIGNING_KEY``: a PEM (PKCS#8, unencrypted) Ed25519
 private key, as ``openssl genpkey -algorithm ed25519`` writes it, or the base64
@@ -52,12 +42,11 @@ import os
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -77,10 +66,13 @@ class Reason(StrEnum):
     CHAINS_MISMATCH = "chains_mismatch"  # its batches differ from those its hash covers
     CONTENT_MISMATCH = "content_mismatch"  # content (or previous links) edited
     BROKEN_LINK = "broken_link"  # previous event deleted, inserted or reordered
-    WRONG_KEY = "wrong_key"  # checkpoint signed by another key than the one given
-    BAD_SIGNATURE = "bad_signature"  # checkpoint edited, or signature forged
-    MISSING_EVENTS = "missing_events"  # chain shorter than signed: events deleted
-    HEAD_MISMATCH = "head_mismatch"  # signed head rewritten, or chain cut and regrown
+    COLUMNS_MISMATCH = "columns_mismatch"  # a column shown differs from the hashed content
+    NOT_IN_LOG = "not_in_log"  # no leaf in the log: inserted behind the platform's back
+    NOT_AS_LOGGED = "not_as_logged"  # differs from its leaf, or its leaf from the signed tree
+    MISSING_EVENTS = "missing_events"  # in the log, deleted from the chain
+    BAD_RECEIPT = "bad_receipt"  # not yet checkpointed, and its receipt does not prove it
+    BAD_CHECKPOINT = "bad_checkpoint"  # the stored checkpoint is not the log key's
+    LOG_DAMAGED = "log_damaged"  # the log lost leaves, or no longer extends what it signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,152 +130,9 @@ def verify_chain(
     return OK
 
 
-class ChainHead(NamedTuple):
-    head_event_id: str
-    head_hash: str
-    length: int
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """The heads of the chains at ``signed_at`` (timezone-aware), for the key ``key_id``."""
-
-    chains: Mapping[str, ChainHead]
-    signed_at: datetime
-    key_id: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The signed object (module docstring); naive ``signed_at`` is refused."""
-        if self.signed_at.utcoffset() is None:
-            raise ValueError("signed_at must be timezone-aware")
-        return {
-            "chains": {
-                chain: {"head": head.head_event_id, "hash": head.head_hash, "length": head.length}
-                for chain, head in self.chains.items()
-            },
-            "key_id": self.key_id,
-            "signed_at": self.signed_at.astimezone(UTC).isoformat(),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SignedCheckpoint:
-    checkpoint: Checkpoint
-    signature: str  # unpadded base64url of the 64-byte Ed25519 signature
-
-    def to_json(self) -> dict[str, Any]:
-        """The published (and stored) document: the checkpoint and its signature."""
-        return {**self.checkpoint.to_json(), "signature": self.signature}
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> SignedCheckpoint:
-        """Read `to_json`'s document back; anything else raises `ValueError`."""
-        try:
-            chains = {
-                str(chain): ChainHead(str(head["head"]), str(head["hash"]), int(head["length"]))
-                for chain, head in document["chains"].items()
-            }
-            signed_at = datetime.fromisoformat(document["signed_at"])
-            checkpoint = Checkpoint(chains, signed_at, str(document["key_id"]))
-            signed = cls(checkpoint, str(document["signature"]))
-            signed.checkpoint.to_json()  # refuses a naive signed_at
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise ValueError(f"not a signed checkpoint document: {exc}") from exc
-        return signed
-
-
-def chain_heads(events: Iterable[EventRecord]) -> dict[str, ChainHead]:
-    """The head and length of every chain of ``events`` (in recording order)."""
-    heads: dict[str, ChainHead] = {}
-    for event in events:
-        for chain in event.chains:
-            length = heads[chain].length + 1 if chain in heads else 1
-            heads[chain] = ChainHead(event.id, event.hash, length)
-    return heads
-
-
 def key_id(public_key: Ed25519PublicKey) -> str:
+    """The hex SHA-256 of the raw public key: how the key document names the key."""
     return hashlib.sha256(_raw_public(public_key)).hexdigest()
-
-
-def sign_checkpoint(checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> SignedCheckpoint:
-    if checkpoint.key_id != key_id(private_key.public_key()):
-        raise ValueError("checkpoint.key_id is not the id of the signing key")
-    signature = private_key.sign(canonical_json(checkpoint.to_json()))
-    return SignedCheckpoint(checkpoint, _b64url(signature))
-
-
-def verify_checkpoint(signed: SignedCheckpoint, public_key: Ed25519PublicKey) -> Verdict:
-    """Whether ``signed`` carries ``public_key``'s valid signature over its checkpoint."""
-    if signed.checkpoint.key_id != key_id(public_key):
-        return Verdict(False, Reason.WRONG_KEY)
-    try:
-        signature = base64.urlsafe_b64decode(signed.signature + "=" * (-len(signed.signature) % 4))
-        public_key.verify(signature, canonical_json(signed.checkpoint.to_json()))
-    except (InvalidSignature, binascii.Error, ValueError):
-        return Verdict(False, Reason.BAD_SIGNATURE)
-    return OK
-
-
-def check_against_checkpoint(
-    events: Iterable[EventRecord],
-    signed: SignedCheckpoint,
-    *,
-    public_key: Ed25519PublicKey,
-    chains: Collection[str] | None = None,
-) -> Verdict:
-    """Check that each chain still passes through the head the checkpoint signed.
-
-    The signature is checked first. Then, for each chain that the checkpoint
-    covers and ``chains`` names (as in `verify_chain`; by default those of the
-    events: name them, or a chain deleted whole goes unnoticed), the chain's
-    event at the signed length must be the signed head, with the signed hash;
-    the first event in recording order that is not is named, else a chain
-    shorter than signed is (with the signed head, now missing). Events
-    appended after the checkpoint pass, as does a chain newer than it.
-    """
-    verdict = verify_checkpoint(signed, public_key)
-    if not verdict.ok:
-        return verdict
-    return check_heads(events, signed.checkpoint, chains=chains)
-
-
-def check_heads(
-    events: Iterable[EventRecord], checkpoint: Checkpoint, *, chains: Collection[str] | None = None
-) -> Verdict:
-    """`check_against_checkpoint` of a checkpoint whose signature was checked already."""
-    heads = checkpoint.chains
-    wanted = None if chains is None else set(chains)
-    counts: dict[str, int] = dict.fromkeys(wanted or (), 0)
-    for event in events:
-        for chain in sorted(event.chains):
-            if wanted is not None and chain not in wanted:
-                continue
-            counts[chain] = counts.get(chain, 0) + 1
-            head = heads.get(chain)
-            if head is None or counts[chain] != head.length:
-                continue
-            if (event.id, event.hash) != (head.head_event_id, head.head_hash):
-                return Verdict(False, Reason.HEAD_MISMATCH, event.id, chain)
-    for chain, count in sorted(counts.items()):
-        head = heads.get(chain)
-        if head is not None and count < head.length:
-            return Verdict(False, Reason.MISSING_EVENTS, head.head_event_id, chain)
-    return OK
-
-
-def verify(
-    events: Collection[EventRecord],
-    signed: SignedCheckpoint | None,
-    *,
-    public_key: Ed25519PublicKey,
-    chains: Collection[str] | None = None,
-) -> Verdict:
-    """Both checks, chain first (it names the edited event); no checkpoint yet: chain only."""
-    verdict = verify_chain(events, chains=chains)
-    if not verdict.ok or signed is None:
-        return verdict
-    return check_against_checkpoint(events, signed, public_key=public_key, chains=chains)
 
 
 def load_private_key(text: str) -> Ed25519PrivateKey:

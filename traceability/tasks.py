@@ -4,7 +4,7 @@ twice (shop/core/tasks.py) and ends as if it ran once."""
 
 from shop.core.roles import SYSTEM
 from shop.core.tasks import durable_task
-from traceability.services import labels, scans, verification
+from traceability.services import audit, labels, log, scans, witnesses
 
 
 @durable_task(idempotent=True, bind=True, max_retries=None)
@@ -43,11 +43,22 @@ def delete_old_label_sheets() -> int:
 
 
 @durable_task(idempotent=True)
-def sign_trace_checkpoint() -> str | None:
-    """Sign the head of every trace chain if an event came since the last checkpoint
-    (Celery beat runs it); return the time of the newest checkpoint."""
-    checkpoint = verification.refresh_checkpoint(actor=SYSTEM)
-    return checkpoint.signed_at.isoformat() if checkpoint else None
+def sign_trace_checkpoint() -> int | None:
+    """Sign a checkpoint of the trace log if it grew, then ask the witnesses to
+    cosign it (after each recorded event, and by the beat); return its size, or
+    None when the signer refused (its alert says why)."""
+    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    if checkpoint is None:
+        return None
+    witnesses.ask_all(actor=SYSTEM)
+    return checkpoint.size
+
+
+@durable_task(idempotent=True)
+def audit_trace_records() -> int:
+    """Re-verify every batch's record and the whole log (Celery beat, every few
+    minutes); return how many batches' verdicts changed."""
+    return audit.audit(actor=SYSTEM)
 
 
 @durable_task(idempotent=True)

@@ -7,7 +7,6 @@ live server)."""
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from PIL import Image
 from playwright.sync_api import expect
 from pyzbar import pyzbar
@@ -15,15 +14,13 @@ from pyzbar import pyzbar
 from catalog import services as catalog_services
 from tests.helpers.batches import FARM, batch_fields
 from tests.helpers.browser import jpeg, zh
-from tests.helpers.events import create_triggers, drop_triggers
+from tests.helpers.events import delete_trace_rows
 from tests.helpers.users import PASSWORD
 from traceability.models import (
     Batch,
-    Checkpoint,
     LabelJob,
     Serial,
     TraceEvent,
-    TraceEventBatch,
 )
 from traceability.services import batches as batch_services
 
@@ -37,11 +34,7 @@ def deletable_trace_rows(transactional_db):
     """Django empties the tables after a live-server test with DELETE, which the
     append-only triggers refuse on SQLite: the trace rows go first, triggers off."""
     yield
-    drop_triggers()
-    with connection.cursor() as cursor:
-        for model in (TraceEventBatch, TraceEvent, Checkpoint):
-            cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
-    create_triggers()
+    delete_trace_rows()
 
 
 def fill(page, values):

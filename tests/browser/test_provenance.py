@@ -3,7 +3,6 @@ wide, with and without JavaScript, in Chinese and then English."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from playwright.sync_api import expect
 
 from catalog import services as catalog_services
@@ -11,11 +10,10 @@ from catalog.demo.pictures import product_picture
 from shop.core.roles import SYSTEM
 from tests.helpers.batches import FARM, batch_fields
 from tests.helpers.browser import zh
-from tests.helpers.events import at, create_triggers, drop_triggers, harvest, observe
+from tests.helpers.events import at, delete_trace_rows, harvest, observe
 from tests.helpers.users import make_user
-from traceability.models import Checkpoint, TraceEvent, TraceEventBatch
 from traceability.services import batches as services
-from traceability.services import verification
+from traceability.services import log
 
 PAGE_WEIGHT_LIMIT = 100_000  # bytes of HTML, CSS and scripts, photos aside
 
@@ -59,13 +57,9 @@ def traced(transactional_db, operator):
     harvest(member, batch)
     observe(member, batch, "packing", "in_progress", event_time=at(2))
     observe(member, batch, "shipping", "in_transit", event_time=at(3))
-    verification.sign_checkpoint(actor=SYSTEM)
+    log.sign_checkpoint(actor=SYSTEM)
     yield batch
-    drop_triggers()
-    with connection.cursor() as cursor:
-        for model in (TraceEventBatch, TraceEvent, Checkpoint):
-            cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
-    create_triggers()
+    delete_trace_rows()
 
 
 def test_a_buyer_sees_where_the_rice_comes_from(visitor, traced):

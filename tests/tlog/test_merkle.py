@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from tlog.merkle import (
     EMPTY_ROOT,
     MemoryStore,
+    RightEdge,
+    appended_nodes,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -414,3 +416,37 @@ def test_every_generated_proof_verifies_and_a_changed_one_does_not(leaves, data)
     if other > old:
         assert not verify_consistency(old, other, old_root, root(store, other), proof)
     assert not verify_consistency(old, new * 2, old_root, new_root, proof)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 70), st.integers(1, 40))
+def test_appended_nodes_are_the_nodes_a_memory_store_completes(before, added):
+    """What a database log inserts for new leaves is exactly what the memory store
+    holds after appending them, reading only the existing tree's right edge."""
+    leaves = [leaf_hash(str(i).encode()) for i in range(before + added)]
+    existing, expected = MemoryStore(), MemoryStore()
+    for hashed in leaves[:before]:
+        existing.append(hashed)
+    for hashed in leaves:
+        expected.append(hashed)
+    nodes = appended_nodes(existing, leaves[before:])
+    assert {(level, index) for level, index, _h in nodes} == {
+        (level, index)
+        for level in range(before.bit_length() + added.bit_length() + 1)
+        for index in range((before + added) >> level)
+        if (index + 1) << level > before
+    }
+    assert all(expected.node(level, index) == hashed for level, index, hashed in nodes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 130))
+def test_the_right_edge_has_the_root_of_every_size(size):
+    """An auditor streaming the leaves computes the same root as the full tree."""
+    store, edge = MemoryStore(), RightEdge()
+    for i in range(size):
+        hashed = leaf_hash(str(i).encode())
+        store.append(hashed)
+        edge.append(hashed)
+        assert edge.root() == root(store)
+    assert edge.root() == root(store) and edge.size == size

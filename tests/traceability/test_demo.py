@@ -14,7 +14,7 @@ from gs1 import epcis
 from tests.helpers.events import VALIDATOR
 from traceability.models import (
     Batch,
-    Checkpoint,
+    LogCheckpoint,
     Scan,
     Serial,
     SerialFlag,
@@ -34,7 +34,8 @@ def load_trace(*args):
 
 def counts():
     return [
-        model.objects.count() for model in (Batch, Serial, TraceEvent, Checkpoint, Scan, SerialFlag)
+        model.objects.count()
+        for model in (Batch, Serial, TraceEvent, LogCheckpoint, Scan, SerialFlag)
     ]
 
 

@@ -16,11 +16,13 @@ from tests.helpers.batches import FARM, batch_fields
 from tests.helpers.events import assert_valid, at, harvest, observe, rows, stored_documents
 from tests.helpers.pictures import picture
 from tests.helpers.services import require_postgresql, run_at_once
-from traceability import integrity
-from traceability.models import Batch, Checkpoint, TraceEvent, TraceEventBatch
+from tlog import merkle
+from tlog.checkpoint import open_checkpoint
+from traceability import integrity, transparency
+from traceability.models import Batch, LogCheckpoint, LogLeaf, LogNode, TraceEvent, TraceEventBatch
 from traceability.services import batches as services
 from traceability.services import events as trace
-from traceability.services import verification
+from traceability.services import log, verification
 from traceability.services.events import Reading
 
 
@@ -356,13 +358,14 @@ def test_bad_corrections_write_nothing(seller_user, batch, other_seller_user):
 def test_no_code_path_updates_or_deletes(seller_user, batch):
     event = harvest(seller_user, batch)
     link = event.links.get()
-    checkpoint = verification.sign_checkpoint(actor=SYSTEM)
-    for record in (event, link, checkpoint):
+    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    leaf = LogLeaf.objects.get()
+    for record in (event, link, checkpoint, leaf):
         with pytest.raises(AppendOnlyError):
             record.save()
         with pytest.raises(AppendOnlyError):
             record.delete()
-    for model in (TraceEvent, TraceEventBatch, Checkpoint):
+    for model in (TraceEvent, TraceEventBatch, LogLeaf, LogNode, LogCheckpoint):
         with pytest.raises(AppendOnlyError):
             model.objects.update(pk=1)
         with pytest.raises(AppendOnlyError):
@@ -372,64 +375,62 @@ def test_no_code_path_updates_or_deletes(seller_user, batch):
     assert TraceEvent.objects.get().document == event.document
 
 
-# --- checkpoints ------------------------------------------------------------------------------
+# --- the log and its checkpoints --------------------------------------------------------------
 
 
-def test_a_checkpoint_signs_every_chain_head(seller_user, batch, rice):
+def test_every_event_is_a_leaf_and_a_checkpoint_signs_their_root(seller_user, batch, rice):
+    events = [
+        harvest(seller_user, batch),
+        observe(seller_user, batch),
+        harvest(seller_user, rice, event_time=at(12)),
+    ]
+    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    signed, _opened = open_checkpoint(checkpoint.note, [transparency.verifier()])
+    leaves = [
+        transparency.leaf_hash(event.content_hash, [link.batch_id for link in event.links.all()])
+        for event in events
+    ]
+    assert (signed.origin, signed.size) == ("127.0.0.1:8000/trace", 3)
+    assert signed.root_hash == merkle.root_of(leaves) == bytes(checkpoint.root)
+    assert list(LogLeaf.objects.values_list("event_id", flat=True)) == [e.pk for e in events]
+
+
+def test_each_event_carries_a_receipt_for_its_leaf(seller_user, batch):
     harvest(seller_user, batch)
-    head = observe(seller_user, batch)
-    made = harvest(seller_user, rice, event_time=at(12))
-    checkpoint = verification.sign_checkpoint(actor=SYSTEM)
-    signed = integrity.SignedCheckpoint.from_json(checkpoint.document)
-    public = integrity.platform_key().public_key()
-    assert integrity.verify_checkpoint(signed, public).ok
-    assert signed.checkpoint.chains == {
-        str(batch.pk): integrity.ChainHead(str(head.pk), head.content_hash, 2),
-        str(rice.pk): integrity.ChainHead(str(made.pk), made.content_hash, 1),
-    }
-    assert checkpoint.last_event == made.pk
-    assert checkpoint.key_id == integrity.public_key_document()["key_id"]
+    event = observe(seller_user, batch)
+    receipt = transparency.open_receipt(event.receipt)
+    assert receipt.index == 1
+    assert receipt.leaf_hash == transparency.leaf_hash(event.content_hash, [batch.pk])
+    assert abs((timezone.now() - receipt.recorded_at).total_seconds()) < 5
 
 
-def test_the_embedded_default_signs_after_the_write_and_never_on_a_read(
-    seller_user, batch, settings, django_capture_on_commit_callbacks
+def test_the_write_has_the_log_signed_once_it_commits_and_a_read_never_signs(
+    seller_user, batch, django_capture_on_commit_callbacks
 ):
-    """No beat runs without a broker: recording the event checkpoints it once
-    it commits; reading verification never signs (no GET writes)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    """The event is checkpointed within seconds of its commit (a worker signs;
+    the embedded default at once); reading verification never signs."""
     with django_capture_on_commit_callbacks(execute=False) as pending:
-        event = harvest(seller_user, batch)
-    assert verification.latest_checkpoint() is None  # nothing signed before the commit
+        harvest(seller_user, batch)
+    assert log.newest_checkpoint() is None  # nothing signed before the commit
     assert verification.verify_batch(batch).checkpoint_at is None  # nor by the read
     for callback in pending:
         callback()
-    signed = verification.latest_checkpoint()
-    assert signed.last_event == event.pk
+    signed = log.newest_checkpoint()
+    assert signed.size == 1
     result = verification.verify_batch(batch)
     assert result.verdict.ok and result.checkpoint_at == signed.signed_at
 
 
-def test_with_a_broker_the_write_leaves_signing_to_the_beat(
-    seller_user, batch, settings, django_capture_on_commit_callbacks
-):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    with django_capture_on_commit_callbacks(execute=True):
-        harvest(seller_user, batch)
-    assert verification.latest_checkpoint() is None
-    assert verification.verify_batch(batch).checkpoint_at is None
-
-
-def test_the_beat_task_signs_only_when_an_event_came(seller_user, batch):
+def test_the_beat_task_signs_only_when_the_log_grew(seller_user, batch):
     from traceability.tasks import sign_trace_checkpoint
 
     assert sign_trace_checkpoint() is None  # nothing to sign yet
     harvest(seller_user, batch)
-    first = sign_trace_checkpoint()
-    assert Checkpoint.objects.get().signed_at.isoformat() == first
-    assert sign_trace_checkpoint() == first  # quiet: nothing new stored
+    assert sign_trace_checkpoint() == 1
+    assert sign_trace_checkpoint() == 1  # quiet: nothing new stored
     observe(seller_user, batch)
-    sign_trace_checkpoint()
-    assert Checkpoint.objects.count() == 2
+    assert sign_trace_checkpoint() == 2
+    assert LogCheckpoint.objects.count() == 2
 
 
 # --- concurrency (PostgreSQL) -----------------------------------------------------------------

@@ -1,25 +1,24 @@
-"""Hash chains and signed checkpoints: every tamper the issue names is caught and named.
+"""Hash chains and the platform key: every edit a chain can see is caught and named.
 
-The events are built as the recording service will build them (each event's
+The events are built as the recording service builds them (each event's
 previous links are the current heads of its chains), then tampered with the
-way someone with database access could: edit a row, rewrite every later hash,
-delete rows, cut a chain and grow it again, edit or forge a checkpoint.
+way someone with database access could: edit a row, delete or reorder rows.
+What a chain cannot see (every later hash rewritten, the newest event
+deleted, a forged event) the log catches: test_tamper.py.
 """
 
 import base64
 import dataclasses
 import hashlib
-import json
 import os
 import stat
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
 from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
@@ -27,21 +26,14 @@ from hypothesis import strategies as st
 
 from traceability import integrity
 from traceability.integrity import (
-    Checkpoint,
     EventRecord,
     Reason,
-    SignedCheckpoint,
-    chain_heads,
-    check_against_checkpoint,
     event_hash,
     key_id,
     load_private_key,
     platform_key,
     public_key_document,
-    sign_checkpoint,
-    verify,
     verify_chain,
-    verify_checkpoint,
 )
 
 KEY = Ed25519PrivateKey.generate()
@@ -50,7 +42,7 @@ SIGNED_AT = datetime(2026, 1, 31, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
 def record(log, event_id, chains, content):
     """Append an event to ``log`` linked to the current heads of its chains."""
-    heads = {chain: head.head_hash for chain, head in chain_heads(log).items()}
+    heads = {chain: event.hash for event in log for chain in event.chains}
     previous = {chain: heads.get(chain) for chain in chains}
     event = EventRecord(
         event_id, frozenset(chains), content, event_hash(content, previous), previous
@@ -74,11 +66,6 @@ def harvest_chain(n=5, chain="lot-1"):
     return log
 
 
-def checkpoint_of(events, key=KEY):
-    checkpoint = Checkpoint(chain_heads(events), SIGNED_AT, key_id(key.public_key()))
-    return sign_checkpoint(checkpoint, key)
-
-
 def edit(events, index, **content):
     events = list(events)
     events[index] = dataclasses.replace(events[index], content={**events[index].content, **content})
@@ -96,34 +83,12 @@ def test_event_hash_is_sha256_over_the_documented_canonical_json():
     assert event_hash(content, previous) == expected
 
 
-def test_checkpoint_signs_the_documented_object():
-    events = harvest_chain(2)
-    signed = checkpoint_of(events)
-    document = signed.to_json()
-    assert document == {
-        "chains": {"lot-1": {"head": "e1", "hash": events[1].hash, "length": 2}},
-        "key_id": key_id(KEY.public_key()),
-        "signed_at": "2026-01-31T02:00:00+00:00",
-        "signature": signed.signature,
-    }
-    # A third party verifies the published document with the published key alone.
-    published_key = public_key_document(KEY)
-    raw = base64.urlsafe_b64decode(published_key["public_key"] + "=")
-    assert hashlib.sha256(raw).hexdigest() == published_key["key_id"] == document["key_id"]
-    unsigned = {k: v for k, v in document.items() if k != "signature"}
-    payload = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    Ed25519PublicKey.from_public_bytes(raw).verify(
-        base64.urlsafe_b64decode(document["signature"] + "=="), payload.encode()
-    )
-
-
 # The chain alone
 
 
 def test_an_untouched_chain_verifies():
     events = harvest_chain()
     assert verify_chain(events).ok
-    assert verify(events, checkpoint_of(events), public_key=KEY.public_key()).ok
 
 
 def test_an_edited_content_field_names_that_event():
@@ -175,55 +140,6 @@ def test_an_event_taken_out_of_one_of_its_chains_is_named():
 # The checkpoint catches what the chain cannot
 
 
-def test_a_recomputed_chain_verifies_internally_but_not_against_the_checkpoint():
-    events = harvest_chain()
-    signed = checkpoint_of(events)
-    forged = rehash(edit(events, 1, note="白米"))
-    assert verify_chain(forged).ok
-    verdict = check_against_checkpoint(forged, signed, public_key=KEY.public_key())
-    assert (verdict.ok, verdict.reason, verdict.event_id, verdict.chain_id) == (
-        False,
-        Reason.HEAD_MISMATCH,
-        "e4",
-        "lot-1",
-    )
-    assert verify(forged, signed, public_key=KEY.public_key()) == verdict
-
-
-def test_a_deleted_last_event_is_caught_by_the_checkpoint():
-    events = harvest_chain()
-    signed = checkpoint_of(events)
-    assert verify_chain(events[:-1]).ok
-    verdict = check_against_checkpoint(events[:-1], signed, public_key=KEY.public_key())
-    assert (verdict.reason, verdict.event_id) == (Reason.MISSING_EVENTS, "e4")
-
-
-def test_a_whole_deleted_chain_is_caught_when_the_caller_names_it():
-    signed = checkpoint_of(harvest_chain())
-    verdict = check_against_checkpoint([], signed, public_key=KEY.public_key(), chains={"lot-1"})
-    assert (verdict.reason, verdict.event_id) == (Reason.MISSING_EVENTS, "e4")
-
-
-def test_a_truncated_then_extended_chain_is_caught_by_the_checkpoint():
-    events = harvest_chain()
-    signed = checkpoint_of(events)
-    regrown = events[:3]
-    record(regrown, "x3", ["lot-1"], {"bizStep": "shipping"})
-    record(regrown, "x4", ["lot-1"], {"bizStep": "receiving"})
-    record(regrown, "x5", ["lot-1"], {"bizStep": "storing"})
-    assert verify_chain(regrown).ok
-    verdict = check_against_checkpoint(regrown, signed, public_key=KEY.public_key())
-    assert (verdict.reason, verdict.event_id) == (Reason.HEAD_MISMATCH, "x4")
-
-
-def test_events_appended_after_the_checkpoint_pass():
-    events = harvest_chain()
-    signed = checkpoint_of(events)
-    record(events, "later", ["lot-1"], {"bizStep": "shipping"})
-    record(events, "new-lot", ["lot-9"], {"bizStep": "commissioning"})
-    assert verify(events, signed, public_key=KEY.public_key()).ok
-
-
 # A transformation links its inputs' chains to its output's
 
 
@@ -243,15 +159,11 @@ def test_a_transformation_joins_two_input_chains_into_the_output_chain():
     milling = events[4]
     assert milling.previous == {"paddy-1": events[2].hash, "paddy-2": events[3].hash, "rice": None}
     assert verify_chain(events).ok
-    heads = chain_heads(events)
-    assert heads["paddy-1"] == ("mill", milling.hash, 3)
-    assert heads["rice"] == ("pack", events[5].hash, 2)
-    assert verify(events, checkpoint_of(events), public_key=KEY.public_key()).ok
+    assert events[5].previous == {"rice": milling.hash}
 
 
 def test_an_input_chain_edited_before_the_transformation_breaks_the_output_chain():
     events = transformation_log()
-    signed = checkpoint_of(events)
     del events[3]  # dry-2, in paddy-2, before the milling
     verdict = verify_chain(events)
     assert (verdict.reason, verdict.event_id, verdict.chain_id) == (
@@ -259,100 +171,14 @@ def test_an_input_chain_edited_before_the_transformation_breaks_the_output_chain
         "mill",
         "paddy-2",
     )
-    forged = rehash(events)  # every later hash rewritten: the rice's head moves too
-    assert verify_chain(forged).ok
-    verdict = check_against_checkpoint(forged, signed, public_key=KEY.public_key())
-    assert (verdict.reason, verdict.event_id, verdict.chain_id) == (
-        Reason.HEAD_MISMATCH,
-        "mill",
-        "paddy-1",
-    )
-    verdict = check_against_checkpoint(
-        forged, signed, public_key=KEY.public_key(), chains={"paddy-2"}
-    )
-    assert (verdict.reason, verdict.event_id) == (Reason.MISSING_EVENTS, "mill")
-    verdict = check_against_checkpoint(forged, signed, public_key=KEY.public_key(), chains={"rice"})
-    assert (verdict.reason, verdict.event_id) == (Reason.HEAD_MISMATCH, "pack")
+    assert verify_chain(rehash(events)).ok  # the log catches a rewrite (test_tamper.py)
 
 
 def test_the_output_chain_verifies_alone_when_the_caller_names_it():
     events = transformation_log()
     rice = [event for event in events if "rice" in event.chains]
     assert not verify_chain(rice).ok  # the milling's input links point at unloaded events
-    assert verify(rice, checkpoint_of(events), public_key=KEY.public_key(), chains={"rice"}).ok
-
-
-# Signatures
-
-
-def test_a_modified_checkpoint_fails_its_signature():
-    events = harvest_chain()
-    signed = checkpoint_of(events)
-    chains = {"lot-1": signed.checkpoint.chains["lot-1"]._replace(length=4)}
-    tampered = dataclasses.replace(
-        signed, checkpoint=dataclasses.replace(signed.checkpoint, chains=chains)
-    )
-    assert verify_checkpoint(signed, KEY.public_key()).ok
-    assert verify_checkpoint(tampered, KEY.public_key()).reason == Reason.BAD_SIGNATURE
-    verdict = check_against_checkpoint(events[:-1], tampered, public_key=KEY.public_key())
-    assert verdict.reason == Reason.BAD_SIGNATURE
-
-
-def test_a_wrong_public_key_fails():
-    other = Ed25519PrivateKey.generate()
-    signed = checkpoint_of(harvest_chain())
-    assert verify_checkpoint(signed, other.public_key()).reason == Reason.WRONG_KEY
-    # A checkpoint signed with another key that claims the platform's key id.
-    claimed = Checkpoint(signed.checkpoint.chains, SIGNED_AT, key_id(other.public_key()))
-    forged = dataclasses.replace(
-        sign_checkpoint(claimed, other),
-        checkpoint=signed.checkpoint,
-    )
-    assert verify_checkpoint(forged, KEY.public_key()).reason == Reason.BAD_SIGNATURE
-
-
-@pytest.mark.parametrize("signature", ["", "not base64!", "AAAA"])
-def test_a_garbled_signature_fails(signature):
-    signed = dataclasses.replace(checkpoint_of(harvest_chain()), signature=signature)
-    assert verify_checkpoint(signed, KEY.public_key()).reason == Reason.BAD_SIGNATURE
-
-
-def test_signing_refuses_a_key_other_than_the_checkpoints():
-    checkpoint = Checkpoint({}, SIGNED_AT, "0" * 64)
-    with pytest.raises(ValueError, match="key_id"):
-        sign_checkpoint(checkpoint, KEY)
-
-
-def test_a_naive_signing_time_is_refused():
-    with pytest.raises(ValueError, match="timezone"):
-        Checkpoint({}, datetime(2026, 1, 1), key_id(KEY.public_key())).to_json()  # noqa: DTZ001
-
-
-def test_a_signed_checkpoint_round_trips_through_its_document():
-    signed = checkpoint_of(transformation_log())
-    again = SignedCheckpoint.from_json(json.loads(json.dumps(signed.to_json())))
-    assert again.to_json() == signed.to_json()
-    assert again.checkpoint.signed_at == SIGNED_AT.astimezone(UTC)
-    assert verify_checkpoint(again, KEY.public_key()).ok
-
-
-@pytest.mark.parametrize(
-    ("change", "missing"),
-    [
-        ({"chains": []}, None),
-        ({"chains": {"lot-1": {"head": "e1"}}}, None),
-        ({"chains": {"lot-1": {"head": "e1", "hash": "h", "length": "two"}}}, None),
-        ({"signed_at": "yesterday"}, None),
-        ({"signed_at": "2026-01-31T02:00:00"}, None),
-        ({}, "signature"),
-        ({}, "key_id"),
-    ],
-)
-def test_a_malformed_checkpoint_document_is_refused(change, missing):
-    document = {**checkpoint_of(harvest_chain()).to_json(), **change}
-    document.pop(missing, None)
-    with pytest.raises(ValueError, match="not a signed checkpoint document"):
-        SignedCheckpoint.from_json(document)
+    assert verify_chain(rice, chains={"rice"}).ok
 
 
 # Keys
@@ -489,7 +315,6 @@ def build(entries):
 def test_random_chains_verify(entries):
     events = build(entries)
     assert verify_chain(events).ok
-    assert verify(events, checkpoint_of(events), public_key=KEY.public_key()).ok
 
 
 @given(logs, st.data())

@@ -10,22 +10,23 @@ from shop.core.roles import SYSTEM
 from tests.helpers.batches import batch_fields, snapshot
 from tests.helpers.events import harvest
 from tests.helpers.users import ROLES
-from traceability.models import Checkpoint, LabelJob, SerialFlag
+from traceability.models import BatchVerdict, LabelJob, LogCheckpoint, SerialFlag
 from traceability.policies import (
     can_manage_batches,
     can_record_scans,
     can_render_labels,
     can_sign_checkpoints,
 )
+from traceability.services import audit, labels, log, scans, witnesses
 from traceability.services import batches as services
-from traceability.services import labels, scans, verification
 
 SYSTEM_WORK = {
     "render_steps": lambda actor, job: labels.render_steps(str(job.pk), actor=actor),
     "run_label_job": lambda actor, job: labels.run_label_job(str(job.pk), actor=actor),
     "help_render": lambda actor, job: labels.help_render(str(job.pk), "run", actor=actor),
-    "sign_checkpoint": lambda actor, job: verification.sign_checkpoint(actor=actor),
-    "refresh_checkpoint": lambda actor, job: verification.refresh_checkpoint(actor=actor),
+    "sign_checkpoint": lambda actor, job: log.sign_checkpoint(actor=actor),
+    "ask_witnesses": lambda actor, job: witnesses.ask_all(actor=actor),
+    "audit": lambda actor, job: audit.audit(actor=actor),
     "flush_scans": lambda actor, job: scans.flush_scans(actor=actor),
     "flag_serials": lambda actor, job: scans.flag_serials(
         set(job.batch.serials.values_list("pk", flat=True)), actor=actor
@@ -47,7 +48,8 @@ def job(seller_user, batch):
 def _state():
     return [
         list(LabelJob.objects.values("status", "progress")),
-        Checkpoint.objects.count(),
+        LogCheckpoint.objects.count(),
+        BatchVerdict.objects.count(),
         SerialFlag.objects.count(),
     ]
 
@@ -73,11 +75,14 @@ def test_the_system_does_the_work_of_the_tasks(job):
     assert list(SYSTEM_WORK["render_steps"](SYSTEM, job)) == [2]
     job.refresh_from_db()
     assert job.status == LabelJob.Status.DONE
-    assert SYSTEM_WORK["sign_checkpoint"](SYSTEM, job) == Checkpoint.objects.get()
-    for work in ("run_label_job", "help_render", "refresh_checkpoint", "flush_scans"):
+    assert SYSTEM_WORK["sign_checkpoint"](SYSTEM, job) == LogCheckpoint.objects.get()
+    for work in ("run_label_job", "help_render", "sign_checkpoint", "flush_scans"):
         SYSTEM_WORK[work](SYSTEM, job)  # nothing left to do, and allowed
+    assert SYSTEM_WORK["ask_witnesses"](SYSTEM, job) == 0  # none configured
+    assert SYSTEM_WORK["audit"](SYSTEM, job) == 0  # nothing changed
+    assert BatchVerdict.objects.get().ok
     assert SYSTEM_WORK["flag_serials"](SYSTEM, job) == []  # none scanned yet
-    assert Checkpoint.objects.count() == 1
+    assert LogCheckpoint.objects.count() == 1
 
 
 def test_the_system_records_nothing_on_a_sellers_batches(seller, variant, farm, batch):

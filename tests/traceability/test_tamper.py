@@ -1,19 +1,21 @@
-"""Tamper evidence: what someone with write access to the database can do to
-trace events, and how verification and the signed checkpoints catch it.
+"""The insider: someone with write access to the database (the tables' owner,
+triggers dropped, as in CI on PostgreSQL) edits, deletes and forges trace
+records. Threat: a seller or an employee making a record say what it did not,
+or hiding a step. Property: every such edit is caught, the right event is
+named, the signer refuses to sign over it (so no checkpoint launders it), and a
+farmer's receipt proves a step removed before its checkpoint.
 
-The attacker drops the append-only triggers first (inside the test's
-transaction, so they come back afterwards), as one with database access would.
+The attacker drops the append-only triggers inside the test's transaction, so
+they come back afterwards.
 """
 
-import base64
 import datetime
 import json
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
 
+from shop.core.errors import DomainError
 from shop.core.roles import SYSTEM
 from tests.helpers.batches import batch_fields
 from tests.helpers.events import (
@@ -25,13 +27,19 @@ from tests.helpers.events import (
     observe,
     write,
 )
-from traceability import integrity
+from tlog import merkle
+from traceability import integrity, transparency
+from traceability.errors import TraceabilityErrorCode as Code
 from traceability.integrity import Reason
-from traceability.models import TraceEvent
+from traceability.models import (
+    LogAlert,
+    LogCheckpoint,
+    LogLeaf,
+    LogNode,
+    TraceEvent,
+)
+from traceability.services import audit, log, verification
 from traceability.services import batches as services
-from traceability.services import events as trace
-from traceability.services import verification
-from traceability.views.checkpoints import checkpoints
 
 
 @pytest.fixture
@@ -44,93 +52,242 @@ def attacker():
 
 @pytest.fixture
 def chain(seller_user, batch):
-    """A harvest, an inspection, storage and shipping of one batch."""
-    return [
+    """A harvest, an inspection, storage and shipping of one batch, checkpointed."""
+    events = [
         harvest(seller_user, batch),
         observe(seller_user, batch),
         observe(seller_user, batch, "storing", "sellable_not_accessible", event_time=at(2)),
         observe(seller_user, batch, "shipping", "in_transit", event_time=at(3)),
     ]
+    log.sign_checkpoint(actor=SYSTEM)
+    return events
 
 
-def test_an_edited_row_fails_naming_it(chain, batch, attacker):
-    write(chain[1].pk, document=json.dumps(doctored(chain[1])))
-    verdict = verification.verify_batch(batch).verdict
-    assert not verdict.ok
-    assert (verdict.reason, verdict.event_id) == (Reason.CONTENT_MISMATCH, str(chain[1].pk))
+@pytest.fixture
+def elsewhere(seller_user, variant, farm):
+    """Another batch, where honest work goes on after the edit."""
+    fields = batch_fields(lot="OTHER-1", harvest_date=datetime.date(2026, 10, 20))
+    return services.create_batch(actor=seller_user, variant=variant, farm=farm, **fields)
 
 
-def test_an_edited_hash_fails_at_the_next_event(chain, batch, attacker):
-    write(chain[1].pk, content_hash="0" * 64)
-    verdict = verification.verify_batch(batch).verdict
-    assert (verdict.reason, verdict.event_id) == (Reason.CONTENT_MISMATCH, str(chain[1].pk))
+def sql(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(params))
 
 
-def test_a_recomputed_chain_is_caught_by_the_signed_checkpoint(chain, batch, attacker):
-    signed = verification.sign_checkpoint(actor=SYSTEM)
-    key = str(batch.pk)
-    previous_hash = chain[0].content_hash
-    for index, event in enumerate(chain[1:], start=1):
-        document = doctored(event) if index == 1 else event.document
-        previous = {key: previous_hash}
+def delete_event(event_id, *, with_leaf=False):
+    sql("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [event_id])
+    sql("DELETE FROM traceability_traceevent WHERE id = %s", [event_id])
+    if with_leaf:
+        index = LogLeaf.objects.get(event_id=event_id).index
+        sql("DELETE FROM traceability_logleafchain WHERE leaf_id = %s", [index])
+        sql('DELETE FROM traceability_logleaf WHERE "index" = %s', [index])
+        return index
+    return None
+
+
+def rehash_from(events, first):
+    """Rewrite the chain from `first` on as the insider does: each later event's
+    previous link and hash recomputed, so the chain alone looks sound."""
+    previous_hash = events[first - 1].content_hash
+    rewritten = []
+    for index, event in enumerate(events[first:], start=first):
+        document = doctored(event) if index == first else event.document
+        previous = dict.fromkeys(event.previous, previous_hash)
         previous_hash = integrity.event_hash(document, previous)
         write(
             event.pk,
             document=json.dumps(document),
             previous=json.dumps(previous),
             content_hash=previous_hash,
+            disposition=document["disposition"],
         )
-    records = verification.records_of({batch.pk})
+        rewritten.append((event, previous_hash))
+    return rewritten
+
+
+def rewrite_leaves(rewritten):
+    for event, new_hash in rewritten:
+        chains = [int(c) for c in event.previous]
+        sql(
+            "UPDATE traceability_logleaf SET hash = %s WHERE event_id = %s",
+            [transparency.leaf_hash(new_hash, chains), event.pk],
+        )
+
+
+def rebuild_nodes():
+    """Recompute every stored node from the (rewritten) leaves."""
+    store = merkle.MemoryStore()
+    for hashed in LogLeaf.objects.order_by("index").values_list("hash", flat=True):
+        store.append(bytes(hashed))
+    for level in range(1, 64):
+        for index in range(store.leaf_count() >> level):
+            sql(
+                'UPDATE traceability_lognode SET hash = %s WHERE level = %s AND "index" = %s',
+                [store.node(level, index), level, index],
+            )
+
+
+def named(batch):
+    verdict = verification.verify_batch(batch).verdict
+    return verdict.ok, verdict.reason, verdict.event_id
+
+
+def signer_refuses_and_names(seller_user, elsewhere, event_id):
+    """Honest work goes on, the beat audits and the signer runs: it signs nothing
+    and its alert names the event."""
+    harvest(seller_user, elsewhere, event_time=at(13))
+    before = LogCheckpoint.objects.count()
+    audit.audit(actor=SYSTEM)
+    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert LogCheckpoint.objects.count() == before
+    refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
+    assert refused.event_id == event_id
+    assert LogAlert.objects.filter(kind=LogAlert.Kind.AUDIT_FAILED, event_id=event_id).exists()
+
+
+# --- each row of the insider table -------------------------------------------------------------
+
+
+def test_a_edited_document_is_named(chain, batch, attacker, seller_user, elsewhere):
+    write(chain[1].pk, document=json.dumps(doctored(chain[1])))
+    assert named(batch) == (False, Reason.CONTENT_MISMATCH, str(chain[1].pk))
+    signer_refuses_and_names(seller_user, elsewhere, chain[1].pk)
+    assert named(batch) == (False, Reason.CONTENT_MISMATCH, str(chain[1].pk))
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["event_time", "biz_step", "read_point"],
+)
+def test_a2_an_edited_column_alone_is_named(
+    chain, batch, attacker, seller_user, elsewhere, column, other_farm
+):
+    """The page shows columns; each is checked against the hashed document (the
+    place moved to another seller's farm, the time by three days, the step)."""
+    if column == "event_time":
+        value = chain[1].event_time + datetime.timedelta(days=3)
+    elif column == "biz_step":
+        value = "shipping"
+    else:
+        value = other_farm.pk
+        column = "read_point_id"
+    write(chain[1].pk, **{column: value})
+    assert named(batch) == (False, Reason.COLUMNS_MISMATCH, str(chain[1].pk))
+    signer_refuses_and_names(seller_user, elsewhere, chain[1].pk)
+
+
+def test_b_an_edit_with_every_later_hash_rewritten_names_the_edited_event(
+    chain, batch, attacker, seller_user, elsewhere
+):
+    rehash_from(chain, 1)
+    records = verification.records_from(*verification.chain_events({batch.pk}))
     assert integrity.verify_chain(records).ok  # the chain alone looks sound
-    result = verification.verify_batch(batch)
-    verdict = result.verdict
-    assert (verdict.reason, verdict.event_id, verdict.chain_id) == (
-        Reason.HEAD_MISMATCH,
-        str(chain[-1].pk),
-        key,
+    assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))
+    signer_refuses_and_names(seller_user, elsewhere, chain[1].pk)
+
+
+def test_b2_leaves_rewritten_too_are_named_by_the_receipts(chain, batch, attacker):
+    rewrite_leaves(rehash_from(chain, 1))
+    assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))
+
+
+def test_b3_the_whole_tree_rewritten_no_longer_has_the_signed_root(
+    chain, batch, attacker, seller_user, elsewhere
+):
+    rewrite_leaves(rehash_from(chain, 1))
+    rebuild_nodes()
+    assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))
+    harvest(seller_user, elsewhere, event_time=at(13))
+    assert log.sign_checkpoint(actor=SYSTEM) is None  # the tree no longer extends the signed one
+    assert LogAlert.objects.latest("pk").reason == "log_rewritten"
+
+
+def test_c_deleting_the_newest_event_names_it(chain, batch, attacker, seller_user, elsewhere):
+    delete_event(chain[-1].pk)
+    assert named(batch) == (False, Reason.MISSING_EVENTS, str(chain[-1].pk))
+    signer_refuses_and_names(seller_user, elsewhere, chain[-1].pk)
+
+
+def test_c_deleting_an_event_in_the_middle_names_it(chain, batch, attacker):
+    delete_event(chain[1].pk)
+    assert named(batch) == (False, Reason.MISSING_EVENTS, str(chain[1].pk))
+
+
+def test_c_deleting_the_event_and_its_leaf_leaves_the_log_damaged(
+    chain, batch, attacker, seller_user, elsewhere
+):
+    index = delete_event(chain[-1].pk, with_leaf=True)
+    with pytest.raises(DomainError) as refused:  # nothing is appended to a cut log
+        harvest(seller_user, elsewhere, event_time=at(13))
+    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    audit.audit(actor=SYSTEM)
+    assert named(batch)[:2] == (False, Reason.LOG_DAMAGED)
+    assert named(elsewhere)[:2] == (False, Reason.LOG_DAMAGED)  # no batch can say it was not on it
+    LogLeaf.objects.create(index=9, event_id=99, hash=bytes(32), chains="1")  # the log grew
+    assert log.sign_checkpoint(actor=SYSTEM) is None
+    refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
+    assert (refused.reason, refused.leaf_index) == (Reason.LOG_DAMAGED, index)
+
+
+def test_c2_a_step_deleted_before_its_checkpoint_is_proven_missing_by_its_receipt(
+    chain, batch, attacker, seller_user
+):
+    late = observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
+    receipt = late.receipt  # what the farmer downloaded
+    assert log.check_receipt(receipt).status == log.ReceiptStatus.PENDING
+    index = delete_event(late.pk, with_leaf=True)
+    sql('DELETE FROM traceability_lognode WHERE ("index" + 1) * (1 << level) > %s', [index])
+    assert named(batch)[0]  # the database alone now looks whole …
+    checked = log.check_receipt(receipt)
+    assert checked.status == log.ReceiptStatus.MISSING  # … the receipt proves it is not
+    assert checked.receipt.index == index
+
+
+def test_d_a_forged_event_at_the_end_is_named(chain, batch, attacker, seller_user):
+    forged = forge_event(chain, batch, seller_user)
+    assert named(batch) == (False, Reason.NOT_IN_LOG, str(forged.pk))
+
+
+def test_d2_a_forged_event_with_a_forged_leaf_has_no_receipt(chain, batch, attacker, seller_user):
+    forged = forge_event(chain, batch, seller_user)
+    hashed = transparency.leaf_hash(forged.content_hash, [batch.pk])
+    leaf = LogLeaf.objects.create(
+        index=log.leaf_count(), event_id=forged.pk, hash=hashed, chains=str(batch.pk)
     )
-    assert result.checkpoint_at == signed.signed_at
+    leaf.on_chains.create(chain=batch.pk)
+    assert named(batch) == (False, Reason.BAD_RECEIPT, str(forged.pk))
+    assert log.sign_checkpoint(actor=SYSTEM) is None
+    refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
+    assert (refused.reason, refused.event_id) == ("bad_receipt", forged.pk)
 
 
-def test_deleting_the_last_event_is_caught(chain, batch, attacker):
-    verification.sign_checkpoint(actor=SYSTEM)
-    last = chain[-1]
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [last.pk])
-        cursor.execute("DELETE FROM traceability_traceevent WHERE id = %s", [last.pk])
-    verdict = verification.verify_batch(batch).verdict
-    assert (verdict.reason, verdict.event_id) == (Reason.MISSING_EVENTS, str(last.pk))
-
-
-def test_deleting_an_event_in_the_middle_breaks_the_link(chain, batch, attacker):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [chain[1].pk]
-        )
-        cursor.execute("DELETE FROM traceability_traceevent WHERE id = %s", [chain[1].pk])
-    verdict = verification.verify_batch(batch).verdict
-    assert (verdict.reason, verdict.event_id) == (Reason.BROKEN_LINK, str(chain[2].pk))
-
-
-def test_tampering_upstream_shows_on_the_product_made_from_it(seller_user, batch, attacker):
-    fields = batch_fields(lot="RICE-1", harvest_date=datetime.date(2026, 10, 20))
-    rice = services.create_batch(
-        actor=seller_user, variant=batch.variant, farm=batch.farm, **fields
+def forge_event(chain, batch, actor):
+    """A shipping event with a correct chain hash, inserted behind the log's back."""
+    head = chain[-1]
+    document = {**head.document, "bizStep": "shipping", "eventTime": "2026-10-12T09:00:00+08:00"}
+    previous = {str(batch.pk): head.content_hash}
+    forged = TraceEvent(
+        seller_id=head.seller_id,
+        recorded_by=actor,
+        document=document,
+        previous=previous,
+        content_hash=integrity.event_hash(document, previous),
+        event_type=head.event_type,
+        action=head.action,
+        biz_step="shipping",
+        disposition=head.disposition,
+        event_time=datetime.datetime(2026, 10, 12, 1, 0, tzinfo=datetime.UTC),
+        event_time_zone_offset="+08:00",
+        record_time=head.record_time,
+        read_point=head.read_point,
     )
-    harvested = harvest(seller_user, batch)
-    trace.record_event(
-        actor=seller_user,
-        event_type="TransformationEvent",
-        inputs=[batch],
-        outputs=[rice],
-        biz_step="commissioning",
-        disposition="active",
-        event_time=at(12),
-    )
-    assert verification.verify_batch(rice).verdict.ok
-    write(harvested.pk, document=json.dumps(doctored(harvested)))
-    verdict = verification.verify_batch(rice).verdict
-    assert (verdict.reason, verdict.event_id) == (Reason.CONTENT_MISMATCH, str(harvested.pk))
+    forged.save()
+    forged.links.create(batch=batch, role="subject")
+    return forged
+
+
+# --- what the database itself refuses ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -140,12 +297,13 @@ def test_tampering_upstream_shows_on_the_product_made_from_it(seller_user, batch
         ("traceability_traceevent", "DELETE FROM {}"),
         ("traceability_traceeventbatch", "UPDATE {} SET role = 'input'"),
         ("traceability_traceeventbatch", "DELETE FROM {}"),
-        ("traceability_checkpoint", "UPDATE {} SET key_id = 'x'"),
-        ("traceability_checkpoint", "DELETE FROM {}"),
+        ("traceability_logleaf", "UPDATE {} SET chains = '1'"),
+        ("traceability_lognode", "DELETE FROM {}"),
+        ("traceability_logcheckpoint", "UPDATE {} SET note = 'x'"),
+        ("traceability_logcheckpoint", "DELETE FROM {}"),
     ],
 )
 def test_the_database_refuses_updates_and_deletes(chain, table, statement):
-    verification.sign_checkpoint(actor=SYSTEM)
     assert connection.vendor in ("postgresql", "sqlite")
     refused = pytest.raises(DatabaseError, match="append-only")
     with refused, transaction.atomic(), connection.cursor() as cursor:
@@ -154,25 +312,21 @@ def test_the_database_refuses_updates_and_deletes(chain, table, statement):
     assert verification.verify_batch(chain[0].batches.get()).verdict.ok
 
 
-def test_the_published_checkpoint_verifies_with_the_published_key(chain, batch, rf, settings):
-    verification.sign_checkpoint(actor=SYSTEM)  # as the beat, or the write without a beat, does
-    response = Client(HTTP_HOST="127.0.0.1").get("/trace/checkpoints")
-    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
-    published = json.loads(response.content)
-    x = published["key"]["jwk"]["x"]
-    key = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
-    (document,) = published["checkpoints"]
-    signed = integrity.SignedCheckpoint.from_json(document)
-    assert integrity.verify_checkpoint(signed, key).ok
-    head = chain[-1]
-    assert document["chains"][str(batch.pk)] == {
-        "head": str(head.pk),
-        "hash": head.content_hash,
-        "length": len(chain),
-    }
-    forged = {
-        **document,
-        "chains": {str(batch.pk): {**document["chains"][str(batch.pk)], "length": 3}},
-    }
-    assert not integrity.verify_checkpoint(integrity.SignedCheckpoint.from_json(forged), key).ok
-    assert checkpoints(rf.post("/trace/checkpoints")).status_code == 405
+def test_an_untouched_record_verifies_and_says_when_it_was_signed(chain, batch):
+    result = verification.verify_batch(batch)
+    assert result.verdict.ok
+    assert result.checkpoint_at == LogCheckpoint.objects.get().signed_at
+
+
+def test_a_checkpoint_edited_in_the_database_is_refused(chain, batch, attacker):
+    stored = LogCheckpoint.objects.get()
+    sql("UPDATE traceability_logcheckpoint SET root = %s", [bytes(32)])
+    assert named(batch)[:2] == (False, Reason.BAD_CHECKPOINT)
+    sql("UPDATE traceability_logcheckpoint SET root = %s, note = %s", [stored.root, "x\n\n"])
+    assert named(batch)[:2] == (False, Reason.BAD_CHECKPOINT)
+
+
+def test_a_node_rewritten_alone_is_caught(chain, batch, attacker):
+    assert LogNode.objects.filter(level=1).exists()
+    sql('UPDATE traceability_lognode SET hash = %s WHERE level = 1 AND "index" = 1', [bytes(32)])
+    assert named(batch)[:2] == (False, Reason.NOT_AS_LOGGED)

@@ -59,10 +59,10 @@ from gs1.vocabulary import BizStep, Disposition, EventType
 from shop.accounts.models import User
 from shop.core.roles import SYSTEM
 from traceability.demo.scans import DAYS, demo_scans
-from traceability.models import Batch, Checkpoint, Scan
+from traceability.models import Batch, LogCheckpoint, Scan
 from traceability.services import batches as services
 from traceability.services import events as trace
-from traceability.services import verification
+from traceability.services import log
 from traceability.services.events import Reading
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
@@ -320,9 +320,9 @@ def load_trace_demo() -> Counter:
     batches = scannable(demo_batches())
     if batches and not Scan.objects.filter(batch__in=batches).exists():
         created["scans"] += demo_scans(batches, count=DEMO_SCANS, rng=random.Random(2026))
-    before = Checkpoint.objects.count()
-    verification.refresh_checkpoint(actor=SYSTEM)
-    created["checkpoints"] += Checkpoint.objects.count() - before
+    before = LogCheckpoint.objects.count()
+    log.sign_checkpoint(actor=SYSTEM)
+    created["checkpoints"] += LogCheckpoint.objects.count() - before
     return +created
 
 

@@ -35,13 +35,13 @@ from shop.core.cache_tags import invalidate
 from shop.core.db import lock_rows
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
-from shop.core.tasks import after_write_without_beat
 from traceability import cache, integrity
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import Batch, Serial, TraceEvent, TraceEventBatch
 from traceability.policies import can_manage_batches
 from traceability.rules import clean_quantity
 from traceability.services import batches as services
+from traceability.services import log
 
 Role = TraceEventBatch.Role
 # A phone's clock may run a little ahead of ours.
@@ -87,7 +87,11 @@ def chain_id(batch_id: int) -> str:
 
 def farm_uri(farm: Farm) -> str:
     """A farm as an EPCIS readPoint / bizLocation."""
-    return f"{settings.PUBLIC_BASE_URL}/farms/{farm.pk}"
+    return farm_uri_of(farm.pk)
+
+
+def farm_uri_of(farm_id: int) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/farms/{farm_id}"
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -272,13 +276,18 @@ def _append(
     links: Sequence[tuple[Batch, str]],
     fields: Mapping[str, Any],
 ) -> TraceEvent:
+    """Insert the event on its chains and append it to the log, with its receipt."""
     previous = _heads(batch.pk for batch, _role in links)
+    content_hash = integrity.event_hash(document, previous)
+    chains = [batch.pk for batch, _role in links]
+    leaf = log.reserve(content_hash, chains)
     event = TraceEvent(
         seller_id=seller_id,
         recorded_by=actor,  # type: ignore[misc]  # signed in: require() checked it
         document=document,
         previous=previous,
-        content_hash=integrity.event_hash(document, previous),
+        content_hash=content_hash,
+        receipt=leaf.receipt,
         record_time=epcis.parse_time(document["recordTime"]),
         event_time_zone_offset=document["eventTimeZoneOffset"],
         **fields,
@@ -287,6 +296,7 @@ def _append(
     TraceEventBatch.objects.bulk_create(
         [TraceEventBatch(event=event, batch=batch, role=role) for batch, role in links]
     )
+    log.commit(leaf, event.pk, chains)
     return event
 
 
@@ -300,12 +310,12 @@ def _refuse_duplicate(batch_ids: Sequence[int], event_id: str) -> None:
 
 
 def _appended(batch_ids: Iterable[int]) -> None:
-    """After the commit: the batches' cached answers go, and without a beat the
-    new event is checkpointed at once."""
+    """After the commit: the batches' cached answers go, and the log is checkpointed
+    within seconds (a worker signs; the embedded default signs at once)."""
     from traceability import tasks
 
     invalidate(*{tag for batch_id in batch_ids for tag in cache.batch_changed(batch_id)})
-    after_write_without_beat(tasks.sign_trace_checkpoint)
+    transaction.on_commit(tasks.sign_trace_checkpoint.delay, robust=True)
 
 
 def record_event(

@@ -1,37 +1,51 @@
-"""Verifying trace chains, and signing the checkpoints that make a rewrite show.
+"""Verifying a batch's record: its chains, the columns shown, and the log.
 
 `verify_batch` checks a batch's chain, and those of the batches it was made
-from, against their content (`traceability.integrity.verify_chain`) and against
-the last signed checkpoint, which someone who rewrote every hash in the
-database cannot forge. Only the system signs (`can_sign_checkpoints`): the
-beat task calls `refresh_checkpoint` as `SYSTEM`; without a beat (the
-embedded default) the write that records an event runs that task after it
-commits (`shop.core.tasks`). Reading never signs.
+from, against their content (`traceability.integrity.verify_chain`), the
+columns pages show against that content, and every event against the
+transparency log (`traceability.services.log`): each event must be the leaf
+the log recorded, each leaf of its chains must still have its event, and each
+leaf must be included in the newest checkpoint (whose signature, and whose
+consistency with the first checkpoint that covered the batch, are checked),
+or, for a leaf newer than it, carry a valid receipt. No database edit can
+satisfy all of that without the platform's key and the witnesses.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max
-from django.db.models.fields.json import KT
-from django.utils import timezone
+from django.db.models import Q, Subquery
 
-from shop.core.cache_tags import invalidate
-from shop.core.roles import PLATFORM_ONLY, Actor, require
-from traceability import cache, integrity
-from traceability.models import Batch, Checkpoint, TraceEvent, TraceEventBatch
-from traceability.policies import can_sign_checkpoints
-from traceability.services.events import Role, chain_id
+from gs1 import epcis
+from tlog import merkle
+from traceability import integrity, transparency
+from traceability.integrity import Reason, Verdict
+from traceability.models import (
+    Batch,
+    LogCheckpoint,
+    LogCosignature,
+    LogLeaf,
+    LogLeafChain,
+    TraceEvent,
+    TraceEventBatch,
+    TraceLog,
+)
+from traceability.services import log, witnesses
+from traceability.services.events import Role, chain_id, farm_uri_of
 
 
 @dataclass(frozen=True)
 class Verification:
     verdict: integrity.Verdict
-    checkpoint_at: datetime | None  # when the checkpoint checked against was signed
+    # When the newest checkpoint, covering every event, was signed: None while
+    # an event waits for its first checkpoint (its receipt vouches for it).
+    checkpoint_at: datetime | None
+    witnesses: int = 0  # how many configured witnesses cosigned a covering checkpoint
 
 
 def upstream_batches(batch: Batch) -> set[int]:
@@ -86,147 +100,192 @@ def records_from(events: list[TraceEvent], links: list[Link]) -> list[integrity.
     ]
 
 
-def records_of(batch_ids: set[int]) -> list[integrity.EventRecord]:
-    events = TraceEventBatch.objects.filter(batch_id__in=batch_ids).values("event_id")
-    chains: dict[int, set[str]] = {}
-    for event_id, batch_id in TraceEventBatch.objects.filter(event_id__in=events).values_list(
-        "event_id", "batch_id"
-    ):
-        chains.setdefault(event_id, set()).add(chain_id(batch_id))
-    rows = TraceEvent.objects.filter(pk__in=events).order_by("pk")
-    return [
-        integrity.EventRecord(
-            id=str(pk),
-            chains=frozenset(chains.get(pk, ())),
-            content=document,
-            hash=content_hash,
-            previous=previous,
-        )
-        for pk, document, content_hash, previous in rows.values_list(
-            "pk", "document", "content_hash", "previous"
-        )
-    ]
-
-
 def verify_batch(batch: Batch) -> Verification:
-    """Check the batch's chain and those of the batches it was made from, against
-    their content and the last signed checkpoint; the verdict names the first failure.
-
-    The chain is checked before any on-demand checkpoint is signed, so a chain
-    that fails is never signed.
-    """
+    """Check the batch's chain and those of the batches it was made from (module
+    docstring); the verdict names the first failure."""
     chains = upstream_batches(batch)
-    return verify_records(chains, records_of(chains))
+    events, links = chain_events(chains)
+    return verify_events(chains, events, links)
 
 
-def verify_records(chains: set[int], records: list[integrity.EventRecord]) -> Verification:
-    """`verify_batch` on records already read: `records_of(chains)` or `records_from`."""
-    names = {chain_id(i) for i in chains}
-    verdict = integrity.verify_chain(records, chains=names)
+def verify_events(chains: set[int], events: list[TraceEvent], links: list[Link]) -> Verification:
+    """`verify_batch` on what `chain_events(chains)` read (a page reads it once)."""
+    records = records_from(events, links)
+    leaves = _leaves_of(chains)
+    verdict = _missing(records, leaves)
+    if verdict.ok:
+        verdict = integrity.verify_chain(records, chains={chain_id(i) for i in chains})
+    if verdict.ok:
+        verdict = check_columns(events)
     if not verdict.ok:
         return Verification(verdict, None)
-    stored = latest_checkpoint()
-    if stored is None:
+    return check_log(records, leaves)
+
+
+def _missing(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf]) -> Verdict:
+    """A leaf of the chains whose event is gone names the deleted event."""
+    present = {int(record.id) for record in records}
+    for leaf in leaves:
+        if leaf.event_id not in present:
+            return Verdict(False, Reason.MISSING_EVENTS, str(leaf.event_id))
+    return integrity.OK
+
+
+# The columns a page shows beside the document key they copy.
+def _shown(event: TraceEvent) -> dict[str, Any]:
+    return {
+        "type": event.event_type,
+        "action": event.action or None,
+        "bizStep": event.biz_step,
+        "disposition": event.disposition,
+        "eventTimeZoneOffset": event.event_time_zone_offset,
+        "readPoint": farm_uri_of(event.read_point_id) if event.read_point_id else None,
+    }
+
+
+def check_columns(events: Iterable[TraceEvent]) -> Verdict:
+    """Each column that copies the hashed document for queries and pages says what
+    the document says (an insider editing the column alone is named here)."""
+    for event in events:
+        document = event.document
+        hashed = {key: document.get(key) for key in ("type", "action", "bizStep", "disposition")}
+        hashed["eventTimeZoneOffset"] = document.get("eventTimeZoneOffset")
+        hashed["readPoint"] = (document.get("readPoint") or {}).get("id")
+        if hashed["type"] == "TransformationEvent":
+            hashed["action"] = None
+        try:
+            same_time = epcis.parse_time(document["eventTime"]) == event.event_time
+        except (KeyError, TypeError, ValueError):
+            same_time = False
+        if not same_time or _shown(event) != hashed:
+            return Verdict(False, Reason.COLUMNS_MISMATCH, str(event.pk))
+    return integrity.OK
+
+
+def _leaves_of(chains: set[int]) -> list[LogLeaf]:
+    on_chains = LogLeafChain.objects.filter(chain__in=chains).values("leaf_id")
+    return list(LogLeaf.objects.filter(index__in=on_chains).order_by("index"))
+
+
+def check_log(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf]) -> Verification:
+    """The events against their leaves and the leaves against the log (module docstring)."""
+    damage = _log_damage()
+    if damage is not None:
+        return Verification(damage, None)
+    by_event = {leaf.event_id: leaf for leaf in leaves}
+    for record in records:
+        leaf = by_event.get(int(record.id))
+        if leaf is None:
+            return Verification(Verdict(False, Reason.NOT_IN_LOG, record.id), None)
+        hashed = transparency.leaf_hash(record.hash, (int(c) for c in record.chains))
+        if hashed != bytes(leaf.hash):
+            return Verification(Verdict(False, Reason.NOT_AS_LOGGED, record.id), None)
+    newest, first = _checkpoints(leaves[0].index if leaves else 0)
+    covered = [leaf for leaf in leaves if newest is not None and leaf.index < newest.size]
+    verdict = _check_receipts(leaves[len(covered) :])
+    if not verdict.ok or newest is None:
         return Verification(verdict, None)
-    checked = _checked_checkpoint(stored.pk, stored.signature, _public_key_id())  # type: ignore[attr-defined]
-    if isinstance(checked, integrity.Verdict):
-        return Verification(checked, None)
-    verdict = integrity.check_heads(records, checked, chains=names)
-    return Verification(verdict, stored.signed_at)
-
-
-def _public_key_id() -> str:
-    return integrity.key_id(integrity.platform_key().public_key())
-
-
-def _newest_checkpoint() -> Checkpoint | None:
-    """The newest checkpoint without its document (which names every chain, so
-    grows with the platform): its signature identifies it for `_checked_checkpoint`."""
-    return (
-        Checkpoint.objects.defer("document")
-        .annotate(signature=KT("document__signature"))
-        .order_by("-pk")
-        .first()
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _checked_checkpoint(
-    pk: int, signature: str | None, key_id: str
-) -> integrity.Checkpoint | integrity.Verdict:
-    """The checkpoint `pk` read and its signature checked, once per process, or
-    why it fails. Checkpoints are never changed; and were a row rewritten after
-    this, what was checked here is what chains are compared with."""
-    document = Checkpoint.objects.values_list("document", flat=True).get(pk=pk)
-    return _check(document, signature, key_id)
-
-
-def _check(
-    document: Any, signature: str | None, key_id: str
-) -> integrity.Checkpoint | integrity.Verdict:
-    """The checkpoint of a signed `document` (read as carrying `signature`, when
-    given), or why it fails."""
     try:
-        signed = integrity.SignedCheckpoint.from_json(document)
-    except ValueError:
-        return integrity.Verdict(False, integrity.Reason.BAD_SIGNATURE)
-    if signature is not None and signed.signature != signature:
-        return integrity.Verdict(False, integrity.Reason.BAD_SIGNATURE)
-    if signed.checkpoint.key_id != key_id:
-        return integrity.Verdict(False, integrity.Reason.WRONG_KEY)
-    verdict = integrity.verify_checkpoint(signed, integrity.platform_key().public_key())
-    return signed.checkpoint if verdict.ok else verdict
+        signed = log.check_stored(newest)
+        old = log.check_stored(first) if first is not None and first.size < newest.size else None
+    except log.Refused:
+        return Verification(Verdict(False, Reason.BAD_CHECKPOINT), None)
+    verdict = _check_proofs(covered, old, signed)
+    if not verdict.ok:
+        return Verification(verdict, None)
+    pending = len(covered) < len(leaves)
+    cosigned = _witnesses(leaves[-1].index + 1) if leaves and not pending else 0
+    return Verification(integrity.OK, None if pending else newest.signed_at, cosigned)
 
 
-def sign_checkpoint(*, actor: Actor) -> Checkpoint:
-    """Sign the head of every chain with the platform key and store the checkpoint.
-
-    One aggregate reads every chain's head and length: within a chain, events
-    commit in key order (the batch lock), so each chain is a consistent prefix.
-    """
-    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
-    heads = list(
-        TraceEventBatch.objects.values("batch_id")
-        .annotate(head=Max("event_id"), length=Count("id"))
-        .values_list("batch_id", "head", "length")
+def _checkpoints(first_leaf: int) -> tuple[LogCheckpoint | None, LogCheckpoint | None]:
+    """The newest checkpoint and the first that covered `first_leaf`, in one query."""
+    sizes = LogCheckpoint.objects.values("size")
+    found = list(
+        LogCheckpoint.objects.filter(
+            Q(size=Subquery(sizes.order_by("-size")[:1]))
+            | Q(size=Subquery(sizes.filter(size__gt=first_leaf).order_by("size")[:1]))
+        ).order_by("size")
     )
-    hashes = dict(
-        TraceEvent.objects.filter(pk__in=[head for _b, head, _n in heads]).values_list(
-            "pk", "content_hash"
+    if not found:
+        return None, None
+    return found[-1], found[0]
+
+
+def _log_damage() -> Verdict | None:
+    """The auditor's standing finding that the log itself lost leaves: no batch
+    can be shown verified while the log cannot say which it was on."""
+    log_row = TraceLog.objects.filter(origin=transparency.origin()).first()
+    if log_row is None or log_row.audit_reason != Reason.LOG_DAMAGED:
+        return None
+    event = str(log_row.audit_event) if log_row.audit_event is not None else None
+    return Verdict(False, Reason.LOG_DAMAGED, event)
+
+
+def _check_receipts(leaves: Sequence[LogLeaf]) -> Verdict:
+    """Leaves newer than the newest checkpoint: each event's receipt promises its leaf."""
+    if not leaves:
+        return integrity.OK
+    receipts = dict(
+        TraceEvent.objects.filter(pk__in=[leaf.event_id for leaf in leaves]).values_list(
+            "pk", "receipt"
         )
     )
-    key = integrity.platform_key()
-    checkpoint = integrity.Checkpoint(
-        chains={
-            chain_id(batch_id): integrity.ChainHead(str(head), hashes[head], length)
-            for batch_id, head, length in heads
-        },
-        signed_at=timezone.now(),
-        key_id=integrity.key_id(key.public_key()),
+    for leaf in leaves:
+        try:
+            promised = transparency.open_receipt(receipts.get(leaf.event_id, ""))
+        except ValueError:
+            return Verdict(False, Reason.BAD_RECEIPT, str(leaf.event_id))
+        if (promised.index, promised.leaf_hash) != (leaf.index, bytes(leaf.hash)):
+            return Verdict(False, Reason.BAD_RECEIPT, str(leaf.event_id))
+    return integrity.OK
+
+
+def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any) -> Verdict:
+    """Every leaf is in the signed tree (its inclusion proof, from the stored nodes,
+    leads to the signed root), and the first checkpoint that covered the batch is
+    a prefix of the newest; the nodes all proofs need are fetched together."""
+    size, root = newest.size, newest.root_hash
+    store = log.DatabaseStore(size)
+    computations = [
+        functools.partial(merkle.inclusion_proof, index=leaf.index, size=size) for leaf in leaves
+    ]
+    if old is not None:
+        computations.append(
+            functools.partial(merkle.consistency_proof, old_size=old.size, new_size=size)
+        )
+    store.prefetch_for(*computations)
+    try:
+        for leaf in leaves:
+            proof = merkle.inclusion_proof(store, leaf.index, size)
+            if not merkle.verify_inclusion(leaf.index, size, bytes(leaf.hash), proof, root):
+                return _culprit(leaves, leaf)
+        if old is not None:
+            proof = merkle.consistency_proof(store, old.size, size)
+            if not merkle.verify_consistency(old.size, size, old.root_hash, root, proof):
+                return Verdict(False, Reason.LOG_DAMAGED)
+    except log.MissingNode:
+        return Verdict(False, Reason.LOG_DAMAGED)
+    return integrity.OK
+
+
+def _culprit(leaves: Sequence[LogLeaf], failing: LogLeaf) -> Verdict:
+    """Which leaf was rewritten, when a proof fails: a rewritten leaf is a sibling in
+    its neighbours' proofs, so the first failing proof may not be its own; the
+    receipts, signed with the key the database does not hold, tell."""
+    verdict = _check_receipts(leaves)
+    event = verdict.event_id if not verdict.ok else str(failing.event_id)
+    return Verdict(False, Reason.NOT_AS_LOGGED, event)
+
+
+def _witnesses(size: int) -> int:
+    """How many configured witnesses cosigned a checkpoint of at least `size` leaves."""
+    names = [witness.name for witness in witnesses.configured()]
+    if not names:
+        return 0
+    return (
+        LogCosignature.objects.filter(checkpoint__size__gte=size, witness__in=names)
+        .values("witness")
+        .distinct()
+        .count()
     )
-    signed = integrity.sign_checkpoint(checkpoint, key)
-    invalidate(cache.CHECKPOINTS)
-    stored = Checkpoint.objects.create(
-        document=signed.to_json(),
-        signed_at=checkpoint.signed_at,
-        key_id=checkpoint.key_id,
-        last_event=max((head for _b, head, _n in heads), default=None),
-    )
-    return stored
-
-
-def refresh_checkpoint(*, actor: Actor) -> Checkpoint | None:
-    """The newest checkpoint, signing a new one first when none covers the newest
-    event (the beat task runs this, so a quiet platform stores no new checkpoints)."""
-    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
-    stored = _newest_checkpoint()
-    newest = TraceEvent.objects.aggregate(newest=Max("pk"))["newest"]
-    if newest is not None and (stored is None or (stored.last_event or 0) < newest):
-        return sign_checkpoint(actor=actor)
-    return stored
-
-
-def latest_checkpoint() -> Checkpoint | None:
-    """The newest checkpoint; reading never signs one (the beat does, or, in the
-    embedded default, the write that recorded the event: `record_event`)."""
-    return _newest_checkpoint()

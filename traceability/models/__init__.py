@@ -23,6 +23,27 @@ from gs1.vocabulary import Action, BizStep, Disposition, EventType
 from shop.core.append_only import AppendOnlyModel
 from shop.core.storage import PrivateStorage
 from traceability import regions
+from traceability.models.log import (
+    BatchVerdict,
+    LogAlert,
+    LogCheckpoint,
+    LogCosignature,
+    LogLeaf,
+    LogLeafChain,
+    LogNode,
+    TraceLog,
+)
+
+__all__ = [
+    "BatchVerdict",
+    "LogAlert",
+    "LogCheckpoint",
+    "LogCosignature",
+    "LogLeaf",
+    "LogLeafChain",
+    "LogNode",
+    "TraceLog",
+]
 
 # The GS1 82-character set as a regular expression both SQLite and PostgreSQL
 # read alike ("-" last, no backslash); `traceability.rules` uses digital_link.CSET82.
@@ -222,6 +243,8 @@ class TraceEvent(AppendOnlyModel):
     document = models.JSONField(_("EPCIS document"))
     content_hash = models.CharField(_("content hash"), max_length=64)
     previous = models.JSONField(_("previous hashes"))
+    # The log's signed promise to include the event (`traceability.transparency.receipt`).
+    receipt = models.TextField(_("receipt"), blank=True, default="")
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -292,25 +315,6 @@ class TraceEventBatch(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.event_id}/{self.batch_id} {self.role}"
-
-
-class Checkpoint(AppendOnlyModel):
-    """A signed checkpoint of every chain head (`integrity.SignedCheckpoint.to_json`)."""
-
-    document = models.JSONField(_("signed document"))
-    signed_at = models.DateTimeField(_("signed at"))
-    key_id = models.CharField(_("key id"), max_length=64)
-    last_event = models.PositiveBigIntegerField(
-        _("last event"), null=True, help_text=_("The newest event the checkpoint covers.")
-    )
-
-    class Meta:
-        verbose_name = _("trace checkpoint")
-        verbose_name_plural = _("trace checkpoints")
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return self.signed_at.isoformat()
 
 
 MAX_LABELS_PER_JOB = 10_000

@@ -1,0 +1,175 @@
+"""The transparency log of trace events (`traceability.services.log`).
+
+Every trace event becomes one leaf of an RFC 9162 Merkle tree, in the order the
+sequencer took them (not their keys' order: a transaction may commit after a
+later one). The tree is stored as C2SP tlog-tiles lays it out: the hash of every
+complete subtree by (level, index), level 0 the leaves. All of it is
+append-only; an edit shows as a root that differs from a signed checkpoint.
+
+A leaf keeps its event's key as a plain number, not a foreign key, so that
+deleting an event leaves its leaf behind, naming it.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shop.core.append_only import AppendOnlyModel
+
+
+class TraceLog(models.Model):
+    """The one row appends and the signer lock (`shop.core.db.lock_rows`), so that
+    leaves get consecutive indices and one run at a time signs."""
+
+    origin = models.CharField(_("origin"), max_length=200, unique=True)
+    # The newest audit's finding (`traceability.services.audit`), blank when it
+    # found nothing: while it stands, the signer signs nothing.
+    audit_reason = models.CharField(_("audit finding"), max_length=40, blank=True)
+    audit_detail = models.CharField(_("audit detail"), max_length=500, blank=True)
+    audit_event = models.PositiveBigIntegerField(_("event at fault"), null=True, blank=True)
+    audit_leaf = models.PositiveBigIntegerField(_("leaf at fault"), null=True, blank=True)
+    audited_at = models.DateTimeField(_("audited at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trace log")
+        verbose_name_plural = _("trace logs")
+
+    def __str__(self) -> str:
+        return self.origin
+
+
+class LogLeaf(AppendOnlyModel):
+    """Leaf `index` of the log: an event's hash and the chains (batch ids) it is on."""
+
+    index = models.PositiveBigIntegerField(_("index"), primary_key=True)
+    event_id = models.PositiveBigIntegerField(_("event"), unique=True)
+    hash = models.BinaryField(_("leaf hash"), max_length=32)
+    chains = models.CharField(_("chains"), max_length=400)
+
+    class Meta:
+        verbose_name = _("log leaf")
+        verbose_name_plural = _("log leaves")
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"{self.index}: {self.event_id}"
+
+
+class LogLeafChain(AppendOnlyModel):
+    """Which leaves are on a batch's chain: a batch's verification finds every leaf
+    of its chain here, even one whose event was deleted."""
+
+    leaf = models.ForeignKey(
+        LogLeaf, on_delete=models.PROTECT, related_name="on_chains", verbose_name=_("leaf")
+    )
+    chain = models.PositiveBigIntegerField(_("chain"))
+
+    class Meta:
+        verbose_name = _("log leaf chain")
+        verbose_name_plural = _("log leaf chains")
+        indexes = [models.Index(fields=["chain", "leaf"], name="log_leaf_chain")]
+
+    def __str__(self) -> str:
+        return f"{self.chain}: {self.leaf_id}"
+
+
+class LogNode(AppendOnlyModel):
+    """The hash of the complete subtree of 2^level leaves from leaf index·2^level (level ≥ 1)."""
+
+    level = models.PositiveSmallIntegerField(_("level"))
+    index = models.PositiveBigIntegerField(_("index"))
+    hash = models.BinaryField(_("hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("log node")
+        verbose_name_plural = _("log nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="log_node_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.index}"
+
+
+class LogCheckpoint(AppendOnlyModel):
+    """A signed checkpoint (C2SP tlog-checkpoint) of the first `size` leaves."""
+
+    size = models.PositiveBigIntegerField(_("tree size"), unique=True)
+    root = models.BinaryField(_("root hash"), max_length=32)
+    note = models.TextField(_("signed note"))
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("log checkpoint")
+        verbose_name_plural = _("log checkpoints")
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"{self.size} @ {self.signed_at.isoformat()}"
+
+
+class LogCosignature(AppendOnlyModel):
+    """A witness's cosignature (C2SP tlog-cosignature) of a checkpoint: its note line."""
+
+    checkpoint = models.ForeignKey(
+        LogCheckpoint,
+        on_delete=models.PROTECT,
+        related_name="cosignatures",
+        verbose_name=_("checkpoint"),
+    )
+    witness = models.CharField(_("witness"), max_length=200)
+    line = models.TextField(_("signature line"))
+    cosigned_at = models.DateTimeField(_("cosigned at"))
+
+    class Meta:
+        verbose_name = _("cosignature")
+        verbose_name_plural = _("cosignatures")
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="cosigned_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness}: {self.checkpoint_id}"
+
+
+class LogAlert(AppendOnlyModel):
+    """Something the signer refused or an audit found: for the operators, naming
+    the event, the leaf or the checkpoint at fault."""
+
+    class Kind(models.TextChoices):
+        SIGNER_REFUSED = "signer_refused", _("the signer refused to sign")
+        AUDIT_FAILED = "audit_failed", _("a record no longer verifies")
+        WITNESS_REFUSED = "witness_refused", _("a witness refused a checkpoint")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=40)
+    event_id = models.PositiveBigIntegerField(_("event"), null=True, blank=True)
+    leaf_index = models.PositiveBigIntegerField(_("leaf"), null=True, blank=True)
+    batch_id = models.PositiveBigIntegerField(_("batch"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=500)
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("trace alert")
+        verbose_name_plural = _("trace alerts")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reason}"
+
+
+class BatchVerdict(models.Model):
+    """The audit's last verdict on a batch's record (`traceability.services.audit`):
+    when it changes, the batch's cached pages go, whatever they had cached."""
+
+    batch_id = models.PositiveBigIntegerField(_("batch"), primary_key=True)
+    ok = models.BooleanField(_("verified"))
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    event_id = models.PositiveBigIntegerField(_("event at fault"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("batch verdict")
+        verbose_name_plural = _("batch verdicts")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {'ok' if self.ok else self.reason}"

@@ -1,0 +1,153 @@
+"""The audit: every record and the whole log re-verified, every few minutes.
+
+A page of provenance is cached for an hour, and an edit made in SQL bumps no
+cache tag; so the beat re-verifies every batch (`verification.verify_batch`)
+and, when a verdict changed, bumps the batch's tags: a tampered batch's page
+says so within one run, and the operators get an alert naming the event. It
+also streams the whole log, as a Certificate Transparency monitor does: every
+leaf is there and every signed checkpoint's root is the root of the leaves it
+covers (each leaf against its event is the batch verification's part). Its finding stands on the log's row
+(`TraceLog.audit_reason`); while it stands the signer signs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from shop.core.cache_tags import invalidate
+from shop.core.roles import PLATFORM_ONLY, Actor, require
+from tlog import merkle
+from traceability import cache, integrity, transparency
+from traceability.integrity import Reason
+from traceability.models import (
+    Batch,
+    BatchVerdict,
+    LogAlert,
+    LogCheckpoint,
+    LogLeaf,
+    TraceEventBatch,
+    TraceLog,
+)
+from traceability.policies import can_sign_checkpoints
+from traceability.services import log, verification
+
+CHUNK = 2000
+
+
+def _leaves() -> Iterator[LogLeaf]:
+    after = -1
+    while True:
+        chunk = list(LogLeaf.objects.filter(index__gt=after).order_by("index")[:CHUNK])
+        yield from chunk
+        if len(chunk) < CHUNK:
+            return
+        after = chunk[-1].index
+
+
+def audit_log() -> log.Refused | None:
+    """Stream every leaf: none missing, and the root at every
+    checkpoint's size the signed one. The first fault found, or None."""
+    checkpoints = {}
+    for stored in LogCheckpoint.objects.order_by("size"):
+        try:
+            checkpoints[stored.size] = log.check_stored(stored).root_hash
+        except log.Refused as refused:
+            return refused
+    edge = merkle.RightEdge()
+    for leaf in _leaves():
+        if leaf.index != edge.size:
+            return log.Refused(Reason.LOG_DAMAGED, f"leaf {edge.size} is missing", leaf=edge.size)
+        edge.append(bytes(leaf.hash))
+        if edge.size in checkpoints and edge.root() != checkpoints[edge.size]:
+            return log.Refused(
+                Reason.LOG_DAMAGED,
+                f"the leaves no longer have checkpoint {edge.size}'s root",
+                leaf=leaf.index,
+            )
+    signed = max(checkpoints, default=0)
+    if edge.size < signed:
+        return log.Refused(
+            Reason.LOG_DAMAGED, f"{signed} leaves were signed, {edge.size} remain", leaf=edge.size
+        )
+    return None
+
+
+def _batch_ids() -> list[int]:
+    return sorted(set(TraceEventBatch.objects.values_list("batch_id", flat=True).distinct()))
+
+
+def audit(*, actor: Actor) -> int:
+    """Audit the log and every batch (module docstring); return how many batches'
+    verdicts changed."""
+    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
+    finding = audit_log()
+    _stand(finding)
+    changed = 0
+    first_failure: log.Refused | None = None
+    for batch in Batch.objects.filter(pk__in=_batch_ids()).order_by("pk"):
+        verdict = verification.verify_batch(batch).verdict
+        if not verdict.ok and first_failure is None:
+            first_failure = _refusal(verdict, batch.pk)
+        if _record(batch.pk, verdict):
+            changed += 1
+    if finding is None:
+        _stand(first_failure)
+    return changed
+
+
+def _refusal(verdict: integrity.Verdict, batch_id: int) -> log.Refused:
+    event = int(verdict.event_id) if verdict.event_id else None
+    return log.Refused(
+        str(verdict.reason), f"batch {batch_id}: {verdict.reason} at event {event}", event_id=event
+    )
+
+
+def _record(batch_id: int, verdict: integrity.Verdict) -> bool:
+    """Store the batch's verdict; if it changed, bump its pages and, if it now
+    fails, alert the operators. Whether it changed."""
+    event = int(verdict.event_id) if verdict.event_id else None
+    reason = "" if verdict.ok else str(verdict.reason)
+    with transaction.atomic():
+        previous = BatchVerdict.objects.filter(batch_id=batch_id).first()
+        if previous is not None and (previous.ok, previous.reason, previous.event_id) == (
+            verdict.ok,
+            reason,
+            event,
+        ):
+            return False
+        BatchVerdict.objects.update_or_create(
+            batch_id=batch_id,
+            defaults={
+                "ok": verdict.ok,
+                "reason": reason,
+                "event_id": event,
+                "checked_at": timezone.now(),
+            },
+        )
+        if not verdict.ok:
+            log.alert(LogAlert.Kind.AUDIT_FAILED, _refusal(verdict, batch_id), batch_id=batch_id)
+    invalidate(*cache.batch_changed(batch_id))
+    return previous is not None or not verdict.ok
+
+
+def _stand(finding: log.Refused | None) -> None:
+    """Leave the finding (or none) on the log's row, for the signer and the pages."""
+    row, _created = TraceLog.objects.get_or_create(origin=transparency.origin())
+    values = {
+        "audit_reason": finding.reason if finding else "",
+        "audit_detail": finding.detail[:500] if finding else "",
+        "audit_event": finding.event_id if finding else None,
+        "audit_leaf": finding.leaf if finding else None,
+    }
+    current = {key: getattr(row, key) for key in values}
+    TraceLog.objects.filter(pk=row.pk).update(audited_at=timezone.now(), **values)
+    if finding is not None and current != values:
+        log.alert(LogAlert.Kind.AUDIT_FAILED, finding)
+    if current != values and Reason.LOG_DAMAGED in (
+        current["audit_reason"],
+        values["audit_reason"],
+    ):
+        invalidate(cache.CHECKPOINTS, *(cache.batch_tag(i) for i in _batch_ids()))

@@ -1,0 +1,448 @@
+"""The transparency log of trace events: appending, signing, proving.
+
+Every event is appended in the transaction that records it (`append`), under
+the log's row lock (taken after the batches': `shop.core.db`), and its receipt
+is signed then: a promise of inclusion with the key that is not in the
+database. `sign_checkpoint` signs the tree as C2SP tlog-checkpoint, but only
+once it has proven that the tree extends the last one signed and that every
+new leaf is an event the log recorded (its hash recomputed, its receipt
+valid); otherwise it signs nothing and raises an alert naming what changed,
+so a database edit is never laundered into a checkpoint. Witnesses then
+cosign (`traceability.services.witnesses`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shop.core.cache_tags import invalidate
+from shop.core.db import lock_rows
+from shop.core.errors import DomainError
+from shop.core.roles import PLATFORM_ONLY, Actor, require
+from tlog import checkpoint as tlog_checkpoint
+from tlog import merkle, note
+from traceability import cache, integrity, transparency
+from traceability.errors import TraceabilityErrorCode as Code
+from traceability.models import (
+    LogAlert,
+    LogCheckpoint,
+    LogLeaf,
+    LogLeafChain,
+    LogNode,
+    TraceEvent,
+    TraceLog,
+)
+from traceability.policies import can_sign_checkpoints
+
+logger = logging.getLogger("traceability.log")
+
+
+class MissingNode(LookupError):
+    """A node the tree needs is not stored: a leaf or node row was deleted."""
+
+    def __init__(self, level: int, index: int) -> None:
+        super().__init__(f"node {level}/{index} is missing")
+        self.level, self.index = level, index
+
+
+class DatabaseStore:
+    """A `tlog.merkle.HashStore` over the log's tables, of the tree of `size` leaves.
+
+    Nodes are read on demand or, for many proofs at once, fetched together
+    first (`prefetch`): a proof then costs no query.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._nodes: dict[tuple[int, int], bytes] = {}
+
+    def leaf_count(self) -> int:
+        return self.size
+
+    def node(self, level: int, index: int) -> bytes:
+        key = (level, index)
+        if key not in self._nodes:
+            self.prefetch([key])
+        try:
+            return self._nodes[key]
+        except KeyError:
+            raise MissingNode(level, index) from None
+
+    def add(self, nodes: Iterable[tuple[int, int, bytes]]) -> None:
+        for level, index, hashed in nodes:
+            self._nodes[(level, index)] = hashed
+
+    def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
+        """Fetch the nodes `keys` names, leaves and higher levels, in one query."""
+        by_level: dict[int, set[int]] = {}
+        for level, index in keys:
+            if (level, index) not in self._nodes:
+                by_level.setdefault(level, set()).add(index)
+        if not by_level:
+            return
+        leaves = by_level.pop(0, set())
+        wanted = Q(pk__in=[])
+        for level, indices in by_level.items():
+            wanted |= Q(level=level, index__in=indices)
+        rows = (
+            LogLeaf.objects.filter(index__in=leaves)
+            .annotate(level=Value(0))
+            .order_by()
+            .values_list("level", "index", "hash")
+            .union(
+                LogNode.objects.filter(wanted).order_by().values_list("level", "index", "hash"),
+                all=True,
+            )
+        )
+        self._nodes.update({(level, i): bytes(hashed) for level, i, hashed in rows})
+
+    def prefetch_for(self, *computations: Callable[[merkle.HashStore], object]) -> None:
+        """Fetch at once every node the computations (proofs over a store of
+        this size) will read."""
+        recorder = _Recorder(self.size)
+        for compute in computations:
+            try:
+                compute(recorder)
+            except ValueError:
+                continue
+        self.prefetch(recorder.keys)
+
+
+class _Recorder:
+    """A store that notes which nodes are read (and answers with zeros)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.keys: set[tuple[int, int]] = set()
+
+    def leaf_count(self) -> int:
+        return self.size
+
+    def node(self, level: int, index: int) -> bytes:
+        self.keys.add((level, index))
+        return bytes(merkle.HASH_SIZE)
+
+
+def leaf_count() -> int:
+    """The number of leaves: one more than the highest index (a gap is the auditor's)."""
+    highest = LogLeaf.objects.aggregate(highest=Max("index"))["highest"]
+    return 0 if highest is None else highest + 1
+
+
+def _lock_log() -> TraceLog:
+    log, _created = TraceLog.objects.get_or_create(origin=transparency.origin())
+    return lock_rows(TraceLog, [log.pk])[log.pk]
+
+
+def right_edge(size: int) -> list[tuple[int, int]]:
+    """The nodes an append reads: the complete subtrees the tree of `size` ends in."""
+    return [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]
+
+
+@dataclass(frozen=True)
+class Appended:
+    index: int
+    hash: bytes
+    receipt: str
+
+
+def reserve(event_hash: str, chains: Sequence[int]) -> Appended:
+    """Lock the log and compute the next leaf for an event about to be inserted, with
+    its receipt; `commit` stores it once the event has its key. Call in the
+    recording transaction, after the batches' locks."""
+    _lock_log()
+    index = leaf_count()
+    signed = newest_checkpoint()
+    if signed is not None and index < signed.size:
+        raise _damaged(f"the log has {index} leaves, {signed.size} were signed")
+    hashed = transparency.leaf_hash(event_hash, chains)
+    return Appended(index, hashed, transparency.receipt(index, hashed, timezone.now()))
+
+
+def commit(appended: Appended, event_id: int, chains: Sequence[int]) -> None:
+    """Store the reserved leaf and the nodes it completes."""
+    store = DatabaseStore(appended.index)
+    store.prefetch(right_edge(appended.index))
+    nodes = merkle.appended_nodes(store, [appended.hash])
+    leaf = LogLeaf.objects.create(
+        index=appended.index,
+        event_id=event_id,
+        hash=appended.hash,
+        chains=" ".join(str(c) for c in sorted(set(chains))),
+    )
+    LogLeafChain.objects.bulk_create(
+        [LogLeafChain(leaf=leaf, chain=c) for c in sorted(set(chains))]
+    )
+    try:
+        with transaction.atomic():
+            LogNode.objects.bulk_create(
+                [LogNode(level=level, index=i, hash=h) for level, i, h in nodes if level > 0]
+            )
+    except IntegrityError:
+        raise _damaged(f"a node above leaf {appended.index} is already stored") from None
+
+
+def _damaged(detail: str) -> DomainError:
+    """Nothing is appended to a log someone cut: the signer and the audit name the
+    fault to the operators; the farmer is told to try later, and nothing is written."""
+    logger.error("trace log damaged, append refused: %s", detail)
+    return DomainError(
+        Code.TRACE_LOG_DAMAGED,
+        _("The trace record cannot be written now; the operators have been told. Try later."),
+        None,
+    )
+
+
+# --- checkpoints ---------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """Why the signer signed nothing, naming the event or leaf at fault."""
+
+    def __init__(
+        self, reason: str, detail: str, *, event_id: int | None = None, leaf: int | None = None
+    ):
+        super().__init__(detail)
+        self.reason, self.detail, self.event_id, self.leaf = reason, detail, event_id, leaf
+
+
+def newest_checkpoint() -> LogCheckpoint | None:
+    return LogCheckpoint.objects.order_by("-size").first()
+
+
+@functools.lru_cache(maxsize=64)
+def opened(note_text: str, vkey: str) -> tlog_checkpoint.Checkpoint | None:
+    """The checkpoint a stored note signs, if the log key signed it (once per process)."""
+    try:
+        found, _opened = tlog_checkpoint.open_checkpoint(
+            note_text, [note.Ed25519Verifier.from_vkey(vkey)], transparency.origin()
+        )
+    except ValueError:
+        return None
+    return found
+
+
+def check_stored(stored: LogCheckpoint) -> tlog_checkpoint.Checkpoint:
+    """The stored checkpoint, once its signature and its columns agree; else `Refused`."""
+    found = opened(stored.note, transparency.verifier().vkey())
+    if found is None:
+        raise Refused("bad_signature", f"checkpoint {stored.size} is not signed by the log key")
+    if (found.size, found.root_hash) != (stored.size, bytes(stored.root)):
+        raise Refused(
+            "checkpoint_edited", f"checkpoint {stored.size}'s columns differ from its note"
+        )
+    return found
+
+
+def _check_new_leaves(start: int, end: int) -> list[bytes]:
+    """The leaf hashes of [start, end), once each is an event the log recorded."""
+    leaves = list(LogLeaf.objects.filter(index__gte=start, index__lt=end).order_by("index"))
+    events = {
+        row.pk: row
+        for row in TraceEvent.objects.filter(pk__in=[leaf.event_id for leaf in leaves]).only(
+            "pk", "document", "previous", "content_hash", "receipt"
+        )
+    }
+    hashes = []
+    for expected, leaf in enumerate(leaves, start=start):
+        if leaf.index != expected:
+            raise Refused("missing_leaf", f"leaf {expected} is missing", leaf=expected)
+        event = events.get(leaf.event_id)
+        if event is None:
+            raise Refused(
+                "missing_event",
+                f"event {leaf.event_id} of leaf {leaf.index} is missing",
+                event_id=leaf.event_id,
+                leaf=leaf.index,
+            )
+        chains = [int(c) for c in leaf.chains.split()]
+        recomputed = integrity.event_hash(event.document, event.previous)
+        hashed = transparency.leaf_hash(recomputed, chains)
+        if recomputed != event.content_hash or hashed != bytes(leaf.hash):
+            raise Refused(
+                "content_mismatch",
+                f"event {event.pk} is not as it was logged",
+                event_id=event.pk,
+                leaf=leaf.index,
+            )
+        try:
+            promised = transparency.open_receipt(event.receipt)
+        except ValueError:
+            promised = None
+        if promised is None or (promised.index, promised.leaf_hash) != (leaf.index, hashed):
+            raise Refused(
+                "bad_receipt",
+                f"event {event.pk} has no valid receipt for leaf {leaf.index}",
+                event_id=event.pk,
+                leaf=leaf.index,
+            )
+        hashes.append(hashed)
+    if len(hashes) != end - start:
+        raise Refused(
+            "missing_leaf", f"leaf {start + len(hashes)} is missing", leaf=start + len(hashes)
+        )
+    return hashes
+
+
+def _prove_extension(old: tlog_checkpoint.Checkpoint | None, size: int) -> bytes:
+    """The root of the first `size` leaves, once proven to extend `old`; else `Refused`."""
+    start = old.size if old else 0
+    store = DatabaseStore(start)
+    try:
+        if old is not None and merkle.root(store, start) != old.root_hash:
+            raise Refused(
+                "log_rewritten", f"the first {start} leaves no longer have the signed root"
+            )
+        store.prefetch(right_edge(start))
+        new_hashes = _check_new_leaves(start, size)
+        nodes = merkle.appended_nodes(store, new_hashes)
+    except MissingNode as missing:
+        raise Refused("missing_leaf", str(missing), leaf=missing.index << missing.level) from None
+    stored = _stored_nodes([(level, index) for level, index, _h in nodes if level > 0])
+    for level, index, hashed in nodes:
+        if level > 0 and stored.get((level, index)) != hashed:
+            raise Refused(
+                "node_mismatch",
+                f"node {level}/{index} is not the hash of its leaves",
+                leaf=index << level,
+            )
+    store.size = size
+    store.add(nodes)
+    new_root = merkle.root(store, size)
+    if old is not None:
+        proof = merkle.consistency_proof(store, old.size, size)
+        if not merkle.verify_consistency(old.size, size, old.root_hash, new_root, proof):
+            raise Refused(
+                "log_rewritten", f"the tree of {size} does not extend the one of {old.size}"
+            )
+    return new_root
+
+
+def _stored_nodes(keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not keys:
+        return {}
+    wanted = Q()
+    for level, index in keys:
+        wanted |= Q(level=level, index=index)
+    rows = LogNode.objects.filter(wanted).values_list("level", "index", "hash")
+    return {(level, index): bytes(hashed) for level, index, hashed in rows}
+
+
+def sign_checkpoint(*, actor: Actor) -> LogCheckpoint | None:
+    """Sign a checkpoint of the whole log if it grew, after proving that it extends
+    the last one signed; return the newest checkpoint, or None when none could be
+    signed (the alert says why)."""
+    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
+    with transaction.atomic():
+        _lock_log()
+        stored = newest_checkpoint()
+        size = leaf_count()
+        if size == (stored.size if stored is not None else 0):
+            return stored
+        try:
+            old = check_stored(stored) if stored is not None else None
+            if old is not None and size < old.size:
+                raise Refused(
+                    "missing_leaf", f"the log has {size} leaves, {old.size} were signed", leaf=size
+                )
+            refused_before = _failing_audit()
+            if refused_before is not None:
+                raise refused_before
+            new_root = _prove_extension(old, size)
+        except Refused as refused:
+            alert(LogAlert.Kind.SIGNER_REFUSED, refused)
+            return None
+        body = tlog_checkpoint.Checkpoint(transparency.origin(), size, new_root)
+        signed = LogCheckpoint.objects.create(
+            size=size,
+            root=new_root,
+            note=tlog_checkpoint.sign_checkpoint(body, transparency.signer()),
+            signed_at=timezone.now(),
+        )
+    invalidate(cache.CHECKPOINTS)
+    return signed
+
+
+def _failing_audit() -> Refused | None:
+    """The audit's standing finding, if the last one found the record broken: the
+    signer signs nothing while it stands."""
+    log = TraceLog.objects.filter(origin=transparency.origin()).first()
+    if log is None or not log.audit_reason:
+        return None
+    return Refused(
+        log.audit_reason, log.audit_detail, event_id=log.audit_event, leaf=log.audit_leaf
+    )
+
+
+def alert(kind: str, refused: Refused, *, batch_id: int | None = None) -> LogAlert:
+    """Record and log what went wrong, for the operators; the same finding again
+    (the signer runs every few seconds) is not recorded twice in a row."""
+    fields = {
+        "kind": kind,
+        "reason": refused.reason,
+        "event_id": refused.event_id,
+        "leaf_index": refused.leaf,
+        "batch_id": batch_id,
+    }
+    newest = LogAlert.objects.filter(kind=kind).order_by("-pk").first()
+    if newest is not None and all(getattr(newest, key) == value for key, value in fields.items()):
+        return newest
+    logger.error("trace log %s: %s (%s)", kind, refused.detail, refused.reason)
+    return LogAlert.objects.create(detail=refused.detail[:500], **fields)
+
+
+# --- receipts ------------------------------------------------------------------------------
+
+
+class ReceiptStatus(StrEnum):
+    INCLUDED = "included"  # in the newest checkpoint (the proof shows it)
+    PENDING = "pending"  # logged, not yet checkpointed
+    MISSING = "missing"  # the log does not hold what it promised: a record was removed
+    INVALID = "invalid"  # not a receipt of this log
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    status: ReceiptStatus
+    receipt: transparency.Receipt | None = None
+    event_id: int | None = None
+    checkpoint: LogCheckpoint | None = None
+    proof: tuple[bytes, ...] = ()
+
+
+def check_receipt(text: str) -> ReceiptCheck:
+    """What the log says of a receipt a farmer kept. A receipt is only handed out
+    once its leaf is written in the same transaction as the event, so a valid
+    receipt whose leaf is absent or different proves that a record was removed."""
+    try:
+        promised = transparency.open_receipt(text)
+    except ValueError:
+        return ReceiptCheck(ReceiptStatus.INVALID)
+    if promised.origin != transparency.origin():
+        return ReceiptCheck(ReceiptStatus.INVALID)
+    leaf = LogLeaf.objects.filter(index=promised.index).first()
+    if leaf is None or bytes(leaf.hash) != promised.leaf_hash:
+        return ReceiptCheck(ReceiptStatus.MISSING, promised)
+    newest = newest_checkpoint()
+    if newest is None or promised.index >= newest.size:
+        return ReceiptCheck(ReceiptStatus.PENDING, promised, leaf.event_id)
+    store = DatabaseStore(newest.size)
+    try:
+        proof = merkle.inclusion_proof(store, promised.index, newest.size)
+        signed = check_stored(newest)
+    except (MissingNode, Refused):
+        return ReceiptCheck(ReceiptStatus.MISSING, promised, leaf.event_id)
+    if not merkle.verify_inclusion(
+        promised.index, newest.size, promised.leaf_hash, proof, signed.root_hash
+    ):
+        return ReceiptCheck(ReceiptStatus.MISSING, promised, leaf.event_id)
+    return ReceiptCheck(ReceiptStatus.INCLUDED, promised, leaf.event_id, newest, tuple(proof))

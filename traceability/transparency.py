@@ -1,0 +1,112 @@
+"""The formats of the trace log: its name and key, its leaves, its receipts.
+
+Pure (no queries); `traceability.services.log` keeps the log and `docs/trace-log.md`
+describes it for anyone who wants to check it with their own tools.
+
+**Origin and key.** The log's origin (C2SP tlog-checkpoint) is
+``settings.TRACE_LOG_ORIGIN``, by default the public host and ``/trace``
+(``market.example/trace``); its note key is the platform's Ed25519 signing key
+(`traceability.integrity.platform_key`) under that name, published as a
+C2SP verifier key.
+
+**Leaf.** Event ``e`` is the leaf whose data is the UTF-8 text::
+
+    trace-event/v1\\n<e's hash, lowercase hex>\\n<its chains, ascending decimal, space-separated>\\n
+
+(the hash is `traceability.integrity.event_hash`; the chains are the ids of
+the batches it is on), hashed as RFC 9162 hashes leaves.
+
+**Receipt.** The log's promise, signed when the event is recorded, that leaf
+``index`` with that hash is in the log (as Certificate Transparency's signed
+certificate timestamps are): a signed note (C2SP signed-note) by the log key
+of the text::
+
+    <origin>\\ntrace-receipt/v1\\n<index>\\n<base64 leaf hash>\\n<recorded at, Unix seconds>\\n
+
+A checkpoint whose tree is larger than ``index`` and that does not include the
+leaf proves that the log broke its promise.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from tlog import merkle, note
+from traceability import integrity
+
+LEAF_TYPE = "trace-event/v1"
+RECEIPT_TYPE = "trace-receipt/v1"
+_NUMBER = re.compile(r"0|[1-9][0-9]*")
+
+
+def origin() -> str:
+    configured: str = getattr(settings, "TRACE_LOG_ORIGIN", "")
+    if configured:
+        return configured
+    url = urlsplit(settings.PUBLIC_BASE_URL)
+    return f"{url.netloc}{url.path.rstrip('/')}/trace"
+
+
+@functools.lru_cache(maxsize=4)
+def _signer(name: str, key_text: str, key_file: str) -> note.Ed25519Signer:
+    return note.Ed25519Signer(name, integrity.platform_key())
+
+
+def signer() -> note.Ed25519Signer:
+    """The log's note key: the platform key named by the origin (read once per setting)."""
+    return _signer(
+        origin(),
+        getattr(settings, "TRACE_SIGNING_KEY", ""),
+        str(getattr(settings, "TRACE_SIGNING_KEY_FILE", "")),
+    )
+
+
+def verifier() -> note.Ed25519Verifier:
+    return signer().verifier()
+
+
+def leaf_data(event_hash: str, chains: Iterable[int]) -> bytes:
+    numbers = " ".join(str(chain) for chain in sorted(set(chains)))
+    return f"{LEAF_TYPE}\n{event_hash}\n{numbers}\n".encode()
+
+
+def leaf_hash(event_hash: str, chains: Iterable[int]) -> bytes:
+    return merkle.leaf_hash(leaf_data(event_hash, chains))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    origin: str
+    index: int
+    leaf_hash: bytes
+    recorded_at: datetime
+
+
+def receipt(index: int, hashed: bytes, recorded_at: datetime) -> str:
+    """The signed receipt of leaf `index` (module docstring)."""
+    seconds = int(recorded_at.timestamp())
+    text = f"{origin()}\n{RECEIPT_TYPE}\n{index}\n{note.b64encode(hashed)}\n{seconds}\n"
+    return note.sign(text, signer())
+
+
+def open_receipt(message: str, verifiers: Iterable[note.Verifier] | None = None) -> Receipt:
+    """A receipt the log key signed; `ValueError` (a `note.MalformedNote` or
+    `note.UnverifiedNote`) says why another is not one."""
+    opened = note.open_note(message, [verifier()] if verifiers is None else verifiers)
+    lines = opened.text.split("\n")
+    if len(lines) != 6 or lines[1] != RECEIPT_TYPE or lines[5]:
+        raise note.MalformedNote("not a trace receipt")
+    name, _type, index, hashed, seconds, _end = lines
+    if not _NUMBER.fullmatch(index) or not _NUMBER.fullmatch(seconds):
+        raise note.MalformedNote("a receipt's index and time are decimal numbers")
+    leaf = note.b64decode(hashed, "the leaf hash")
+    if len(leaf) != merkle.HASH_SIZE:
+        raise note.MalformedNote("a leaf hash is 32 bytes")
+    return Receipt(name, int(index), leaf, datetime.fromtimestamp(int(seconds), UTC))

@@ -7,12 +7,14 @@ import os
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from catalog import services as catalog_services
 from shop.celery import app as celery_app
 from tests.helpers.api import GraphQLClient
 from tests.helpers.batches import sold_batch
 from tests.helpers.catalog import SELLER_DATA
+from tests.helpers.events import delete_trace_rows
 from tests.helpers.ledger import empty_books
 from tests.helpers.permission_matrix import PermissionMatrix
 from tests.helpers.users import make_user
@@ -239,3 +241,20 @@ def ledger_emptied(transactional_db):
     """The ledger's rows go first, past its triggers (`tests.helpers.ledger.empty_books`)."""
     yield
     empty_books()
+
+
+@pytest.fixture(autouse=True)
+def trace_rows_emptied(request):
+    """After a transactional test, the append-only trace rows (every batch is a leaf
+    of the trace log) go first, past their triggers: SQLite's flush deletes rows,
+    which the triggers refuse (PostgreSQL truncates)."""
+    marker = request.node.get_closest_marker("django_db")
+    marked = marker is not None and marker.kwargs.get("transaction", False)
+    requested = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if not (marked or requested) or connection.vendor != "sqlite":
+        yield
+        return
+    if requested:  # set up before this fixture, so that its flush comes after
+        request.getfixturevalue("transactional_db")
+    yield
+    delete_trace_rows()

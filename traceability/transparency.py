@@ -14,7 +14,12 @@ C2SP verifier key.
     trace-event/v1\\n<e's hash, lowercase hex>\\n<its chains, ascending decimal, space-separated>\\n
 
 (the hash is `traceability.integrity.event_hash`; the chains are the ids of
-the batches it is on), hashed as RFC 9162 hashes leaves.
+the batches it is on), hashed as RFC 9162 hashes leaves. Batch ``b``'s facts,
+as it was created, are the leaf::
+
+    trace-batch/v1\n<SHA-256 hex of the canonical JSON of its record>\n<b's id>\n
+
+where the record is `batch_record`'s object (``gs1.epcis.canonical_json``).
 
 **Receipt.** The log's promise, signed when the event is recorded, that leaf
 ``index`` with that hash is in the log (as Certificate Transparency's signed
@@ -30,18 +35,23 @@ leaf proves that the log broke its promise.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from gs1.epcis import canonical_json
 from tlog import merkle, note
 from traceability import integrity
 
 LEAF_TYPE = "trace-event/v1"
+BATCH_LEAF_TYPE = "trace-batch/v1"
 RECEIPT_TYPE = "trace-receipt/v1"
 _NUMBER = re.compile(r"0|[1-9][0-9]*")
 
@@ -79,6 +89,41 @@ def leaf_data(event_hash: str, chains: Iterable[int]) -> bytes:
 
 def leaf_hash(event_hash: str, chains: Iterable[int]) -> bytes:
     return merkle.leaf_hash(leaf_data(event_hash, chains))
+
+
+class BatchFacts(Protocol):
+    pk: Any
+    code: str
+    lot: str
+    seller_id: int
+    variant_id: int
+    farm_id: int
+    harvest_date: date
+    best_before: date | None
+    quantity: Decimal
+    unit: str
+
+
+def batch_record(batch: BatchFacts) -> dict[str, Any]:
+    """What a page says of a batch: its lot, code, seller, product variant, farm,
+    dates and quantity (ids as numbers, dates ISO 8601, the quantity to 3 places)."""
+    return {
+        "batch": batch.pk,
+        "code": batch.code,
+        "lot": batch.lot,
+        "seller": batch.seller_id,
+        "variant": batch.variant_id,
+        "farm": batch.farm_id,
+        "harvestDate": batch.harvest_date.isoformat(),
+        "bestBefore": batch.best_before.isoformat() if batch.best_before else None,
+        "quantity": f"{Decimal(batch.quantity):.3f}",
+        "unit": batch.unit,
+    }
+
+
+def batch_leaf_hash(batch: BatchFacts) -> bytes:
+    record = hashlib.sha256(canonical_json(batch_record(batch))).hexdigest()
+    return merkle.leaf_hash(f"{BATCH_LEAF_TYPE}\n{record}\n{batch.pk}\n".encode())
 
 
 @dataclass(frozen=True)

@@ -359,7 +359,7 @@ def test_no_code_path_updates_or_deletes(seller_user, batch):
     event = harvest(seller_user, batch)
     link = event.links.get()
     checkpoint = log.sign_checkpoint(actor=SYSTEM)
-    leaf = LogLeaf.objects.get()
+    leaf = LogLeaf.objects.get(event_id=event.pk)
     for record in (event, link, checkpoint, leaf):
         with pytest.raises(AppendOnlyError):
             record.save()
@@ -378,7 +378,9 @@ def test_no_code_path_updates_or_deletes(seller_user, batch):
 # --- the log and its checkpoints --------------------------------------------------------------
 
 
-def test_every_event_is_a_leaf_and_a_checkpoint_signs_their_root(seller_user, batch, rice):
+def test_every_batch_and_event_is_a_leaf_and_a_checkpoint_signs_their_root(
+    seller_user, batch, rice
+):
     events = [
         harvest(seller_user, batch),
         observe(seller_user, batch),
@@ -386,20 +388,45 @@ def test_every_event_is_a_leaf_and_a_checkpoint_signs_their_root(seller_user, ba
     ]
     checkpoint = log.sign_checkpoint(actor=SYSTEM)
     signed, _opened = open_checkpoint(checkpoint.note, [transparency.verifier()])
-    leaves = [
+    leaves = [transparency.batch_leaf_hash(batch), transparency.batch_leaf_hash(rice)] + [
         transparency.leaf_hash(event.content_hash, [link.batch_id for link in event.links.all()])
         for event in events
     ]
-    assert (signed.origin, signed.size) == ("127.0.0.1:8000/trace", 3)
+    assert (signed.origin, signed.size) == ("127.0.0.1:8000/trace", 5)
     assert signed.root_hash == merkle.root_of(leaves) == bytes(checkpoint.root)
-    assert list(LogLeaf.objects.values_list("event_id", flat=True)) == [e.pk for e in events]
+    assert list(LogLeaf.objects.values_list("batch_id", "event_id")) == [
+        (batch.pk, None),
+        (rice.pk, None),
+        *((None, e.pk) for e in events),
+    ]
+
+
+def test_a_batch_record_is_its_facts_as_created(seller_user, batch):
+    """What the page says of a batch (lot, code, dates, farm, quantity, product) is
+    the record the log holds, written with the batch."""
+    assert transparency.batch_record(batch) == {
+        "batch": batch.pk,
+        "code": batch.code,
+        "lot": batch.lot,
+        "seller": batch.seller_id,
+        "variant": batch.variant_id,
+        "farm": batch.farm_id,
+        "harvestDate": batch.harvest_date.isoformat(),
+        "bestBefore": batch.best_before.isoformat() if batch.best_before else None,
+        "quantity": f"{batch.quantity:.3f}",
+        "unit": batch.unit,
+    }
+    receipt = transparency.open_receipt(batch.receipt)
+    leaf = LogLeaf.objects.get(batch_id=batch.pk)
+    assert (receipt.index, receipt.leaf_hash) == (leaf.index, bytes(leaf.hash))
+    assert bytes(leaf.hash) == transparency.batch_leaf_hash(Batch.objects.get(pk=batch.pk))
 
 
 def test_each_event_carries_a_receipt_for_its_leaf(seller_user, batch):
     harvest(seller_user, batch)
     event = observe(seller_user, batch)
     receipt = transparency.open_receipt(event.receipt)
-    assert receipt.index == 1
+    assert receipt.index == 2  # the batch's record, the harvest, then this step
     assert receipt.leaf_hash == transparency.leaf_hash(event.content_hash, [batch.pk])
     assert abs((timezone.now() - receipt.recorded_at).total_seconds()) < 5
 
@@ -416,20 +443,20 @@ def test_the_write_has_the_log_signed_once_it_commits_and_a_read_never_signs(
     for callback in pending:
         callback()
     signed = log.newest_checkpoint()
-    assert signed.size == 1
+    assert signed.size == 2  # the batch's record and the harvest
     result = verification.verify_batch(batch)
     assert result.verdict.ok and result.checkpoint_at == signed.signed_at
 
 
 def test_the_beat_task_signs_only_when_the_log_grew(seller_user, batch):
+    assert LogCheckpoint.objects.count() == 0
     from traceability.tasks import sign_trace_checkpoint
 
-    assert sign_trace_checkpoint() is None  # nothing to sign yet
-    harvest(seller_user, batch)
-    assert sign_trace_checkpoint() == 1
+    assert sign_trace_checkpoint() == 1  # the batch's record
     assert sign_trace_checkpoint() == 1  # quiet: nothing new stored
+    harvest(seller_user, batch)
     observe(seller_user, batch)
-    assert sign_trace_checkpoint() == 2
+    assert sign_trace_checkpoint() == 3
     assert LogCheckpoint.objects.count() == 2
 
 

@@ -206,7 +206,7 @@ def test_a_cold_page_costs_at_most_ten_queries_and_a_warm_one_none(rice):
     assert len(warm) == 0
 
 
-def test_a_cold_serial_page_signing_on_demand_stays_within_ten_queries(
+def test_a_cold_serial_page_waiting_for_its_checkpoint_stays_within_ten_queries(
     seller_user, gtin_batch, chain
 ):
     services.generate_serials(actor=seller_user, batch=gtin_batch, count=1)

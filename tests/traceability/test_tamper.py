@@ -177,6 +177,34 @@ def test_a2_an_edited_column_alone_is_named(
     signer_refuses_and_names(seller_user, elsewhere, chain[1].pk)
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("harvest_date", "2026-09-01"),
+        ("best_before", "2028-01-01"),
+        ("quantity", "999.000"),
+        ("farm_id", None),
+    ],
+)
+def test_a3_an_edited_batch_row_is_named(
+    chain, batch, attacker, seller_user, elsewhere, other_farm, column, value
+):
+    """The batch's facts (dates, quantity, farm) are the record logged with it."""
+    sql(
+        f"UPDATE traceability_batch SET {column} = %s WHERE id = %s",  # noqa: S608 - our columns
+        [other_farm.pk if value is None else value, batch.pk],
+    )
+    verdict = verification.verify_batch(batch).verdict
+    assert (verdict.ok, verdict.reason, verdict.chain_id) == (
+        False,
+        Reason.BATCH_MISMATCH,
+        str(batch.pk),
+    )
+    harvest(seller_user, elsewhere, event_time=at(13))
+    audit.audit(actor=SYSTEM)
+    assert log.sign_checkpoint(actor=SYSTEM) is None
+
+
 def test_b_an_edit_with_every_later_hash_rewritten_names_the_edited_event(
     chain, batch, attacker, seller_user, elsewhere
 ):
@@ -217,17 +245,27 @@ def test_c_deleting_an_event_in_the_middle_names_it(chain, batch, attacker):
 def test_c_deleting_the_event_and_its_leaf_leaves_the_log_damaged(
     chain, batch, attacker, seller_user, elsewhere
 ):
+    """The insider also deletes the leaf: the audit finds the hole in the signed
+    log, every batch says the log is damaged, and the signer signs nothing."""
     index = delete_event(chain[-1].pk, with_leaf=True)
-    with pytest.raises(DomainError) as refused:  # nothing is appended to a cut log
-        harvest(seller_user, elsewhere, event_time=at(13))
-    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    harvest(seller_user, elsewhere, event_time=at(13))
     audit.audit(actor=SYSTEM)
     assert named(batch)[:2] == (False, Reason.LOG_DAMAGED)
     assert named(elsewhere)[:2] == (False, Reason.LOG_DAMAGED)  # no batch can say it was not on it
-    LogLeaf.objects.create(index=9, event_id=99, hash=bytes(32), chains="1")  # the log grew
     assert log.sign_checkpoint(actor=SYSTEM) is None
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert (refused.reason, refused.leaf_index) == (Reason.LOG_DAMAGED, index)
+
+
+def test_nothing_is_appended_to_a_log_cut_at_its_end(chain, batch, attacker, seller_user):
+    """Threat: the newest signed leaf deleted, so the next record would take its
+    place. Property: the append is refused with a code and writes nothing."""
+    delete_event(chain[-1].pk, with_leaf=True)
+    before = TraceEvent.objects.count()
+    with pytest.raises(DomainError) as refused:
+        observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
+    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    assert TraceEvent.objects.count() == before
 
 
 def test_c2_a_step_deleted_before_its_checkpoint_is_proven_missing_by_its_receipt(

@@ -98,6 +98,8 @@ class Batch(models.Model):
         _("quantity packed"), max_digits=12, decimal_places=3, default=Decimal("0.000")
     )
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # The log's signed promise to include the batch's record (`traceability.transparency`).
+    receipt = models.TextField(_("receipt"), blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -38,10 +38,12 @@ class TraceLog(models.Model):
 
 
 class LogLeaf(AppendOnlyModel):
-    """Leaf `index` of the log: an event's hash and the chains (batch ids) it is on."""
+    """Leaf `index` of the log: an event's hash and the chains (batch ids) it is on,
+    or a batch's record (its facts, as created)."""
 
     index = models.PositiveBigIntegerField(_("index"), primary_key=True)
-    event_id = models.PositiveBigIntegerField(_("event"), unique=True)
+    event_id = models.PositiveBigIntegerField(_("event"), null=True, unique=True)
+    batch_id = models.PositiveBigIntegerField(_("batch record"), null=True, unique=True)
     hash = models.BinaryField(_("leaf hash"), max_length=32)
     chains = models.CharField(_("chains"), max_length=400)
 
@@ -49,6 +51,12 @@ class LogLeaf(AppendOnlyModel):
         verbose_name = _("log leaf")
         verbose_name_plural = _("log leaves")
         ordering = ["index"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(event_id__isnull=True) ^ models.Q(batch_id__isnull=True),
+                name="log_leaf_event_or_batch",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.index}: {self.event_id}"

@@ -401,7 +401,7 @@ def provenance(record: Record) -> Provenance:
     product = batch.variant.product
     chains = verification.upstream_batches(batch)
     events, links = verification.chain_events(chains, related=("read_point", "photo"))
-    check = verification.verify_events(chains, events, links)
+    check = verification.verify_events(chains, events, links, known=batch)
     steps = _steps(events, links, batch)
     images = images_of(product)
     image = images[0] if images else None

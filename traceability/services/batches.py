@@ -39,6 +39,7 @@ from traceability.rules import (
     clean_quantity,
     clean_unit,
 )
+from traceability.services import log
 
 MAX_SERIALS_PER_CALL = 10_000
 MAX_SERIALS_PER_BATCH = 100_000
@@ -111,6 +112,7 @@ def _save_with_code(batch: Batch) -> Batch:
         try:
             with transaction.atomic():
                 batch.save(force_insert=True)
+                log.append_batch(batch)
                 invalidate(*cache.batch_changed(batch.pk))
             return batch
         except IntegrityError as exc:

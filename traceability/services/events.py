@@ -35,7 +35,7 @@ from shop.core.cache_tags import invalidate
 from shop.core.db import lock_rows
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
-from traceability import cache, integrity
+from traceability import cache, integrity, transparency
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import Batch, Serial, TraceEvent, TraceEventBatch
 from traceability.policies import can_manage_batches
@@ -280,7 +280,7 @@ def _append(
     previous = _heads(batch.pk for batch, _role in links)
     content_hash = integrity.event_hash(document, previous)
     chains = [batch.pk for batch, _role in links]
-    leaf = log.reserve(content_hash, chains)
+    leaf = log.reserve(transparency.leaf_hash(content_hash, chains))
     event = TraceEvent(
         seller_id=seller_id,
         recorded_by=actor,  # type: ignore[misc]  # signed in: require() checked it
@@ -296,7 +296,7 @@ def _append(
     TraceEventBatch.objects.bulk_create(
         [TraceEventBatch(event=event, batch=batch, role=role) for batch, role in links]
     )
-    log.commit(leaf, event.pk, chains)
+    log.commit(leaf, chains, event_id=event.pk)
     return event
 
 

@@ -33,6 +33,7 @@ from tlog import merkle, note
 from traceability import cache, integrity, transparency
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import (
+    Batch,
     LogAlert,
     LogCheckpoint,
     LogLeaf,
@@ -155,33 +156,38 @@ class Appended:
     receipt: str
 
 
-def reserve(event_hash: str, chains: Sequence[int]) -> Appended:
-    """Lock the log and compute the next leaf for an event about to be inserted, with
-    its receipt; `commit` stores it once the event has its key. Call in the
+def reserve(hashed: bytes) -> Appended:
+    """Lock the log and take the next leaf for a record about to be inserted, with
+    its receipt; `commit` stores it once the record has its key. Call in the
     recording transaction, after the batches' locks."""
     _lock_log()
     index = leaf_count()
     signed = newest_checkpoint()
     if signed is not None and index < signed.size:
         raise _damaged(f"the log has {index} leaves, {signed.size} were signed")
-    hashed = transparency.leaf_hash(event_hash, chains)
     return Appended(index, hashed, transparency.receipt(index, hashed, timezone.now()))
 
 
-def commit(appended: Appended, event_id: int, chains: Sequence[int]) -> None:
-    """Store the reserved leaf and the nodes it completes."""
+def commit(
+    appended: Appended,
+    chains: Sequence[int],
+    *,
+    event_id: int | None = None,
+    batch_id: int | None = None,
+) -> None:
+    """Store the reserved leaf (an event's, or a batch record's) and the nodes it completes."""
     store = DatabaseStore(appended.index)
     store.prefetch(right_edge(appended.index))
     nodes = merkle.appended_nodes(store, [appended.hash])
+    on = sorted(set(chains))
     leaf = LogLeaf.objects.create(
         index=appended.index,
         event_id=event_id,
+        batch_id=batch_id,
         hash=appended.hash,
-        chains=" ".join(str(c) for c in sorted(set(chains))),
+        chains=" ".join(str(c) for c in on),
     )
-    LogLeafChain.objects.bulk_create(
-        [LogLeafChain(leaf=leaf, chain=c) for c in sorted(set(chains))]
-    )
+    LogLeafChain.objects.bulk_create([LogLeafChain(leaf=leaf, chain=c) for c in on])
     try:
         with transaction.atomic():
             LogNode.objects.bulk_create(
@@ -189,6 +195,14 @@ def commit(appended: Appended, event_id: int, chains: Sequence[int]) -> None:
             )
     except IntegrityError:
         raise _damaged(f"a node above leaf {appended.index} is already stored") from None
+
+
+def append_batch(batch: Batch) -> None:
+    """Log a new batch's record (its facts) and keep the receipt on the batch."""
+    appended = reserve(transparency.batch_leaf_hash(batch))
+    commit(appended, [batch.pk], batch_id=batch.pk)
+    Batch.objects.filter(pk=batch.pk).update(receipt=appended.receipt)
+    batch.receipt = appended.receipt
 
 
 def _damaged(detail: str) -> DomainError:
@@ -244,53 +258,75 @@ def check_stored(stored: LogCheckpoint) -> tlog_checkpoint.Checkpoint:
 
 
 def _check_new_leaves(start: int, end: int) -> list[bytes]:
-    """The leaf hashes of [start, end), once each is an event the log recorded."""
+    """The leaf hashes of [start, end), once each is a record the log recorded:
+    recomputed from the event or the batch, with a valid receipt for it."""
     leaves = list(LogLeaf.objects.filter(index__gte=start, index__lt=end).order_by("index"))
-    events = {
-        row.pk: row
-        for row in TraceEvent.objects.filter(pk__in=[leaf.event_id for leaf in leaves]).only(
-            "pk", "document", "previous", "content_hash", "receipt"
-        )
-    }
+    events = TraceEvent.objects.filter(pk__in=[leaf.event_id for leaf in leaves]).only(
+        "pk", "document", "previous", "content_hash", "receipt"
+    )
+    by_event = {row.pk: row for row in events}
+    by_batch = Batch.objects.in_bulk([leaf.batch_id for leaf in leaves if leaf.batch_id])
     hashes = []
     for expected, leaf in enumerate(leaves, start=start):
         if leaf.index != expected:
             raise Refused("missing_leaf", f"leaf {expected} is missing", leaf=expected)
-        event = events.get(leaf.event_id)
-        if event is None:
+        hashed, receipt = _recomputed(leaf, by_event, by_batch)
+        if hashed != bytes(leaf.hash):
             raise Refused(
-                "missing_event",
-                f"event {leaf.event_id} of leaf {leaf.index} is missing",
+                "content_mismatch",
+                f"leaf {leaf.index} is not the record it logged",
                 event_id=leaf.event_id,
                 leaf=leaf.index,
             )
-        chains = [int(c) for c in leaf.chains.split()]
-        recomputed = integrity.event_hash(event.document, event.previous)
-        hashed = transparency.leaf_hash(recomputed, chains)
-        if recomputed != event.content_hash or hashed != bytes(leaf.hash):
-            raise Refused(
-                "content_mismatch",
-                f"event {event.pk} is not as it was logged",
-                event_id=event.pk,
-                leaf=leaf.index,
-            )
         try:
-            promised = transparency.open_receipt(event.receipt)
+            promised = transparency.open_receipt(receipt)
         except ValueError:
             promised = None
         if promised is None or (promised.index, promised.leaf_hash) != (leaf.index, hashed):
             raise Refused(
                 "bad_receipt",
-                f"event {event.pk} has no valid receipt for leaf {leaf.index}",
-                event_id=event.pk,
+                f"leaf {leaf.index} has no valid receipt",
+                event_id=leaf.event_id,
                 leaf=leaf.index,
             )
         hashes.append(hashed)
     if len(hashes) != end - start:
-        raise Refused(
-            "missing_leaf", f"leaf {start + len(hashes)} is missing", leaf=start + len(hashes)
-        )
+        missing = start + len(hashes)
+        raise Refused("missing_leaf", f"leaf {missing} is missing", leaf=missing)
     return hashes
+
+
+def _recomputed(
+    leaf: LogLeaf, events: dict[int, TraceEvent], batches: dict[int, Batch]
+) -> tuple[bytes, str]:
+    """The leaf hash of the record a leaf names, recomputed from its rows, and its receipt."""
+    if leaf.batch_id is not None:
+        batch = batches.get(leaf.batch_id)
+        if batch is None:
+            raise Refused(
+                "missing_batch",
+                f"batch {leaf.batch_id} of leaf {leaf.index} is missing",
+                leaf=leaf.index,
+            )
+        return transparency.batch_leaf_hash(batch), batch.receipt
+    event = events.get(leaf.event_id or 0)
+    if event is None:
+        raise Refused(
+            "missing_event",
+            f"event {leaf.event_id} of leaf {leaf.index} is missing",
+            event_id=leaf.event_id,
+            leaf=leaf.index,
+        )
+    chains = [int(c) for c in leaf.chains.split()]
+    recomputed = integrity.event_hash(event.document, event.previous)
+    if recomputed != event.content_hash:
+        raise Refused(
+            "content_mismatch",
+            f"event {event.pk} is not as it was logged",
+            event_id=event.pk,
+            leaf=leaf.index,
+        )
+    return transparency.leaf_hash(recomputed, chains), event.receipt
 
 
 def _prove_extension(old: tlog_checkpoint.Checkpoint | None, size: int) -> bytes:
@@ -392,12 +428,13 @@ def alert(kind: str, refused: Refused, *, batch_id: int | None = None) -> LogAle
         "event_id": refused.event_id,
         "leaf_index": refused.leaf,
         "batch_id": batch_id,
+        "detail": refused.detail[:500],
     }
     newest = LogAlert.objects.filter(kind=kind).order_by("-pk").first()
     if newest is not None and all(getattr(newest, key) == value for key, value in fields.items()):
         return newest
     logger.error("trace log %s: %s (%s)", kind, refused.detail, refused.reason)
-    return LogAlert.objects.create(detail=refused.detail[:500], **fields)
+    return LogAlert.objects.create(**fields)
 
 
 # --- receipts ------------------------------------------------------------------------------

@@ -108,27 +108,72 @@ def verify_batch(batch: Batch) -> Verification:
     return verify_events(chains, events, links)
 
 
-def verify_events(chains: set[int], events: list[TraceEvent], links: list[Link]) -> Verification:
-    """`verify_batch` on what `chain_events(chains)` read (a page reads it once)."""
+def verify_events(
+    chains: set[int], events: list[TraceEvent], links: list[Link], *, known: Batch | None = None
+) -> Verification:
+    """`verify_batch` on what `chain_events(chains)` read (a page reads it once);
+    `known` is a batch of the chains the caller has loaded already."""
     records = records_from(events, links)
     leaves = _leaves_of(chains)
+    batches = _batches(chains, known)
     verdict = _missing(records, leaves)
     if verdict.ok:
         verdict = integrity.verify_chain(records, chains={chain_id(i) for i in chains})
     if verdict.ok:
         verdict = check_columns(events)
+    if verdict.ok:
+        verdict = check_batches(batches, leaves)
     if not verdict.ok:
         return Verification(verdict, None)
-    return check_log(records, leaves)
+    receipts = _Receipts({e.pk: e.receipt for e in events}, {b.pk: b.receipt for b in batches})
+    return check_log(records, leaves, receipts)
+
+
+def _batches(chains: set[int], known: Batch | None) -> list[Batch]:
+    loaded = [known] if known is not None and known.pk in chains else []
+    others = chains - {batch.pk for batch in loaded}
+    if others:
+        loaded += Batch.objects.filter(pk__in=others)
+    return sorted(loaded, key=lambda batch: batch.pk)
 
 
 def _missing(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf]) -> Verdict:
     """A leaf of the chains whose event is gone names the deleted event."""
     present = {int(record.id) for record in records}
     for leaf in leaves:
-        if leaf.event_id not in present:
+        if leaf.event_id is not None and leaf.event_id not in present:
             return Verdict(False, Reason.MISSING_EVENTS, str(leaf.event_id))
     return integrity.OK
+
+
+def check_batches(batches: Sequence[Batch], leaves: Sequence[LogLeaf]) -> Verdict:
+    """Each batch's facts, as pages show them, are its logged record (the batch is
+    named as the verdict's chain)."""
+    logged = {leaf.batch_id: bytes(leaf.hash) for leaf in leaves if leaf.batch_id is not None}
+    for batch in batches:
+        if batch.pk not in logged:
+            return Verdict(False, Reason.NOT_IN_LOG, None, chain_id(batch.pk))
+        if transparency.batch_leaf_hash(batch) != logged[batch.pk]:
+            return Verdict(False, Reason.BATCH_MISMATCH, None, chain_id(batch.pk))
+    return integrity.OK
+
+
+@dataclass(frozen=True)
+class _Receipts:
+    """The receipts of the records verified, as read with them."""
+
+    events: dict[int, str]
+    batches: dict[int, str]
+
+    def of(self, leaf: LogLeaf) -> tuple[str, Verdict]:
+        """The leaf's record's receipt, and the verdict naming the record if it fails."""
+        if leaf.event_id is not None:
+            failing = Verdict(False, Reason.BAD_RECEIPT, str(leaf.event_id))
+            return self.events.get(leaf.event_id, ""), failing
+        batch = leaf.batch_id or 0
+        return self.batches.get(batch, ""), Verdict(
+            False, Reason.BAD_RECEIPT, None, chain_id(batch)
+        )
 
 
 # The columns a page shows beside the document key they copy.
@@ -167,11 +212,10 @@ def _leaves_of(chains: set[int]) -> list[LogLeaf]:
     return list(LogLeaf.objects.filter(index__in=on_chains).order_by("index"))
 
 
-def check_log(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf]) -> Verification:
+def check_log(
+    records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf], receipts: _Receipts
+) -> Verification:
     """The events against their leaves and the leaves against the log (module docstring)."""
-    damage = _log_damage()
-    if damage is not None:
-        return Verification(damage, None)
     by_event = {leaf.event_id: leaf for leaf in leaves}
     for record in records:
         leaf = by_event.get(int(record.id))
@@ -181,8 +225,11 @@ def check_log(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf
         if hashed != bytes(leaf.hash):
             return Verification(Verdict(False, Reason.NOT_AS_LOGGED, record.id), None)
     newest, first = _checkpoints(leaves[0].index if leaves else 0)
+    damage = _damage(newest)
+    if damage is not None:
+        return Verification(damage, None)
     covered = [leaf for leaf in leaves if newest is not None and leaf.index < newest.size]
-    verdict = _check_receipts(leaves[len(covered) :])
+    verdict = _check_receipts(leaves[len(covered) :], receipts)
     if not verdict.ok or newest is None:
         return Verification(verdict, None)
     try:
@@ -190,7 +237,7 @@ def check_log(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf
         old = log.check_stored(first) if first is not None and first.size < newest.size else None
     except log.Refused:
         return Verification(Verdict(False, Reason.BAD_CHECKPOINT), None)
-    verdict = _check_proofs(covered, old, signed)
+    verdict = _check_proofs(covered, old, signed, receipts)
     if not verdict.ok:
         return Verification(verdict, None)
     pending = len(covered) < len(leaves)
@@ -199,49 +246,49 @@ def check_log(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf
 
 
 def _checkpoints(first_leaf: int) -> tuple[LogCheckpoint | None, LogCheckpoint | None]:
-    """The newest checkpoint and the first that covered `first_leaf`, in one query."""
+    """The newest checkpoint and the first that covered `first_leaf`, in one query,
+    with the audit's standing finding (`_damage`)."""
     sizes = LogCheckpoint.objects.values("size")
+    finding = TraceLog.objects.filter(origin=transparency.origin())
     found = list(
         LogCheckpoint.objects.filter(
             Q(size=Subquery(sizes.order_by("-size")[:1]))
             | Q(size=Subquery(sizes.filter(size__gt=first_leaf).order_by("size")[:1]))
-        ).order_by("size")
+        )
+        .annotate(
+            audit_reason=Subquery(finding.values("audit_reason")[:1]),
+            audit_event=Subquery(finding.values("audit_event")[:1]),
+        )
+        .order_by("size")
     )
     if not found:
         return None, None
     return found[-1], found[0]
 
 
-def _log_damage() -> Verdict | None:
+def _damage(newest: LogCheckpoint | None) -> Verdict | None:
     """The auditor's standing finding that the log itself lost leaves: no batch
     can be shown verified while the log cannot say which it was on."""
-    log_row = TraceLog.objects.filter(origin=transparency.origin()).first()
-    if log_row is None or log_row.audit_reason != Reason.LOG_DAMAGED:
+    if newest is None or getattr(newest, "audit_reason", "") != Reason.LOG_DAMAGED:
         return None
-    event = str(log_row.audit_event) if log_row.audit_event is not None else None
-    return Verdict(False, Reason.LOG_DAMAGED, event)
+    event = getattr(newest, "audit_event", None)
+    return Verdict(False, Reason.LOG_DAMAGED, str(event) if event is not None else None)
 
 
-def _check_receipts(leaves: Sequence[LogLeaf]) -> Verdict:
-    """Leaves newer than the newest checkpoint: each event's receipt promises its leaf."""
-    if not leaves:
-        return integrity.OK
-    receipts = dict(
-        TraceEvent.objects.filter(pk__in=[leaf.event_id for leaf in leaves]).values_list(
-            "pk", "receipt"
-        )
-    )
+def _check_receipts(leaves: Sequence[LogLeaf], receipts: _Receipts) -> Verdict:
+    """Each leaf's record carries the log's receipt for that leaf."""
     for leaf in leaves:
+        receipt, failing = receipts.of(leaf)
         try:
-            promised = transparency.open_receipt(receipts.get(leaf.event_id, ""))
+            promised = transparency.open_receipt(receipt)
         except ValueError:
-            return Verdict(False, Reason.BAD_RECEIPT, str(leaf.event_id))
+            return failing
         if (promised.index, promised.leaf_hash) != (leaf.index, bytes(leaf.hash)):
-            return Verdict(False, Reason.BAD_RECEIPT, str(leaf.event_id))
+            return failing
     return integrity.OK
 
 
-def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any) -> Verdict:
+def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any, receipts: _Receipts) -> Verdict:
     """Every leaf is in the signed tree (its inclusion proof, from the stored nodes,
     leads to the signed root), and the first checkpoint that covered the batch is
     a prefix of the newest; the nodes all proofs need are fetched together."""
@@ -259,7 +306,7 @@ def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any) -> Verdict:
         for leaf in leaves:
             proof = merkle.inclusion_proof(store, leaf.index, size)
             if not merkle.verify_inclusion(leaf.index, size, bytes(leaf.hash), proof, root):
-                return _culprit(leaves, leaf)
+                return _culprit(leaves, leaf, receipts)
         if old is not None:
             proof = merkle.consistency_proof(store, old.size, size)
             if not merkle.verify_consistency(old.size, size, old.root_hash, root, proof):
@@ -269,13 +316,15 @@ def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any) -> Verdict:
     return integrity.OK
 
 
-def _culprit(leaves: Sequence[LogLeaf], failing: LogLeaf) -> Verdict:
+def _culprit(leaves: Sequence[LogLeaf], failing: LogLeaf, receipts: _Receipts) -> Verdict:
     """Which leaf was rewritten, when a proof fails: a rewritten leaf is a sibling in
     its neighbours' proofs, so the first failing proof may not be its own; the
     receipts, signed with the key the database does not hold, tell."""
-    verdict = _check_receipts(leaves)
-    event = verdict.event_id if not verdict.ok else str(failing.event_id)
-    return Verdict(False, Reason.NOT_AS_LOGGED, event)
+    verdict = _check_receipts(leaves, receipts)
+    if verdict.ok:
+        event = str(failing.event_id) if failing.event_id is not None else None
+        return Verdict(False, Reason.NOT_AS_LOGGED, event, chain_id(failing.batch_id or 0))
+    return Verdict(False, Reason.NOT_AS_LOGGED, verdict.event_id, verdict.chain_id)
 
 
 def _witnesses(size: int) -> int:

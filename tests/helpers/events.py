@@ -11,6 +11,8 @@ from django.utils import timezone
 from jsonschema import Draft7Validator
 
 from gs1 import epcis
+from tlog import merkle
+from traceability import integrity, transparency
 from traceability.models import LogCheckpoint, LogLeaf, LogNode, TraceEvent, TraceEventBatch
 from traceability.services import events as trace
 
@@ -89,6 +91,11 @@ def write(event_id, **columns):
         )
 
 
+def _sql(statement, params):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, list(params))
+
+
 def doctored(event):
     """The event's document with its disposition changed."""
     disposition = event.document["disposition"]
@@ -105,3 +112,45 @@ def delete_trace_rows():
         for table in migration.TABLES[::-1]:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
     create_triggers()
+
+
+def rehash_from(events, first):
+    """Rewrite the chain from `first` on as the insider does: each later event's
+    previous link and hash recomputed, so the chain alone looks sound."""
+    previous_hash = events[first - 1].content_hash
+    rewritten = []
+    for index, event in enumerate(events[first:], start=first):
+        document = doctored(event) if index == first else event.document
+        previous = dict.fromkeys(event.previous, previous_hash)
+        previous_hash = integrity.event_hash(document, previous)
+        write(
+            event.pk,
+            document=json.dumps(document),
+            previous=json.dumps(previous),
+            content_hash=previous_hash,
+            disposition=document["disposition"],
+        )
+        rewritten.append((event, previous_hash))
+    return rewritten
+
+
+def rewrite_leaves(rewritten):
+    for event, new_hash in rewritten:
+        chains = [int(c) for c in event.previous]
+        _sql(
+            "UPDATE traceability_logleaf SET hash = %s WHERE event_id = %s",
+            [transparency.leaf_hash(new_hash, chains), event.pk],
+        )
+
+
+def rebuild_nodes():
+    """Recompute every stored node from the (rewritten) leaves."""
+    store = merkle.MemoryStore()
+    for hashed in LogLeaf.objects.order_by("index").values_list("hash", flat=True):
+        store.append(bytes(hashed))
+    for level in range(1, 64):
+        for index in range(store.leaf_count() >> level):
+            _sql(
+                'UPDATE traceability_lognode SET hash = %s WHERE level = %s AND "index" = %s',
+                [store.node(level, index), level, index],
+            )

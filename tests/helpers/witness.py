@@ -22,10 +22,10 @@ WITNESS_NAME = "county.example/witness"
 class WitnessProcess:
     """`python -m witness` with its own key, configuration and state in `folder`."""
 
-    def __init__(self, folder: Path, logs: dict[str, list[str]]) -> None:
+    def __init__(self, folder: Path, logs: dict[str, list[str]], name: str = WITNESS_NAME) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        keygen = self.run("keygen", "--name", WITNESS_NAME)
+        keygen = self.run("keygen", "--name", name)
         (folder / "witness.key").write_text(keygen.stdout)
         self.vkey = keygen.stderr.strip()
         self.port = free_port()

@@ -25,9 +25,11 @@ from tests.helpers.events import (
     drop_triggers,
     harvest,
     observe,
+    rebuild_nodes,
+    rehash_from,
+    rewrite_leaves,
     write,
 )
-from tlog import merkle
 from traceability import integrity, transparency
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.integrity import Reason
@@ -84,48 +86,6 @@ def delete_event(event_id, *, with_leaf=False):
         sql('DELETE FROM traceability_logleaf WHERE "index" = %s', [index])
         return index
     return None
-
-
-def rehash_from(events, first):
-    """Rewrite the chain from `first` on as the insider does: each later event's
-    previous link and hash recomputed, so the chain alone looks sound."""
-    previous_hash = events[first - 1].content_hash
-    rewritten = []
-    for index, event in enumerate(events[first:], start=first):
-        document = doctored(event) if index == first else event.document
-        previous = dict.fromkeys(event.previous, previous_hash)
-        previous_hash = integrity.event_hash(document, previous)
-        write(
-            event.pk,
-            document=json.dumps(document),
-            previous=json.dumps(previous),
-            content_hash=previous_hash,
-            disposition=document["disposition"],
-        )
-        rewritten.append((event, previous_hash))
-    return rewritten
-
-
-def rewrite_leaves(rewritten):
-    for event, new_hash in rewritten:
-        chains = [int(c) for c in event.previous]
-        sql(
-            "UPDATE traceability_logleaf SET hash = %s WHERE event_id = %s",
-            [transparency.leaf_hash(new_hash, chains), event.pk],
-        )
-
-
-def rebuild_nodes():
-    """Recompute every stored node from the (rewritten) leaves."""
-    store = merkle.MemoryStore()
-    for hashed in LogLeaf.objects.order_by("index").values_list("hash", flat=True):
-        store.append(bytes(hashed))
-    for level in range(1, 64):
-        for index in range(store.leaf_count() >> level):
-            sql(
-                'UPDATE traceability_lognode SET hash = %s WHERE level = %s AND "index" = %s',
-                [store.node(level, index), level, index],
-            )
 
 
 def named(batch):

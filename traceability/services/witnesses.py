@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -42,19 +42,31 @@ class Witness:
 
     @property
     def name(self) -> str:
-        return self.verifier.name
+        """The witness in the platform's records: its note name and key id, as its
+        verifier key begins (``county.example/witness+1a2b3c4d``), so that two
+        witnesses under one name, or a witness's new key after it lost its state,
+        are never taken for one another."""
+        return f"{self.verifier.name}+{self.verifier.key_id.hex()}"
 
 
 def configured() -> list[Witness]:
     """The witnesses of ``settings.TRACE_WITNESSES`` ("<url> <verifier key>" each)."""
-    found = []
-    for entry in settings.TRACE_WITNESSES:
-        try:
-            url, vkey = entry.split()
-            found.append(Witness(url.rstrip("/"), CosignatureVerifier.from_vkey(vkey)))
-        except ValueError as error:
-            raise ImproperlyConfigured(f"TRACE_WITNESSES: {entry!r}: {error}") from None
-    return found
+    return [_parse(entry) for entry in settings.TRACE_WITNESSES]
+
+
+def _parse(entry: str) -> Witness:
+    parts = entry.split()
+    if len(parts) != 2:
+        raise ImproperlyConfigured(f"TRACE_WITNESSES: {entry!r} is not <url> <verifier key>")
+    url, vkey = parts
+    address = urlsplit(url)
+    if address.scheme not in ("http", "https") or not address.hostname:
+        raise ImproperlyConfigured(f"TRACE_WITNESSES: {entry!r}: {url!r} is not an http(s) URL")
+    try:
+        verifier = CosignatureVerifier.from_vkey(vkey)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRACE_WITNESSES: {entry!r}: {error}") from None
+    return Witness(url.rstrip("/"), verifier)
 
 
 def _post(url: str, body: bytes) -> tuple[int, str]:
@@ -99,16 +111,18 @@ def ask(witness: Witness, checkpoint: LogCheckpoint) -> LogCosignature | None:
         log.alert(LogAlert.Kind.WITNESS_REFUSED, refused)
         return None
     try:
-        cosigned = checkpoint.note + body
-        note.open_note(cosigned, [witness.verifier])
+        opened = note.open_note(checkpoint.note + body, [witness.verifier])
     except ValueError as error:
         refused = log.Refused("witness_bad_cosignature", f"{witness.name}: {error}")
         log.alert(LogAlert.Kind.WITNESS_REFUSED, refused)
         return None
+    # Only its own verified line is kept: whatever else it sent is not ours to serve.
+    line = "".join(signature.line() for signature in opened.verified)
     try:
-        stored = LogCosignature.objects.create(
-            checkpoint=checkpoint, witness=witness.name, line=body, cosigned_at=timezone.now()
-        )
+        with transaction.atomic():
+            stored = LogCosignature.objects.create(
+                checkpoint=checkpoint, witness=witness.name, line=line, cosigned_at=timezone.now()
+            )
     except IntegrityError:  # another run stored this witness's cosignature first
         return None
     invalidate(cache.CHECKPOINTS)

@@ -381,3 +381,19 @@ def test_a_malformed_witness_entry_is_refused_naming_it(settings, entry):
     with pytest.raises(ImproperlyConfigured, match="TRACE_WITNESSES") as refused:
         witnesses.configured()
     assert repr(entry) in str(refused.value)
+
+
+def test_a_cosignature_row_an_insider_adds_is_not_counted(witness, seller_user, batch):
+    """Threat: an insider inserts a cosignature row (or points a real one at a forged
+    checkpoint) to show "witnessed". Property: only a line that verifies with the
+    witness's key over that checkpoint counts."""
+    harvest(seller_user, batch)
+    tasks.sign_trace_checkpoint()
+    real = LogCosignature.objects.get()
+    assert verification.verify_batch(batch).witnesses == 1
+    record(seller_user, batch, 1)
+    newest = log.sign_checkpoint(actor=SYSTEM)  # not asked: no cosignature yet
+    LogCosignature.objects.create(
+        checkpoint=newest, witness=real.witness, line=real.line, cosigned_at=real.cosigned_at
+    )
+    assert verification.verify_batch(batch).witnesses == 0

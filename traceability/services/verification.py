@@ -22,7 +22,7 @@ from typing import Any
 from django.db.models import Q, Subquery
 
 from gs1 import epcis
-from tlog import merkle
+from tlog import merkle, note
 from traceability import integrity, transparency
 from traceability.integrity import Reason, Verdict
 from traceability.models import (
@@ -328,13 +328,25 @@ def _culprit(leaves: Sequence[LogLeaf], failing: LogLeaf, receipts: _Receipts) -
 
 
 def _witnesses(size: int) -> int:
-    """How many configured witnesses cosigned a checkpoint of at least `size` leaves."""
-    names = [witness.name for witness in witnesses.configured()]
-    if not names:
-        return 0
-    return (
-        LogCosignature.objects.filter(checkpoint__size__gte=size, witness__in=names)
-        .values("witness")
-        .distinct()
-        .count()
-    )
+    """How many configured witnesses cosigned a checkpoint of at least `size` leaves:
+    each one's newest cosignature, checked with its key (a row an insider added or
+    moved to another checkpoint does not count)."""
+    counted = 0
+    for witness in witnesses.configured():
+        newest = (
+            LogCosignature.objects.filter(witness=witness.name, checkpoint__size__gte=size)
+            .select_related("checkpoint")
+            .order_by("-checkpoint__size")
+            .first()
+        )
+        if newest is not None and _cosigned(newest, witness.verifier):
+            counted += 1
+    return counted
+
+
+def _cosigned(cosignature: LogCosignature, verifier: note.Verifier) -> bool:
+    try:
+        note.open_note(cosignature.checkpoint.note + cosignature.line, [verifier])
+    except ValueError:
+        return False
+    return True

@@ -32,7 +32,7 @@ from traceability.policies import can_sign_checkpoints
 from traceability.services import log
 
 logger = logging.getLogger("traceability.witnesses")
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 5  # a witness that does not answer is asked again at the next checkpoint
 
 
 @dataclass(frozen=True)

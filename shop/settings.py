@@ -330,6 +330,8 @@ TRACE_SIGNING_KEY_FILE = env.str(
 # The trace log's name in its checkpoints (C2SP tlog-checkpoint origin): by
 # default the public host and /trace (traceability/transparency.py).
 TRACE_LOG_ORIGIN = env.str("TRACE_LOG_ORIGIN", default="")
+# The log's earlier public keys (verifier keys), after `manage.py rotate_trace_key`.
+TRACE_RETIRED_KEYS = env.list("TRACE_RETIRED_KEYS", default=[])
 # Witnesses that cosign the log's checkpoints, each "<url> <verifier key>"
 # (`python -m witness vkey`), comma-separated (traceability/services/witnesses.py).
 TRACE_WITNESSES = env.list("TRACE_WITNESSES", default=[])

@@ -30,6 +30,11 @@ of the text::
 
 A checkpoint whose tree is larger than ``index`` and that does not include the
 leaf proves that the log broke its promise.
+
+**Key rotation.** The old key announces the new one in a checkpoint it signs,
+with the extension line ``trace-key-next <new verifier key>``; the old key's
+verifier key then goes to ``settings.TRACE_RETIRED_KEYS``, so that what it
+signed still verifies, and the new key signs from then on.
 """
 
 from __future__ import annotations
@@ -45,11 +50,13 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from gs1.epcis import canonical_json
 from tlog import merkle, note
 from traceability import integrity
 
+NEXT_KEY = "trace-key-next"
 LEAF_TYPE = "trace-event/v1"
 BATCH_LEAF_TYPE = "trace-batch/v1"
 RECEIPT_TYPE = "trace-receipt/v1"
@@ -80,6 +87,29 @@ def signer() -> note.Ed25519Signer:
 
 def verifier() -> note.Ed25519Verifier:
     return signer().verifier()
+
+
+@functools.lru_cache(maxsize=4)
+def _retired(vkeys: tuple[str, ...]) -> tuple[note.Ed25519Verifier, ...]:
+    try:
+        return tuple(note.Ed25519Verifier.from_vkey(vkey) for vkey in vkeys)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRACE_RETIRED_KEYS: {error}") from None
+
+
+def retired_verifiers() -> tuple[note.Ed25519Verifier, ...]:
+    """The log's earlier keys (``settings.TRACE_RETIRED_KEYS``, verifier keys): what
+    they signed before the rotation still verifies."""
+    return _retired(tuple(getattr(settings, "TRACE_RETIRED_KEYS", ())))
+
+
+def verifiers() -> list[note.Ed25519Verifier]:
+    return [verifier(), *retired_verifiers()]
+
+
+def key_announcement(new_key: note.Ed25519Verifier) -> str:
+    """The checkpoint extension line by which the log's key announces its successor."""
+    return f"{NEXT_KEY} {new_key.vkey()}"
 
 
 def leaf_data(event_hash: str, chains: Iterable[int]) -> bytes:
@@ -141,10 +171,11 @@ def receipt(index: int, hashed: bytes, recorded_at: datetime) -> str:
     return note.sign(text, signer())
 
 
-def open_receipt(message: str, verifiers: Iterable[note.Verifier] | None = None) -> Receipt:
-    """A receipt the log key signed; `ValueError` (a `note.MalformedNote` or
-    `note.UnverifiedNote`) says why another is not one."""
-    opened = note.open_note(message, [verifier()] if verifiers is None else verifiers)
+def open_receipt(message: str, keys: Iterable[note.Verifier] | None = None) -> Receipt:
+    """A receipt a log key signed (the current or a retired one, by default);
+    `ValueError` (a `note.MalformedNote` or `note.UnverifiedNote`) says why
+    another is not one."""
+    opened = note.open_note(message, verifiers() if keys is None else keys)
     lines = opened.text.split("\n")
     if len(lines) != 6 or lines[1] != RECEIPT_TYPE or lines[5]:
         raise note.MalformedNote("not a trace receipt")

@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
             name='LogCheckpoint',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('size', models.PositiveBigIntegerField(unique=True, verbose_name='tree size')),
+                ('size', models.PositiveBigIntegerField(db_index=True, verbose_name='tree size')),
                 ('root', models.BinaryField(max_length=32, verbose_name='root hash')),
                 ('note', models.TextField(verbose_name='signed note')),
                 ('signed_at', models.DateTimeField(verbose_name='signed at')),
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'log checkpoint',
                 'verbose_name_plural': 'log checkpoints',
-                'ordering': ['-size'],
+                'ordering': ['-size', '-id'],
             },
         ),
         migrations.CreateModel(

@@ -99,9 +99,10 @@ class LogNode(AppendOnlyModel):
 
 
 class LogCheckpoint(AppendOnlyModel):
-    """A signed checkpoint (C2SP tlog-checkpoint) of the first `size` leaves."""
+    """A signed checkpoint (C2SP tlog-checkpoint) of the first `size` leaves; one size
+    is signed again only to announce the log's next key."""
 
-    size = models.PositiveBigIntegerField(_("tree size"), unique=True)
+    size = models.PositiveBigIntegerField(_("tree size"), db_index=True)
     root = models.BinaryField(_("root hash"), max_length=32)
     note = models.TextField(_("signed note"))
     signed_at = models.DateTimeField(_("signed at"))
@@ -109,7 +110,7 @@ class LogCheckpoint(AppendOnlyModel):
     class Meta:
         verbose_name = _("log checkpoint")
         verbose_name_plural = _("log checkpoints")
-        ordering = ["-size"]
+        ordering = ["-size", "-id"]
 
     def __str__(self) -> str:
         return f"{self.size} @ {self.signed_at.isoformat()}"

@@ -230,31 +230,80 @@ class Refused(Exception):
 
 
 def newest_checkpoint() -> LogCheckpoint | None:
-    return LogCheckpoint.objects.order_by("-size").first()
+    """The newest signed checkpoint (of the largest tree; a key's announcement
+    follows the checkpoint of the same size it repeats)."""
+    return LogCheckpoint.objects.order_by("-size", "-pk").first()
+
+
+@dataclass(frozen=True)
+class Opened:
+    checkpoint: tlog_checkpoint.Checkpoint
+    key_id: bytes  # of the log key that signed it
 
 
 @functools.lru_cache(maxsize=64)
-def opened(note_text: str, vkey: str) -> tlog_checkpoint.Checkpoint | None:
-    """The checkpoint a stored note signs, if the log key signed it (once per process)."""
+def opened(note_text: str, vkeys: tuple[str, ...]) -> Opened | None:
+    """The checkpoint a stored note signs, if one of the log's keys signed it (once per
+    process)."""
     try:
-        found, _opened = tlog_checkpoint.open_checkpoint(
-            note_text, [note.Ed25519Verifier.from_vkey(vkey)], transparency.origin()
+        found, opened_note = tlog_checkpoint.open_checkpoint(
+            note_text, [note.Ed25519Verifier.from_vkey(v) for v in vkeys], transparency.origin()
         )
     except ValueError:
         return None
-    return found
+    return Opened(found, opened_note.verified[0].key_id)
 
 
-def check_stored(stored: LogCheckpoint) -> tlog_checkpoint.Checkpoint:
-    """The stored checkpoint, once its signature and its columns agree; else `Refused`."""
-    found = opened(stored.note, transparency.verifier().vkey())
+def open_stored(stored: LogCheckpoint) -> Opened:
+    """The stored checkpoint, once a log key's signature and its columns agree; else
+    `Refused`."""
+    found = opened(stored.note, tuple(key.vkey() for key in transparency.verifiers()))
     if found is None:
         raise Refused("bad_signature", f"checkpoint {stored.size} is not signed by the log key")
-    if (found.size, found.root_hash) != (stored.size, bytes(stored.root)):
+    if (found.checkpoint.size, found.checkpoint.root_hash) != (stored.size, bytes(stored.root)):
         raise Refused(
             "checkpoint_edited", f"checkpoint {stored.size}'s columns differ from its note"
         )
     return found
+
+
+def check_stored(stored: LogCheckpoint) -> tlog_checkpoint.Checkpoint:
+    return open_stored(stored).checkpoint
+
+
+def _check_key(newest: Opened) -> None:
+    """The current key signs on from the newest checkpoint only if it signed that one,
+    or that one (signed by a retired key) announced it: a key swapped in without
+    the old key's word signs nothing."""
+    current = transparency.verifier()
+    if newest.key_id == current.key_id:
+        return
+    if transparency.key_announcement(current) not in newest.checkpoint.extensions:
+        raise Refused("key_not_announced", "the signing key was not announced by the last one")
+
+
+def announce_key(new_key: note.Ed25519Verifier, *, actor: Actor) -> LogCheckpoint:
+    """Sign, with the current key, a checkpoint of the log as signed last that names
+    `new_key` as its successor (then configure the new key, and the old one as retired)."""
+    require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
+    with transaction.atomic():
+        _lock_log()
+        stored = newest_checkpoint()
+        if stored is None:
+            size, root_hash = 0, merkle.EMPTY_ROOT
+        else:
+            newest = open_stored(stored)
+            _check_key(newest)
+            size, root_hash = newest.checkpoint.size, newest.checkpoint.root_hash
+        body = tlog_checkpoint.Checkpoint(
+            transparency.origin(), size, root_hash, (transparency.key_announcement(new_key),)
+        )
+        return LogCheckpoint.objects.create(
+            size=size,
+            root=root_hash,
+            note=tlog_checkpoint.sign_checkpoint(body, transparency.signer()),
+            signed_at=timezone.now(),
+        )
 
 
 def _check_new_leaves(start: int, end: int) -> list[bytes]:
@@ -385,7 +434,10 @@ def sign_checkpoint(*, actor: Actor) -> LogCheckpoint | None:
         if size == (stored.size if stored is not None else 0):
             return stored
         try:
-            old = check_stored(stored) if stored is not None else None
+            newest = open_stored(stored) if stored is not None else None
+            if newest is not None:
+                _check_key(newest)
+            old = newest.checkpoint if newest is not None else None
             if old is not None and size < old.size:
                 raise Refused(
                     "missing_leaf", f"the log has {size} leaves, {old.size} were signed", leaf=size

@@ -259,7 +259,7 @@ def _checkpoints(first_leaf: int) -> tuple[LogCheckpoint | None, LogCheckpoint |
             audit_reason=Subquery(finding.values("audit_reason")[:1]),
             audit_event=Subquery(finding.values("audit_event")[:1]),
         )
-        .order_by("size")
+        .order_by("size", "pk")
     )
     if not found:
         return None, None

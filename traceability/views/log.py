@@ -163,11 +163,13 @@ def consistency(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def key(request: HttpRequest) -> HttpResponse:
-    """The log's public key (C2SP verifier key, and as a JWK) and its witnesses'."""
+    """The log's public key (C2SP verifier key, and as a JWK), its earlier keys (each
+    announced by the one before in a checkpoint: `transparency`), and its witnesses'."""
     return _json(
         {
             "origin": transparency.origin(),
             "vkey": transparency.verifier().vkey(),
+            "retired": [key.vkey() for key in transparency.retired_verifiers()],
             "key": integrity.public_key_document(),
             "witnesses": [
                 {"url": witness.url, "vkey": witness.verifier.vkey()}

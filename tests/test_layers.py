@@ -9,9 +9,11 @@
    A library (`gs1`: GS1 Digital Link, EPCIS, the CBV, QR and label drawing;
    `tlog`: the transparency log's hashing, proofs and signed notes) imports no
    project module at all.
-   A standalone program (`witness`: the tlog witness a county office runs)
-   imports only the libraries it names, the standard library and
-   `cryptography`, and nothing imports it.
+   A standalone program (`witness`: the tlog witness a county office runs;
+   `traceverify`: anyone's check of a trace record, which imports no library
+   of ours, being their independent implementation) imports only the
+   libraries it names, the standard library and `cryptography`, and nothing
+   imports it.
 2. A domain app imports only the plumbing, the libraries and the apps below
    it, in DOMAIN_ORDER; its GraphQL layer (`<app>.schema`) may import the
    GraphQL layers of the apps below it, and no other layer imports one.
@@ -35,6 +37,7 @@ PACKAGES = (
     "gs1",
     "tlog",
     "witness",
+    "traceverify",
     "catalog",
     "traceability",
     "certification",
@@ -64,7 +67,7 @@ INTERFACES = ("storefront",)
 PLUMBING = "shop.core"
 LIBRARIES = ("gs1", "tlog")
 # A standalone program and the only libraries it may import.
-PROGRAMS = {"witness": ("tlog",)}
+PROGRAMS = {"witness": ("tlog",), "traceverify": ()}
 DOTTED_PATH = re.compile(r"[a-z_0-9]+(\.[A-Za-z_0-9]+)+")
 # The composition root: the only modules at the top of `shop/`.
 ROOTS = ("shop", "shop.settings", "shop.urls", "shop.schema", "shop.celery", "shop.wsgi")
@@ -194,6 +197,10 @@ def test_every_import_points_down_the_layers():
         ("witness.state", "traceability.models", False),
         ("traceability.services", "witness.protocol", False),
         ("tlog.note", "witness.state", False),
+        ("traceverify.record", "traceverify.merkle", True),
+        ("traceverify.record", "tlog.merkle", False),
+        ("traceverify.web", "gs1.epcis", False),
+        ("traceability.services", "traceverify.record", False),
         ("shop.schema", "catalog.schema", True),
         ("shop.urls", "storefront.urls", True),
         ("storefront.views", "catalog.selectors", True),

@@ -154,3 +154,41 @@ def rebuild_nodes():
                 'UPDATE traceability_lognode SET hash = %s WHERE level = %s AND "index" = %s',
                 [store.node(level, index), level, index],
             )
+
+
+def delete_event(event_id, *, with_leaf=False):
+    """DELETE an event (and, with `with_leaf`, its leaf) in SQL, as the insider would;
+    the leaf's index when it is deleted too."""
+    _sql("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [event_id])
+    _sql("DELETE FROM traceability_traceevent WHERE id = %s", [event_id])
+    if with_leaf:
+        index = LogLeaf.objects.get(event_id=event_id).index
+        _sql("DELETE FROM traceability_logleafchain WHERE leaf_id = %s", [index])
+        _sql('DELETE FROM traceability_logleaf WHERE "index" = %s', [index])
+        return index
+    return None
+
+
+def forge_event(chain, batch, actor):
+    """A shipping event with a correct chain hash, inserted behind the log's back."""
+    head = chain[-1]
+    document = {**head.document, "bizStep": "shipping", "eventTime": "2026-10-12T09:00:00+08:00"}
+    previous = {str(batch.pk): head.content_hash}
+    forged = TraceEvent(
+        seller_id=head.seller_id,
+        recorded_by=actor,
+        document=document,
+        previous=previous,
+        content_hash=integrity.event_hash(document, previous),
+        event_type=head.event_type,
+        action=head.action,
+        biz_step="shipping",
+        disposition=head.disposition,
+        event_time=datetime.datetime(2026, 10, 12, 1, 0, tzinfo=datetime.UTC),
+        event_time_zone_offset="+08:00",
+        record_time=head.record_time,
+        read_point=head.read_point,
+    )
+    forged.save()
+    forged.links.create(batch=batch, role="subject")
+    return forged

@@ -21,8 +21,10 @@ from tests.helpers.batches import batch_fields
 from tests.helpers.events import (
     at,
     create_triggers,
+    delete_event,
     doctored,
     drop_triggers,
+    forge_event,
     harvest,
     observe,
     rebuild_nodes,
@@ -75,17 +77,6 @@ def elsewhere(seller_user, variant, farm):
 def sql(statement, params=()):
     with connection.cursor() as cursor:
         cursor.execute(statement, list(params))
-
-
-def delete_event(event_id, *, with_leaf=False):
-    sql("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [event_id])
-    sql("DELETE FROM traceability_traceevent WHERE id = %s", [event_id])
-    if with_leaf:
-        index = LogLeaf.objects.get(event_id=event_id).index
-        sql("DELETE FROM traceability_logleafchain WHERE leaf_id = %s", [index])
-        sql('DELETE FROM traceability_logleaf WHERE "index" = %s', [index])
-        return index
-    return None
 
 
 def named(batch):
@@ -258,31 +249,6 @@ def test_d2_a_forged_event_with_a_forged_leaf_has_no_receipt(chain, batch, attac
     assert log.sign_checkpoint(actor=SYSTEM) is None
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert (refused.reason, refused.event_id) == ("bad_receipt", forged.pk)
-
-
-def forge_event(chain, batch, actor):
-    """A shipping event with a correct chain hash, inserted behind the log's back."""
-    head = chain[-1]
-    document = {**head.document, "bizStep": "shipping", "eventTime": "2026-10-12T09:00:00+08:00"}
-    previous = {str(batch.pk): head.content_hash}
-    forged = TraceEvent(
-        seller_id=head.seller_id,
-        recorded_by=actor,
-        document=document,
-        previous=previous,
-        content_hash=integrity.event_hash(document, previous),
-        event_type=head.event_type,
-        action=head.action,
-        biz_step="shipping",
-        disposition=head.disposition,
-        event_time=datetime.datetime(2026, 10, 12, 1, 0, tzinfo=datetime.UTC),
-        event_time_zone_offset="+08:00",
-        record_time=head.record_time,
-        read_point=head.read_point,
-    )
-    forged.save()
-    forged.links.create(batch=batch, role="subject")
-    return forged
 
 
 # --- what the database itself refuses ----------------------------------------------------------

@@ -4,7 +4,8 @@ Resolver's formats for a record's `provenance.Provenance`.
 - `product_jsonld`: schema.org `Product` with the GS1 Web Vocabulary (the
   lot, the production and best-before dates, the producer and its farm);
 - `epcis_events`: the events of the batch and of the batches it was made from, as an
-  EPCIS 2.0 JSON-LD document (`gs1.epcis.epcis_document`);
+  EPCIS 2.0 JSON-LD document (`gs1.epcis.epcis_document`), with what anyone
+  needs to check them against the trace log (`evidence`);
 - `links` / `linkset`: the record's links by GS1 link type, as an RFC 9264
   linkset (`application/linkset+json`), only the types the record has;
 - `link_header`: the same links as an HTTP `Link` header (RFC 8288), with the
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gs1 import epcis
 from gs1.digital_link import QUALIFIERS
+from traceability.resolver import evidence
 from traceability.resolver.provenance import Link, Provenance
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -130,9 +132,12 @@ def product_jsonld(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
 
 
 def epcis_events(view: Provenance) -> dict[str, Any]:
-    """The events of the batch and of what it was made from, in recording order;
-    an event declared wrong stays, beside its error declaration."""
-    return epcis.epcis_document([event.document for event in view.events], created=timezone.now())
+    """The events of the batch and of what it was made from, in recording order,
+    with the log's evidence; an event declared wrong stays, beside its error declaration."""
+    document = epcis.epcis_document(
+        [event.document for event in view.events], created=timezone.now()
+    )
+    return evidence.add_evidence(document, view)
 
 
 def links(view: Provenance, *, pip_url: str | None) -> list[Link]:

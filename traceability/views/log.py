@@ -101,7 +101,8 @@ def checkpoints(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def leaf(request: HttpRequest, index: int) -> HttpResponse:
-    """A leaf: its hash, the event it logs and the data hashed (`traceability.transparency`)."""
+    """A leaf: its hash, the event or the batch record it logs, and its chains
+    (`traceability.transparency` has the data hashed)."""
     found = LogLeaf.objects.filter(index=index, index__lt=_signed_size()).first()
     if found is None:
         return _error("not_found", "No such leaf in a signed tree.", 404)
@@ -109,6 +110,7 @@ def leaf(request: HttpRequest, index: int) -> HttpResponse:
         {
             "index": found.index,
             "event": found.event_id,
+            "batch": found.batch_id,
             "chains": [int(c) for c in found.chains.split()],
             "hash": note.b64encode(bytes(found.hash)),
         },

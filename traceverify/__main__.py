@@ -1,0 +1,5 @@
+import sys
+
+from traceverify.cli import main
+
+sys.exit(main())

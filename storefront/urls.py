@@ -11,6 +11,7 @@ from storefront.views import (
     operator_scans,
     orders,
     provenance,
+    receipts,
     site,
     stripe_pay,
     workbench,
@@ -22,6 +23,7 @@ from storefront.views import (
 app_name = "storefront"
 urlpatterns = [
     *provenance.urlpatterns,
+    *receipts.urlpatterns,
     path("lang/<str:code>/", site.switch_language, name="language"),
     path("robots.txt", site.robots_txt, name="robots"),
     *catalogue.urlpatterns,

@@ -9,6 +9,7 @@ from storefront.views import (
     operator,
     operator_orders,
     operator_scans,
+    operator_trace_log,
     orders,
     provenance,
     receipts,
@@ -37,5 +38,6 @@ urlpatterns = [
     *workbench_orders.urlpatterns,
     *operator.urlpatterns,
     *operator_scans.urlpatterns,
+    *operator_trace_log.urlpatterns,
     *operator_orders.urlpatterns,
 ]

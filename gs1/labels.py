@@ -41,6 +41,11 @@ Choices:
 - **Text never overflows**: names that do not fit are cut with an ellipsis;
   identifiers (lot, dates, serial) are never cut but set smaller, down to
   `MIN_FONT_PT`, and a label whose identifier still does not fit is refused.
+- **Footer**: a sheet may print one line of its own on every page (the trace
+  log key's fingerprint, say), at 5 pt, centred in the blank band under the
+  last row's content: the sheet's bottom margin and the last row's padding,
+  3 mm on `A4_24`, which has almost no margin. It touches no label's text or
+  QR code.
 - **Deterministic**: the creation date is `INVARIANT_DATE` unless one is given,
   and the file ID is a hash of the content, so the same labels give the same
   bytes.
@@ -120,6 +125,7 @@ _CODE = _Line(7, 3.0, mono=True, identifier=True)
 _LINES = (_PRODUCT, _SMALL, _BODY, _IDENT, _DATE, _DATE, _BODY, _BODY, _CODE)
 _TEXT_HEIGHT = sum(line.leading_mm for line in _LINES)
 _CERTIFICATE = _Line(5, 2.3)
+FOOTER_PT = 5.0
 _CERTIFICATE_MIN_MM = 2 * _CERTIFICATE.leading_mm
 _ASCENT = 0.88  # Noto Sans CJK's ascender, in em: from a line's top to its baseline
 
@@ -270,7 +276,9 @@ class LabelDocument:
     single file with `write()`.
     """
 
-    def __init__(self, sheet: Sheet = A4_24, *, created: datetime | None = None) -> None:
+    def __init__(
+        self, sheet: Sheet = A4_24, *, created: datetime | None = None, footer: str = ""
+    ) -> None:
         self.sheet = sheet
         self.count = 0
         self._pdf = FPDF(unit="mm", format=(sheet.page_width, sheet.page_height))
@@ -282,6 +290,7 @@ class LabelDocument:
         self._sans = self._load_font("sans", *SANS_FACE)
         self._mono = self._load_font("mono", *MONO_FACE)
         self._fitted: dict[tuple[str, _Line, float, float], tuple[str, bool, float, float]] = {}
+        self._footer = self._fit_footer(footer) if footer else None
 
     def _load_font(self, family: str, index: int, name: str) -> dict[int, str]:
         """Embed face `index` of FONT_PATH; return its character map."""
@@ -299,6 +308,24 @@ class LabelDocument:
     @property
     def pages(self) -> int:
         return self.sheet.pages(self.count)
+
+    def _fit_footer(self, footer: str) -> tuple[str, float, float]:
+        """(text, left, baseline) of the footer, centred in the band under the last
+        row's content, cut to the page's width less its padding; ValueError if
+        the band is lower than the text."""
+        sheet = self.sheet
+        last_row_end = sheet.origin(sheet.per_page - 1)[1] + sheet.label_height
+        band_top = last_row_end - sheet.padding
+        band = sheet.page_height - band_top
+        height = FOOTER_PT * PT
+        if band < height:
+            raise ValueError(
+                f"the sheet has {band:.1f} mm under its labels, too little for a footer"
+            )
+        self._use(footer, mono=False, size_pt=FOOTER_PT)
+        text = truncate(footer, sheet.page_width - 2 * sheet.padding, self._pdf.get_string_width)
+        left = (sheet.page_width - self._pdf.get_string_width(text)) / 2
+        return text, left, band_top + (band - height) / 2 + _ASCENT * height
 
     def add(self, labels: Iterable[Label], drawings: Sequence[QrDrawing] | None = None) -> int:
         """Draw `labels` in the next slots; return how many labels the document has.
@@ -332,6 +359,10 @@ class LabelDocument:
             raise ValueError(f"the QR code would print at {module:.3f} mm a module")
         if slot == 0:
             self._pdf.add_page()
+            if self._footer is not None:
+                text, footer_left, baseline = self._footer
+                self._pdf.set_font("sans", size=FOOTER_PT)
+                self._pdf.text(footer_left, baseline, text)
         self._draw_qr(drawing, module, left, top)
         for text, mono, size, offset in lines:
             self._pdf.set_font("mono" if mono else "sans", size=size)
@@ -435,12 +466,14 @@ def render_sheet(
     *,
     sheet: Sheet = A4_24,
     created: datetime | None = None,
+    footer: str = "",
 ) -> int:
-    """Write `labels` as a PDF of label sheets to `out`; return the number of pages."""
+    """Write `labels` as a PDF of label sheets to `out`, each page with `footer`;
+    return the number of pages."""
     labels = list(labels)
     if not labels:
         raise ValueError("no labels: a label sheet needs at least one label")
-    document = LabelDocument(sheet, created=created)
+    document = LabelDocument(sheet, created=created, footer=footer)
     document.add(labels)
     document.write(out)
     return document.pages

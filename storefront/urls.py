@@ -9,8 +9,10 @@ from storefront.views import (
     operator,
     operator_orders,
     operator_scans,
+    operator_trace_log,
     orders,
     provenance,
+    receipts,
     site,
     stripe_pay,
     workbench,
@@ -22,6 +24,7 @@ from storefront.views import (
 app_name = "storefront"
 urlpatterns = [
     *provenance.urlpatterns,
+    *receipts.urlpatterns,
     path("lang/<str:code>/", site.switch_language, name="language"),
     path("robots.txt", site.robots_txt, name="robots"),
     *catalogue.urlpatterns,
@@ -35,5 +38,6 @@ urlpatterns = [
     *workbench_orders.urlpatterns,
     *operator.urlpatterns,
     *operator_scans.urlpatterns,
+    *operator_trace_log.urlpatterns,
     *operator_orders.urlpatterns,
 ]

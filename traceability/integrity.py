@@ -136,6 +136,13 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(_raw_public(public_key)).hexdigest()
 
 
+def fingerprint(private_key: Ed25519PrivateKey | None = None) -> str:
+    """The platform key's short fingerprint, as label sheets print it and pages show
+    it beside the key's address: the first 16 hex digits of its key ID, by fours."""
+    short = key_id((private_key or platform_key()).public_key())[:16]
+    return " ".join(short[start : start + 4] for start in range(0, len(short), 4))
+
+
 def load_private_key(text: str) -> Ed25519PrivateKey:
     """Read a PEM (PKCS#8) or base64 raw Ed25519 private key; `ValueError` says what is wrong."""
     text = text.strip()

@@ -21,6 +21,11 @@ def can_review_scans(actor: Actor) -> bool:
     return is_operator(actor)
 
 
+def can_review_trace_alerts(actor: Actor) -> bool:
+    """Read what the trace log's signer refused and what its audit found: operators."""
+    return is_operator(actor)
+
+
 def can_render_labels(actor: Actor) -> bool:
     """Draw a label job someone was allowed to order (`can_manage_batches`): the system."""
     return is_system(actor)

@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from catalog.models import Seller
 from shop.core.roles import Actor, is_operator, is_signed_in
-from traceability.models import Batch, BatchPhoto, LabelJob, Serial, TraceEvent
+from traceability.models import Batch, BatchPhoto, LabelJob, LogAlert, Serial, TraceEvent
+from traceability.policies import can_review_trace_alerts
 
 
 def visible_batches(actor: Actor) -> QuerySet[Batch]:
@@ -37,6 +38,13 @@ def visible_label_jobs(actor: Actor) -> QuerySet[LabelJob]:
 def visible_trace_events(actor: Actor) -> QuerySet[TraceEvent]:
     """Events of the batches one sees (the public checks them through traceVerify)."""
     return TraceEvent.objects.filter(seller__in=visible_batches(actor).values("seller_id"))
+
+
+def trace_alerts(actor: Actor) -> QuerySet[LogAlert]:
+    """The trace log's alerts, for operators only (everyone else: none)."""
+    if not can_review_trace_alerts(actor):
+        return LogAlert.objects.none()
+    return LogAlert.objects.all()
 
 
 def filter_batches(

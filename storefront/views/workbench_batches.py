@@ -4,7 +4,9 @@
 As in `workbench_products`, views look objects up and call the same services
 as the API (`traceability.services.batches`, `trace`, `label_jobs`) as the signed-in
 user; the batch page shows its forms, each posting to its own address. A
-wrong step is withdrawn or corrected, never edited (`trace.correct_event`). A label
+wrong step is withdrawn or corrected, never edited (`trace.correct_event`). Each
+step shows its receipt (the trace log's signed promise to keep it), which the
+farmer downloads and keeps: it proves a step removed later. A label
 sheet renders in the background: its page reloads itself (a meta refresh, no
 script) until the sheet is done, then links to the members-only download. The
 batch's QR code downloads as PNG or SVG, for packaging the farmer prints.
@@ -44,6 +46,7 @@ from storefront.forms.batches import (
 )
 from storefront.paging import page_or_400
 from storefront.views.workbench import PAGE_SIZE, form_page, managed_seller, posted, saved
+from traceability import transparency
 from traceability.models import Batch, BatchRecall, LabelJob, TraceEvent
 from traceability.resolver import provenance
 from traceability.selectors import (
@@ -90,9 +93,17 @@ def _declared_reason(declaration: TraceEvent) -> str:
     return declaration.document["errorDeclaration"]["reason"].rsplit(":", 1)[-1]
 
 
+def _receipt(event: TraceEvent) -> transparency.Receipt | None:
+    """The step's receipt as the log signed it, None if it has none that is valid."""
+    try:
+        return transparency.open_receipt(event.receipt)
+    except ValueError:
+        return None
+
+
 def _timeline(batch: Batch) -> list[dict[str, Any]]:
-    """Each step with its readings; `declares` (on an error declaration) and
-    `declared` (on the step it declares wrong) give the reason."""
+    """Each step with its readings and its receipt; `declares` (on an error
+    declaration) and `declared` (on the step it declares wrong) give the reason."""
     events = list(events_of(batch).select_related("read_point", "photo"))
     declared = {e.corrects_id: _declared_reason(e) for e in events if e.corrects_id}
     return [
@@ -105,6 +116,7 @@ def _timeline(batch: Batch) -> list[dict[str, Any]]:
             ],
             "declares": event.corrects_id and _declared_reason(event),
             "declared": declared.get(event.pk),
+            "receipt": _receipt(event),
         }
         for event in events
     ]
@@ -212,7 +224,13 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
         return trace.record_event(actor=request.user, **form.arguments(batch))
 
     if not _refused_as_too_large(request, form, "photo") and saved(form, request, record):
-        messages.success(request, _("The step was recorded."))
+        messages.success(
+            request,
+            _(
+                "The step was recorded. Download its receipt below and keep it: it proves "
+                "what you recorded, even if someone changed the record later."
+            ),
+        )
         return redirect(batch_url(form.made()))
     return form_page(
         request,
@@ -228,6 +246,24 @@ def event_record(request: HttpRequest, seller_id: int, batch_id: int) -> HttpRes
         % {"lot": batch.lot},
         submit=_("Record the step"),
         back=batch_url(batch),
+    )
+
+
+@login_required
+def event_receipt(
+    request: HttpRequest, seller_id: int, batch_id: int, event_id: int
+) -> HttpResponse:
+    """A step's receipt, the log's signed promise to keep it, as a file for the
+    farmer to keep (and to check at `/trace/receipt/` any time)."""
+    seller = managed_seller(request, seller_id)
+    batch = _batch(request, seller, batch_id)
+    event = get_object_or_404(events_of(batch).exclude(receipt=""), pk=event_id)
+    name = f"{_UNSAFE_IN_NAME.sub('_', batch.lot)}-step-{event.pk}.receipt"
+    disposition = content_disposition_header(True, name)  # never None: an attachment
+    return HttpResponse(
+        event.receipt,
+        content_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": disposition},
     )
 
 
@@ -410,6 +446,11 @@ urlpatterns = [
         "shop/<int:seller_id>/batches/<int:batch_id>/events/new/",
         event_record,
         name="workbench_event_record",
+    ),
+    path(
+        "shop/<int:seller_id>/batches/<int:batch_id>/events/<int:event_id>/receipt/",
+        event_receipt,
+        name="workbench_event_receipt",
     ),
     path(
         "shop/<int:seller_id>/batches/<int:batch_id>/events/<int:event_id>/withdraw/",

@@ -1,5 +1,6 @@
 """Helpers of the trace event tests: recording a harvest or an observation,
-snapshots of the trace tables, the EPCIS schema check, and the attacker's SQL."""
+snapshots of the trace tables, the EPCIS schema check, the attacker's SQL, and
+a witness's cosignature."""
 
 import datetime
 import importlib
@@ -12,8 +13,16 @@ from jsonschema import Draft7Validator
 
 from gs1 import epcis
 from tlog import merkle
+from tlog.cosignature import CosignatureSigner, cosign
 from traceability import integrity, transparency
-from traceability.models import LogCheckpoint, LogLeaf, LogNode, TraceEvent, TraceEventBatch
+from traceability.models import (
+    LogCheckpoint,
+    LogCosignature,
+    LogLeaf,
+    LogNode,
+    TraceEvent,
+    TraceEventBatch,
+)
 from traceability.services import events as trace
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
@@ -192,3 +201,42 @@ def forge_event(chain, batch, actor):
     forged.save()
     forged.links.create(batch=batch, role="subject")
     return forged
+
+
+def remove_from_log(event):
+    """The insider (triggers dropped, then put back) deletes an event, its leaf and
+    every node above it: the database alone then looks whole, and only the
+    farmer's receipt shows what went. Returns the leaf's index."""
+    index = LogLeaf.objects.get(event_id=event.pk).index
+    drop_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM traceability_traceeventbatch WHERE event_id = %s", [event.pk])
+        cursor.execute("DELETE FROM traceability_traceevent WHERE id = %s", [event.pk])
+        cursor.execute("DELETE FROM traceability_logleafchain WHERE leaf_id = %s", [index])
+        cursor.execute('DELETE FROM traceability_logleaf WHERE "index" = %s', [index])
+        cursor.execute(
+            'DELETE FROM traceability_lognode WHERE ("index" + 1) * (1 << level) > %s', [index]
+        )
+    create_triggers()
+    return index
+
+
+def configured_witness(settings, name="county.example/witness"):
+    """A witness's key, added to TRACE_WITNESSES (at an address nobody asks here)."""
+    signer = CosignatureSigner.generate(name)
+    url = f"http://127.0.0.1:9/{name.split('.', 1)[0]}"
+    settings.TRACE_WITNESSES = [*settings.TRACE_WITNESSES, f"{url} {signer.verifier().vkey()}"]
+    return signer
+
+
+def witness_cosigns(signer, checkpoint):
+    """The witness cosigns `checkpoint`: a real C2SP cosignature with its key, stored
+    as the log stores a witness's answer (the lines after the log's own)."""
+    cosigned = cosign(checkpoint.note, signer)
+    assert cosigned.startswith(checkpoint.note)
+    return LogCosignature.objects.create(
+        checkpoint=checkpoint,
+        witness=f"{signer.name}+{signer.key_id.hex()}",
+        line=cosigned[len(checkpoint.note) :],
+        cosigned_at=timezone.now(),
+    )

@@ -2,6 +2,7 @@
 print_labels command): real PDFs, read back with poppler and zbar."""
 
 import io
+import re
 import time
 import uuid
 
@@ -15,6 +16,7 @@ from catalog.models import Product
 from shop.core.errors import DomainError, NotAllowed
 from shop.core.roles import SYSTEM
 from tests.helpers.pdf_tools import decode_page, label_worker, pdf_text, pdfinfo_pages
+from traceability import integrity
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import LabelJob
 from traceability.services import batches as services
@@ -57,6 +59,13 @@ def test_copies_of_the_batch_label_fill_pages_whose_qr_codes_scan(
     for needle in ("武功山紫米", "Wugong purple rice", "5 kg bag", "ZM2026-10A", "2026-10-08",
                    "2027-10-08", "武功山紫米合作社", "王龙潭村"):  # fmt: skip
         assert needle in text
+    # Each page's foot: the fingerprint of the key its receipts and checkpoints are
+    # signed with, as the key's page and the receipt check show it.
+    fingerprint = integrity.public_key_document()["key_id"][:16]
+    footer = (
+        f"追溯日志密钥指纹 Trace log key fingerprint {' '.join(re.findall('....', fingerprint))}"
+    )
+    assert text.count(footer) == 2  # one a page
 
 
 def test_one_label_per_serial_carries_each_serials_link(

@@ -143,6 +143,30 @@ def test_long_names_are_cut_and_no_text_leaves_its_label(tmp_path):
     assert "承诺达标合格证" in text, "the certificate box shows its text"
 
 
+def test_a_footer_prints_on_every_page_below_every_labels_content(tmp_path):
+    """The sheet's own line (the trace log key's fingerprint) sits in the band under
+    the last row's content: no label's text or QR code is crowded, all still scan."""
+    footer = "追溯日志密钥指纹 Trace log key fingerprint 0123 4567 89ab cdef"
+    items = [make_label(i) for i in range(30)]
+    path, pages = render(tmp_path, items, footer=footer)
+    sheet = labels.A4_24
+    content_end = (sheet.margin_top + sheet.rows * sheet.label_height - sheet.padding) * MM
+    for page in range(1, pages + 1):
+        found = words(path, page)
+        feet = [word for word in found if word[2] >= content_end]
+        assert " ".join(text for text, *_box in feet) == footer
+        assert all(y1 <= sheet.page_height * MM for *_rest, y1 in feet)
+        assert all(y1 <= content_end for *_rest, y1 in found if (*_rest, y1) not in feet)
+    assert decode_page(path, 1, tmp_path) == sorted(label.uri for label in items[:24])
+    assert decode_page(path, 2, tmp_path) == sorted(label.uri for label in items[24:])
+
+
+def test_a_sheet_without_room_under_its_labels_refuses_a_footer():
+    tight = labels.Sheet(rows=8, label_height=37.125, margin_top=0, padding=0.5)
+    with pytest.raises(ValueError, match="too little for a footer"):
+        labels.LabelDocument(tight, footer="key 0123")
+
+
 def test_cut_text_is_never_wider_than_the_column():
     document = labels.LabelDocument()
     width = labels.A4_24.text_width

@@ -11,7 +11,8 @@ Resolver's formats for a record's `provenance.Provenance`.
 - `link_header`: the same links as an HTTP `Link` header (RFC 8288), with the
   linkset's own address;
 - `description`: the resolver description file served at
-  `/.well-known/gs1resolver` (GS1-Conformant Resolver 1.2).
+  `/.well-known/gs1resolver` (GS1-Conformant Resolver 1.2), with the address
+  of the trace log's key (`traceLogKey`), which the linkset links too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
@@ -36,9 +38,22 @@ LINKSET = "application/linkset+json"
 LANGUAGES = ["zh-Hans", "en"]
 
 
+# The relation of the trace log's public key, which checks every record's receipts
+# and checkpoints: GS1 has no link type for it, so an extension relation type
+# (RFC 8288 3.3), the C2SP format the key is published in.
+LOG_KEY = "https://c2sp.org/signed-note#verifier-keys"
+
+
 def link_type_uri(link_type: str) -> str:
-    """ "gs1:pip" as the linkset names it: https://gs1.org/voc/pip."""
+    """ "gs1:pip" as the linkset names it: https://gs1.org/voc/pip (another
+    relation is a URI already)."""
+    if not link_type.startswith("gs1:"):
+        return link_type
     return GS1_VOC + link_type.removeprefix("gs1:")
+
+
+def log_key_url() -> str:
+    return settings.PUBLIC_BASE_URL + reverse("trace-log-key")
 
 
 def normalise_link_type(value: str) -> str:
@@ -152,6 +167,7 @@ def links(view: Provenance, *, pip_url: str | None) -> list[Link]:
         found.insert(1, Link("gs1:pip", pip_url, _("Product information"), "text/html"))
     if view.recall is not None:
         found.append(Link("gs1:recallStatus", f"{page}#recall", _("Recalled"), "text/html"))
+    found.append(Link(LOG_KEY, log_key_url(), _("The trace log's public key"), "application/json"))
     return found
 
 
@@ -216,4 +232,6 @@ def description() -> dict[str, Any]:
             "url": root + "/",
         },
         "termsOfUse": settings.RESOLVER_TERMS_URL or root + "/",
+        # Not a key of GS1's schema: where the key that signs every record's log is.
+        "traceLogKey": log_key_url(),
     }

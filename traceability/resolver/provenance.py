@@ -41,6 +41,7 @@ from gs1 import digital_link, epcis
 from gs1.digital_link import DigitalLink
 from gs1.vocabulary import BizStep, Disposition, ErrorReason, EventType
 from traceability import cache
+from traceability.integrity import Reason
 from traceability.models import (
     BATCH_CODE_LENGTH,
     SERIAL_CODE_LENGTH,
@@ -52,6 +53,7 @@ from traceability.models import (
     TraceEventBatch,
 )
 from traceability.services import verification
+from traceability.services.witnesses import configured as configured_witnesses
 
 Role = TraceEventBatch.Role
 _RELATED = ("variant__product", "seller", "farm", "recall")
@@ -218,6 +220,57 @@ class Status(StrEnum):
     PENDING = "pending"  # intact, not yet covered by a checkpoint
 
 
+# What a buyer reads when verification fails, by reason: naming the step when the
+# verdict names one the page lists, else in general (a deleted step is not listed).
+FAILURES_AT_STEP: dict[str, Promise] = {
+    Reason.CHAINS_MISMATCH: _(
+        "The record of “%(step)s” (%(time)s) now names other lots than when it was written."
+    ),
+    Reason.CONTENT_MISMATCH: _(
+        "The record of “%(step)s” (%(time)s) was changed after it was written."
+    ),
+    Reason.BROKEN_LINK: _(
+        "A step before “%(step)s” (%(time)s) was removed, added or moved after it was written."
+    ),
+    Reason.COLUMNS_MISMATCH: _(
+        "What this page shows of “%(step)s” (%(time)s) differs from what was recorded."
+    ),
+    Reason.NOT_IN_LOG: _(
+        "“%(step)s” (%(time)s) is not in the platform's public log: it was added behind its back."
+    ),
+    Reason.NOT_AS_LOGGED: _(
+        "“%(step)s” (%(time)s) differs from what the platform's public log recorded: it was "
+        "changed afterwards."
+    ),
+    Reason.BAD_RECEIPT: _(
+        "“%(step)s” (%(time)s) has no valid receipt from the platform's log: it may have been "
+        "added behind its back."
+    ),
+}
+FAILURES: dict[str, Promise] = {
+    Reason.CHAINS_MISMATCH: _("A step now names other lots than when it was written."),
+    Reason.CONTENT_MISMATCH: _("A step was changed after it was written."),
+    Reason.BROKEN_LINK: _("A step was removed, added or moved after it was written."),
+    Reason.COLUMNS_MISMATCH: _("What this page shows of a step differs from what was recorded."),
+    Reason.NOT_IN_LOG: _(
+        "A step is not in the platform's public log: it was added behind its back."
+    ),
+    Reason.NOT_AS_LOGGED: _("A step differs from what the platform's public log recorded."),
+    Reason.MISSING_EVENTS: _(
+        "A step of this lot was removed from the record: the platform's public log still lists it."
+    ),
+    Reason.BAD_RECEIPT: _("A step has no valid receipt from the platform's log."),
+    Reason.BAD_CHECKPOINT: _(
+        "The platform's signed summary of its log was altered, so nothing here can be checked."
+    ),
+    Reason.LOG_DAMAGED: _(
+        "The platform's public log has lost records, so nothing here can be checked until it "
+        "is repaired."
+    ),
+}
+UNKNOWN_FAILURE = _("The record does not match what was signed.")
+
+
 @dataclass(frozen=True)
 class Check:
     status: Status
@@ -225,6 +278,23 @@ class Check:
     failing_step: Step | None = None
     failing_event_id: int | None = None
     checkpoint_at: datetime | None = None
+    witnesses: int = 0  # configured witnesses that cosigned a checkpoint covering the record
+    # Verified, and some configured witness has not cosigned yet: its cosignature,
+    # when it comes, changes what the page says.
+    awaiting_witnesses: bool = False
+
+    @property
+    def failure(self) -> str:
+        """Why it failed, in a buyer's words (empty unless it failed)."""
+        if self.status != Status.FAILED:
+            return ""
+        step = self.failing_step
+        if step is not None and self.reason in FAILURES_AT_STEP:
+            return str(FAILURES_AT_STEP[self.reason]) % {
+                "step": step.title,
+                "time": step.local_time,
+            }
+        return str(FAILURES.get(self.reason or "", UNKNOWN_FAILURE))
 
 
 @dataclass(frozen=True)
@@ -280,7 +350,7 @@ class Provenance:
             catalog_cache.product_tag(self.product.pk),
             catalog_cache.seller_tag(self.seller.pk),
         ]
-        if self.check.status == Status.PENDING:
+        if self.check.status == Status.PENDING or self.check.awaiting_witnesses:
             tags.append(cache.CHECKPOINTS)
         return tuple(tags)
 
@@ -390,7 +460,12 @@ def _check(result: verification.Verification, steps: list[Step]) -> Check:
         return Check(Status.FAILED, verdict.reason, step, failing)
     if result.checkpoint_at is None:
         return Check(Status.PENDING)
-    return Check(Status.VERIFIED, checkpoint_at=result.checkpoint_at)
+    return Check(
+        Status.VERIFIED,
+        checkpoint_at=result.checkpoint_at,
+        witnesses=result.witnesses,
+        awaiting_witnesses=result.witnesses < len(configured_witnesses()),
+    )
 
 
 def provenance(record: Record) -> Provenance:

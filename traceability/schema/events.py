@@ -185,6 +185,11 @@ class TraceVerification(graphene.ObjectType):
     reason = VerifyReasonEnum(description="Why it failed; null when ok.")
     failing_event_id = graphene.ID(description="The first event that fails (a TraceEvent ID).")
     checkpoint_at = graphene.DateTime(description="When the checkpoint checked was signed.")
+    witnesses = graphene.Int(
+        required=True,
+        description="How many of the log's independent witnesses cosigned a checkpoint "
+        "covering the record (0 unless it is verified).",
+    )
 
 
 class EventQueries(graphene.ObjectType):
@@ -219,6 +224,7 @@ class EventQueries(graphene.ObjectType):
             reason=verdict.reason,
             failing_event_id=failing or None,
             checkpoint_at=result.checkpoint_at,
+            witnesses=result.witnesses,
         )
 
 

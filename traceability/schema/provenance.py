@@ -81,6 +81,11 @@ class ProvenanceVerification(graphene.ObjectType):
     reason = VerifyReasonEnum(description="Why it failed; null unless FAILED.")
     failing_event_id = graphene.ID(description="The first event that fails (a TraceEvent ID).")
     checkpoint_at = graphene.DateTime(description="When the checkpoint checked was signed.")
+    witnesses = graphene.Int(
+        required=True,
+        description="How many of the log's independent witnesses cosigned a checkpoint "
+        "covering the record (0 unless VERIFIED).",
+    )
 
     @staticmethod
     def resolve_failing_event_id(root: provenance.Check, info: graphene.ResolveInfo) -> str | None:

@@ -94,6 +94,11 @@ class TraceEvent(VisibleNode):
     sequence = graphene.Int(required=True, description="The global recording order.")
     corrects = graphene.Field(lambda: TraceEvent, description="The event this one declares wrong.")
     photo = graphene.Field(BatchPhoto)
+    receipt = graphene.String(
+        description="The trace log's signed promise to keep this event (a C2SP signed note), "
+        "for the farmer to keep and check at /trace/receipt/. Only the seller's members and "
+        "operators see it."
+    )
 
     class Meta:
         model = models.TraceEvent
@@ -140,6 +145,12 @@ class TraceEvent(VisibleNode):
         root: models.TraceEvent, info: graphene.ResolveInfo
     ) -> models.BatchPhoto | None:
         return related_one(root, "photo")
+
+    @staticmethod
+    def resolve_receipt(root: models.TraceEvent, info: graphene.ResolveInfo) -> str | None:
+        """Only those who see the event (`visible_to`: the seller's members and
+        operators) read it."""
+        return root.receipt or None
 
 
 class TraceEventConnection(CountableConnection):

@@ -21,6 +21,8 @@ job that no worker took back (`fail_stuck_jobs`, run by the beat) or that
 was taken `LABEL_JOB_MAX_ATTEMPTS` times fails with the reason, and whoever
 may order it can retry it (`retry_label_job`).
 
+Every page prints the trace log key's fingerprint at its foot (`key_footer`).
+
 A batch label repeats one QR code, so its drawing is computed once; labels per
 serial compute one drawing each, a page at a time. Those drawings are nearly
 all of the work, so a job of several pages of serials shares them with
@@ -50,7 +52,7 @@ from gs1.labels import A4_24, Label, LabelDocument, QrDrawing, qr_drawing
 from shop.core.db import lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import PLATFORM_ONLY, Actor, require
-from traceability import tasks
+from traceability import integrity, tasks
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.label_pages import Assembler, SharedPages, can_share, pack, unpack
 from traceability.models import MAX_LABELS_PER_JOB, Batch, LabelJob, LabelJobPage, Serial
@@ -171,6 +173,14 @@ def delete_old_sheets(*, actor: Actor) -> int:
         job.file.delete(save=False)  # a file already gone is no error
         deleted += LabelJob.objects.filter(pk=job.pk).update(file="")
     return deleted
+
+
+def key_footer() -> str:
+    """What every page of a sheet prints at its foot: the fingerprint of the key
+    that signs the trace log, which its key page and the receipt check show too,
+    so that the key a page links can be compared with the one the sheet was
+    printed under. Fixed bilingual, like the labels' captions."""
+    return f"追溯日志密钥指纹 Trace log key fingerprint {integrity.fingerprint()}"
 
 
 def _label(batch: Batch, uri: str, serial: str = "") -> Label:
@@ -338,7 +348,7 @@ def _render(job_id: str) -> Iterator[int]:
     pages = None
     try:
         pages = _share(job, lease)
-        document = LabelDocument()
+        document = LabelDocument(footer=key_footer())
         chunks: Iterable[list[tuple[Label, str]]] = _chunks(job)
         assembler = None
         if pages is not None:

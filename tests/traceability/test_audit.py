@@ -69,7 +69,11 @@ def test_a_tampered_page_says_so_after_one_run_whatever_it_had_cached(
     html = page(batch)
     assert "Verification failed" in html and "Packed" in html
     verdict = BatchVerdict.objects.get(batch_id=batch.pk)
-    assert (verdict.ok, verdict.reason, verdict.event_id) == (False, "content_mismatch", chain[1].pk)
+    assert (verdict.ok, verdict.reason, verdict.event_id) == (
+        False,
+        "content_mismatch",
+        chain[1].pk,
+    )
     alert = LogAlert.objects.get(kind=LogAlert.Kind.AUDIT_FAILED, batch_id=batch.pk)
     assert alert.event_id == chain[1].pk
     assert TraceLog.objects.get().audit_event == chain[1].pk  # the signer's standing refusal

@@ -252,6 +252,10 @@ FAILURES: dict[str, Promise] = {
     Reason.CONTENT_MISMATCH: _("A step was changed after it was written."),
     Reason.BROKEN_LINK: _("A step was removed, added or moved after it was written."),
     Reason.COLUMNS_MISMATCH: _("What this page shows of a step differs from what was recorded."),
+    Reason.BATCH_MISMATCH: _(
+        "What this page says of the lot (its dates, quantity or farm) was changed after the lot "
+        "was recorded."
+    ),
     Reason.NOT_IN_LOG: _(
         "A step is not in the platform's public log: it was added behind its back."
     ),

@@ -344,3 +344,16 @@ def test_the_human_answer_names_the_failing_event_and_why(batch, chain, market, 
     assert done.returncode == 1, done.stderr
     named_event = f"event {chain[1].pk} ({chain[1].document['eventID']}): content_mismatch"
     assert done.stdout.startswith(f"FAILED: {market}/t/{batch.code}: {named_event}")
+
+
+def test_evidence_written_into_a_stored_document_vouches_for_nothing(
+    batch, chain, market, state, attacker
+):
+    """Threat: an insider writes the evidence keys into a stored document, hoping a
+    verifier strips them and hashes what remains. Property: the answer carries no
+    evidence for that event, so the verifier fails as traceVerify does."""
+    injected = {**chain[1].document, "trace:hash": chain[1].content_hash}
+    write(chain[1].pk, document=json.dumps(injected))
+    ours, theirs, _answer = check(batch, market, state)
+    assert ours == (str(Reason.CONTENT_MISMATCH), chain[1].pk, None)
+    assert theirs is not None

@@ -9,7 +9,8 @@ parties, and ``python -m traceverify`` checks them:
   ``trace:hash``, ``trace:previous`` (the pairs it was hashed with),
   ``trace:chains`` (its batches), ``trace:leaf`` (its leaf in the log) and
   ``trace:receipt``; a verifier removes these `EVENT_KEYS` before hashing the
-  event, whose stored document never carries them;
+  event, whose stored document never carries them (one that does was edited
+  in the database, and gets no evidence, so no verifier passes it);
 - the document: ``trace:log`` (the log's origin, key and newest checkpoint),
   ``trace:batches`` (each batch's logged record, with its leaf and receipt) and
   ``trace:logged`` (every event the log holds on these batches' chains, so that
@@ -59,6 +60,8 @@ def add_evidence(document: dict[str, Any], view: Provenance) -> dict[str, Any]:
     chains = _chains(view.events)
     shown = document["epcisBody"]["eventList"]
     for entry, event in zip(shown, view.events, strict=True):
+        if any(key.startswith(f"{PREFIX}:") for key in entry):
+            continue  # written into the stored document behind our back: no evidence vouches
         entry.update(_event_evidence(event, chains.get(event.pk, []), event_leaves.get(event.pk)))
     document["@context"] = [document["@context"], context()]
     document[f"{PREFIX}:log"] = {

@@ -10,6 +10,7 @@ operators have an alert naming the event; a quiet run changes and alerts nothing
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from shop.core.roles import SYSTEM
@@ -88,3 +89,29 @@ def test_the_beat_runs_the_audit_every_few_minutes(settings, db):
     from traceability.tasks import audit_trace_records
 
     assert audit_trace_records() == 0
+
+
+def test_machines_are_told_too_and_get_no_dates_that_do_not_verify(
+    chain, batch, django_capture_on_commit_callbacks
+):
+    """The JSON-LD answer says what the page says: verified with its checkpoint, or
+    failed naming the event, and then states none of the lot's edited facts."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    before = json.loads(client.get(f"/t/{batch.code}", HTTP_ACCEPT="application/ld+json").content)
+    assert before["trace:verification"]["trace:status"] == "verified"
+    assert before["productionDate"] == batch.harvest_date.isoformat()
+    drop_triggers()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE traceability_batch SET harvest_date = %s WHERE id = %s",
+                ["2026-09-01", batch.pk],
+            )
+    finally:
+        create_triggers()
+    with django_capture_on_commit_callbacks(execute=True):
+        audit.audit(actor=SYSTEM)
+    after = json.loads(client.get(f"/t/{batch.code}", HTTP_ACCEPT="application/ld+json").content)
+    assert after["trace:verification"]["trace:status"] == "failed"
+    assert after["trace:verification"]["trace:reason"] == "batch_mismatch"
+    assert "productionDate" not in after and "gs1:bestBeforeDate" not in after

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from gs1 import epcis
 from gs1.digital_link import QUALIFIERS
 from traceability.resolver import evidence
-from traceability.resolver.provenance import Link, Provenance
+from traceability.resolver.provenance import Link, Provenance, Status
 
 GS1_VOC = "https://gs1.org/voc/"
 SCHEMA_ORG = "https://schema.org/"
@@ -94,6 +94,20 @@ def _farm(view: Provenance) -> dict[str, Any]:
     return place
 
 
+def _verification(view: Provenance) -> dict[str, Any]:
+    """What `traceVerify` says of the record, for machines as the page says it for people."""
+    check = view.check
+    said: dict[str, Any] = {f"{evidence.PREFIX}:status": str(check.status)}
+    if check.reason:
+        said[f"{evidence.PREFIX}:reason"] = str(check.reason)
+    if check.failing_event_id is not None:
+        said[f"{evidence.PREFIX}:sequence"] = check.failing_event_id
+    if check.checkpoint_at is not None:
+        said[f"{evidence.PREFIX}:checkpointAt"] = check.checkpoint_at.isoformat()
+    said[f"{evidence.PREFIX}:witnesses"] = check.witnesses
+    return said
+
+
 def product_jsonld(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
     """The record as a schema.org Product (and gs1:Product) of this one lot."""
     batch, variant, seller = view.batch, view.variant, view.seller
@@ -110,12 +124,15 @@ def product_jsonld(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
     data["gs1:hasBatchLotNumber"] = batch.lot
     if view.serial is not None:
         data["gs1:hasSerialNumber"] = view.serial.serial
-    data["productionDate"] = batch.harvest_date.isoformat()
-    if batch.best_before:
-        data["gs1:bestBeforeDate"] = {
-            "@value": batch.best_before.isoformat(),
-            "@type": "schema:Date",
-        }
+    data["@context"] = {**PRODUCT_CONTEXT, evidence.PREFIX: evidence.namespace()}
+    data[f"{evidence.PREFIX}:verification"] = _verification(view)
+    if view.check.status != Status.FAILED:  # the lot's dates are only said while they verify
+        data["productionDate"] = batch.harvest_date.isoformat()
+        if batch.best_before:
+            data["gs1:bestBeforeDate"] = {
+                "@value": batch.best_before.isoformat(),
+                "@type": "schema:Date",
+            }
     data["gs1:netContent"] = {
         "@type": "gs1:QuantitativeValue",
         "gs1:value": variant.net_weight_grams,

@@ -21,7 +21,7 @@ from tests.helpers.events import at, harvest, observe, remove_from_log
 from tests.helpers.workbench import browser, token
 from tlog import note
 from traceability import integrity, transparency
-from traceability.models import TraceEvent
+from traceability.models import LogAlert, TraceEvent
 from traceability.services import batches as services
 from traceability.services import log, receipts
 
@@ -172,6 +172,10 @@ def test_a_step_removed_with_its_leaf_is_proven_missing(seller_user, batch, sign
         "longer holds it: a record was removed."
     ) in shown
     assert f"write to {settings.RESOLVER_CONTACT_EMAIL}" in shown
+    alert = LogAlert.objects.get(kind=LogAlert.Kind.RECEIPT_MISSING)  # the operators know
+    assert alert.leaf_index == promised.index
+    text_of(checked({"receipt": late.receipt}))  # checked again: still one alert
+    assert LogAlert.objects.filter(kind=LogAlert.Kind.RECEIPT_MISSING).count() == 1
 
 
 def another_entry(receipt):

@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
             name='LogAlert',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('signer_refused', 'the signer refused to sign'), ('audit_failed', 'a record no longer verifies'), ('witness_refused', 'a witness refused a checkpoint')], max_length=20, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('signer_refused', 'the signer refused to sign'), ('audit_failed', 'a record no longer verifies'), ('witness_refused', 'a witness refused a checkpoint'), ('receipt_missing', "a farmer's receipt proves a record was removed")], max_length=20, verbose_name='kind')),
                 ('reason', models.CharField(max_length=40, verbose_name='reason')),
                 ('event_id', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='event')),
                 ('leaf_index', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='leaf')),

@@ -148,6 +148,7 @@ class LogAlert(AppendOnlyModel):
         SIGNER_REFUSED = "signer_refused", _("the signer refused to sign")
         AUDIT_FAILED = "audit_failed", _("a record no longer verifies")
         WITNESS_REFUSED = "witness_refused", _("a witness refused a checkpoint")
+        RECEIPT_MISSING = "receipt_missing", _("a farmer's receipt proves a record was removed")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=40)

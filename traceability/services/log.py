@@ -511,7 +511,8 @@ class ReceiptCheck:
 def check_receipt(text: str) -> ReceiptCheck:
     """What the log says of a receipt a farmer kept. A receipt is only handed out
     once its leaf is written in the same transaction as the event, so a valid
-    receipt whose leaf is absent or different proves that a record was removed."""
+    receipt whose leaf is absent or different proves that a record was removed:
+    the operators are alerted."""
     try:
         promised = transparency.open_receipt(text)
     except ValueError:
@@ -520,7 +521,7 @@ def check_receipt(text: str) -> ReceiptCheck:
         return ReceiptCheck(ReceiptStatus.INVALID)
     leaf = LogLeaf.objects.filter(index=promised.index).first()
     if leaf is None or bytes(leaf.hash) != promised.leaf_hash:
-        return ReceiptCheck(ReceiptStatus.MISSING, promised)
+        return _broken_promise(promised, None)
     newest = newest_checkpoint()
     if newest is None or promised.index >= newest.size:
         return ReceiptCheck(ReceiptStatus.PENDING, promised, leaf.event_id)
@@ -529,9 +530,23 @@ def check_receipt(text: str) -> ReceiptCheck:
         proof = merkle.inclusion_proof(store, promised.index, newest.size)
         signed = check_stored(newest)
     except (MissingNode, Refused):
-        return ReceiptCheck(ReceiptStatus.MISSING, promised, leaf.event_id)
+        return _broken_promise(promised, leaf.event_id)
     if not merkle.verify_inclusion(
         promised.index, newest.size, promised.leaf_hash, proof, signed.root_hash
     ):
-        return ReceiptCheck(ReceiptStatus.MISSING, promised, leaf.event_id)
+        return _broken_promise(promised, leaf.event_id)
     return ReceiptCheck(ReceiptStatus.INCLUDED, promised, leaf.event_id, newest, tuple(proof))
+
+
+def _broken_promise(promised: transparency.Receipt, event_id: int | None) -> ReceiptCheck:
+    recorded = promised.recorded_at.isoformat()
+    alert(
+        LogAlert.Kind.RECEIPT_MISSING,
+        Refused(
+            "receipt_missing",
+            f"a genuine receipt of leaf {promised.index} (recorded {recorded}) is not in the log",
+            event_id=event_id,
+            leaf=promised.index,
+        ),
+    )
+    return ReceiptCheck(ReceiptStatus.MISSING, promised, event_id)

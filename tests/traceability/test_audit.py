@@ -115,3 +115,17 @@ def test_machines_are_told_too_and_get_no_dates_that_do_not_verify(
     assert after["trace:verification"]["trace:status"] == "failed"
     assert after["trace:verification"]["trace:reason"] == "batch_mismatch"
     assert "productionDate" not in after and "gs1:bestBeforeDate" not in after
+
+
+def test_a_batch_with_no_step_yet_is_audited_too(batch):
+    """Its page already shows its facts; an edit of them is found like any other."""
+    assert audit.audit(actor=SYSTEM) == 0 and BatchVerdict.objects.get(batch_id=batch.pk).ok
+    drop_triggers()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE traceability_batch SET quantity = 1 WHERE id = %s", [batch.pk])
+    finally:
+        create_triggers()
+    assert audit.audit(actor=SYSTEM) == 1
+    verdict = BatchVerdict.objects.get(batch_id=batch.pk)
+    assert (verdict.ok, verdict.reason) == (False, "batch_mismatch")

@@ -294,3 +294,22 @@ def test_a_node_rewritten_alone_is_caught(chain, batch, attacker):
     assert LogNode.objects.filter(level=1).exists()
     sql('UPDATE traceability_lognode SET hash = %s WHERE level = 1 AND "index" = 1', [bytes(32)])
     assert named(batch)[:2] == (False, Reason.NOT_AS_LOGGED)
+
+
+def test_nothing_is_appended_over_the_nodes_of_a_deleted_unsigned_leaf(
+    chain, batch, attacker, seller_user
+):
+    """The newest leaf, not yet signed, is deleted but the node it completed stays:
+    the next record would hash into a different tree. It is refused, coded, and
+    nothing is written."""
+    day = 4
+    late = observe(seller_user, batch, "receiving", "in_progress", event_time=at(day))
+    while LogLeaf.objects.get(event_id=late.pk).index % 2 == 0:  # one that completes a node
+        day += 1
+        late = observe(seller_user, batch, "storing", "in_progress", event_time=at(day))
+    delete_event(late.pk, with_leaf=True)
+    before = (TraceEvent.objects.count(), LogLeaf.objects.count())
+    with pytest.raises(DomainError) as refused:
+        observe(seller_user, batch, "shipping", "in_transit", event_time=at(day + 1))
+    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    assert (TraceEvent.objects.count(), LogLeaf.objects.count()) == before

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.cache_tags import invalidate
-from shop.core.db import lock_rows
+from shop.core.db import lock_all, lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from tlog import checkpoint as tlog_checkpoint
@@ -140,6 +140,10 @@ def leaf_count() -> int:
 
 
 def _lock_log() -> TraceLog:
+    """Lock the log's row (one query once it exists)."""
+    locked = lock_all(TraceLog.objects.filter(origin=transparency.origin()))
+    if locked:
+        return next(iter(locked.values()))
     log, _created = TraceLog.objects.get_or_create(origin=transparency.origin())
     return lock_rows(TraceLog, [log.pk])[log.pk]
 
@@ -188,11 +192,10 @@ def commit(
         chains=" ".join(str(c) for c in on),
     )
     LogLeafChain.objects.bulk_create([LogLeafChain(leaf=leaf, chain=c) for c in on])
-    try:
-        with transaction.atomic():
-            LogNode.objects.bulk_create(
-                [LogNode(level=level, index=i, hash=h) for level, i, h in nodes if level > 0]
-            )
+    try:  # no savepoint: the error ends the recording transaction anyway
+        LogNode.objects.bulk_create(
+            [LogNode(level=level, index=i, hash=h) for level, i, h in nodes if level > 0]
+        )
     except IntegrityError:
         raise _damaged(f"a node above leaf {appended.index} is already stored") from None
 

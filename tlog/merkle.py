@@ -11,8 +11,9 @@ log n complete nodes, and a proof needs at most one subtree that is not itself
 complete, so a proof costs O(log n) node reads whatever the store is.
 """
 
+import bisect
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 HASH_SIZE = 32
@@ -110,13 +111,17 @@ class RightEdge:
         self.size = 0
         self._pending: dict[int, bytes] = {}
 
-    def append(self, hash_of_leaf: bytes) -> None:
+    def append(self, hash_of_leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Append a leaf; the (level, index, hash) of each node above it that it completes."""
         level, index, current = 0, self.size, hash_of_leaf
+        completed = []
         while index & 1:
             current = node_hash(self._pending.pop(level), current)
             level, index = level + 1, index >> 1
+            completed.append((level, index, current))
         self._pending[level] = current
         self.size += 1
+        return completed
 
     def root(self) -> bytes:
         if not self.size:
@@ -145,6 +150,30 @@ def subtree_hash(store: HashStore, start: int, end: int) -> bytes:
     while parts:
         result = node_hash(parts.pop(), result)
     return result
+
+
+def root_with(store: HashStore, size: int, leaves: Mapping[int, bytes]) -> bytes:
+    """MTH(D[0:size]) with the given leaves (index → leaf hash) in their places and
+    every subtree holding none of them read from the store: one pass for many
+    leaves, sharing what their inclusion proofs share. It equals a signed root
+    exactly when each given leaf is in that tree (short of a SHA-256 collision)."""
+    _check_size(store, size)
+    indices = sorted(leaves)
+    if indices and not 0 <= indices[0] <= indices[-1] < size:
+        raise ValueError(f"a leaf is not in a tree of {size}")
+    if size == 0:
+        return EMPTY_ROOT
+
+    def mth(start: int, end: int, low: int, high: int) -> bytes:
+        if low == high:
+            return subtree_hash(store, start, end)
+        if end - start == 1:
+            return leaves[start]
+        middle = start + _split(end - start)
+        split = bisect.bisect_left(indices, middle, low, high)
+        return node_hash(mth(start, middle, low, split), mth(middle, end, split, high))
+
+    return mth(0, size, 0, len(indices))
 
 
 def root(store: HashStore, size: int | None = None) -> bytes:

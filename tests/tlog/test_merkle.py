@@ -27,6 +27,7 @@ from tlog.merkle import (
     root,
     root_from_inclusion,
     root_of,
+    root_with,
     subtree_hash,
     verify_consistency,
     verify_inclusion,
@@ -447,6 +448,28 @@ def test_the_right_edge_has_the_root_of_every_size(size):
     for i in range(size):
         hashed = leaf_hash(str(i).encode())
         store.append(hashed)
-        edge.append(hashed)
+        completed = edge.append(hashed)
+        assert all(store.node(level, index) == node for level, index, node in completed)
+        assert [(level, index) for level, index, _n in completed] == [
+            (level, i >> level) for level in range(1, 64) if (i + 1) % (1 << level) == 0
+        ]
         assert edge.root() == root(store)
     assert edge.root() == root(store) and edge.size == size
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 90), st.data())
+def test_the_root_with_some_leaves_is_the_root_exactly_when_they_are_the_trees(size, data):
+    """Verifying many leaves in one pass: the recomputed root is the tree's root
+    with the genuine leaves, and differs when any given leaf is not the tree's."""
+    store = MemoryStore()
+    hashes = [leaf_hash(str(i).encode()) for i in range(size)]
+    for hashed in hashes:
+        store.append(hashed)
+    chosen = data.draw(st.sets(st.integers(0, size - 1), max_size=size))
+    genuine = {i: hashes[i] for i in chosen}
+    assert root_with(store, size, genuine) == root(store)
+    if chosen:
+        wrong = data.draw(st.sampled_from(sorted(chosen)))
+        forged = {**genuine, wrong: leaf_hash(b"forged")}
+        assert root_with(store, size, forged) != root(store)

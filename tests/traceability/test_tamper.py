@@ -290,26 +290,15 @@ def test_a_checkpoint_edited_in_the_database_is_refused(chain, batch, attacker):
     assert named(batch)[:2] == (False, Reason.BAD_CHECKPOINT)
 
 
-def test_a_node_rewritten_alone_is_caught(chain, batch, attacker):
-    assert LogNode.objects.filter(level=1).exists()
+def test_a_node_rewritten_alone_is_caught(chain, batch, attacker, seller_user, elsewhere):
+    """A node is read only by the proofs that need it, so the batch's own check
+    may pass; the audit, recomputing every node, finds it, and then no batch
+    shows verified and the signer signs nothing."""
+    assert LogNode.objects.filter(level=1, index=1).exists()
     sql('UPDATE traceability_lognode SET hash = %s WHERE level = 1 AND "index" = 1', [bytes(32)])
-    assert named(batch)[:2] == (False, Reason.NOT_AS_LOGGED)
-
-
-def test_nothing_is_appended_over_the_nodes_of_a_deleted_unsigned_leaf(
-    chain, batch, attacker, seller_user
-):
-    """The newest leaf, not yet signed, is deleted but the node it completed stays:
-    the next record would hash into a different tree. It is refused, coded, and
-    nothing is written."""
-    day = 4
-    late = observe(seller_user, batch, "receiving", "in_progress", event_time=at(day))
-    while LogLeaf.objects.get(event_id=late.pk).index % 2 == 0:  # one that completes a node
-        day += 1
-        late = observe(seller_user, batch, "storing", "in_progress", event_time=at(day))
-    delete_event(late.pk, with_leaf=True)
-    before = (TraceEvent.objects.count(), LogLeaf.objects.count())
-    with pytest.raises(DomainError) as refused:
-        observe(seller_user, batch, "shipping", "in_transit", event_time=at(day + 1))
-    assert refused.value.code == Code.TRACE_LOG_DAMAGED
-    assert (TraceEvent.objects.count(), LogLeaf.objects.count()) == before
+    harvest(seller_user, elsewhere, event_time=at(13))
+    audit.audit(actor=SYSTEM)
+    assert named(batch)[:2] == (False, Reason.LOG_DAMAGED)
+    assert log.sign_checkpoint(actor=SYSTEM) is None
+    refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
+    assert (refused.reason, refused.leaf_index) == (Reason.LOG_DAMAGED, 2)

@@ -47,8 +47,9 @@ def _leaves() -> Iterator[LogLeaf]:
 
 
 def audit_log() -> log.Refused | None:
-    """Stream every leaf: none missing, and the root at every
-    checkpoint's size the signed one. The first fault found, or None."""
+    """Stream every leaf: none missing, every stored node the hash of the leaves
+    below it (proofs are served from them), and the root at every checkpoint's
+    size the signed one. The first fault found, or None."""
     checkpoints = {}
     for stored in LogCheckpoint.objects.order_by("size"):
         try:
@@ -56,21 +57,44 @@ def audit_log() -> log.Refused | None:
         except log.Refused as refused:
             return refused
     edge = merkle.RightEdge()
+    computed: list[tuple[int, int, bytes]] = []
     for leaf in _leaves():
         if leaf.index != edge.size:
             return log.Refused(Reason.LOG_DAMAGED, f"leaf {edge.size} is missing", leaf=edge.size)
-        edge.append(bytes(leaf.hash))
+        computed += edge.append(bytes(leaf.hash))
         if edge.size in checkpoints and edge.root() != checkpoints[edge.size]:
             return log.Refused(
                 Reason.LOG_DAMAGED,
                 f"the leaves no longer have checkpoint {edge.size}'s root",
                 leaf=leaf.index,
             )
+        if len(computed) >= CHUNK:
+            fault, computed = _compare_nodes(computed), []
+            if fault is not None:
+                return fault
     signed = max(checkpoints, default=0)
     if edge.size < signed:
         return log.Refused(
             Reason.LOG_DAMAGED, f"{signed} leaves were signed, {edge.size} remain", leaf=edge.size
         )
+    return _compare_nodes(computed)
+
+
+def _compare_nodes(computed: list[tuple[int, int, bytes]]) -> log.Refused | None:
+    """The first stored node that is not the hash computed from the leaves."""
+    store = log.DatabaseStore(0)
+    store.prefetch((level, index) for level, index, _hash in computed)
+    for level, index, hashed in computed:
+        try:
+            same = store.node(level, index) == hashed
+        except log.MissingNode:
+            same = False
+        if not same:
+            return log.Refused(
+                Reason.LOG_DAMAGED,
+                f"node {level}/{index} is not the hash of the leaves below it",
+                leaf=index << level,
+            )
     return None
 
 

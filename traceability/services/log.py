@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,11 @@ class MissingNode(LookupError):
         self.level, self.index = level, index
 
 
+LEAVES = LogLeaf._meta.db_table
+NODES = LogNode._meta.db_table
+PREFETCH_CHUNK = 900  # SQLite's bound on a statement's parameters, with room to spare
+
+
 class DatabaseStore:
     """A `tlog.merkle.HashStore` over the log's tables, of the tree of `size` leaves.
 
@@ -83,28 +88,33 @@ class DatabaseStore:
             self._nodes[(level, index)] = hashed
 
     def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
-        """Fetch the nodes `keys` names, leaves and higher levels, in one query."""
-        by_level: dict[int, set[int]] = {}
+        """Fetch the nodes `keys` names, leaves and higher levels, in one query (a few
+        for thousands of nodes). Plain SQL: a proof served over HTTP is mostly this,
+        and building the same statement through the ORM cost ten times its run."""
+        wanted = sorted({key for key in keys if key not in self._nodes})
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            self._fetch(wanted[start : start + PREFETCH_CHUNK])
+
+    def _fetch(self, keys: Sequence[tuple[int, int]]) -> None:
+        by_level: dict[int, list[int]] = {}
         for level, index in keys:
-            if (level, index) not in self._nodes:
-                by_level.setdefault(level, set()).add(index)
-        if not by_level:
-            return
-        leaves = by_level.pop(0, set())
-        wanted = Q(pk__in=[])
+            by_level.setdefault(level, []).append(index)
+        parts: list[str] = []
+        params: list[int] = []
         for level, indices in by_level.items():
-            wanted |= Q(level=level, index__in=indices)
-        rows = (
-            LogLeaf.objects.filter(index__in=leaves)
-            .annotate(level=Value(0))
-            .order_by()
-            .values_list("level", "index", "hash")
-            .union(
-                LogNode.objects.filter(wanted).order_by().values_list("level", "index", "hash"),
-                all=True,
-            )
-        )
-        self._nodes.update({(level, i): bytes(hashed) for level, i, hashed in rows})
+            marks = ", ".join(["%s"] * len(indices))  # placeholders only: values go as parameters
+            if level == 0:
+                parts.append(f'SELECT 0, "index", hash FROM {LEAVES} WHERE "index" IN ({marks})')  # noqa: S608
+                params += indices
+            else:
+                parts.append(
+                    f'SELECT level, "index", hash FROM {NODES} WHERE level = %s AND "index" IN ({marks})'  # noqa: S608
+                )
+                params += [level, *indices]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            rows = cursor.fetchall()
+        self._nodes.update({(level, index): bytes(hashed) for level, index, hashed in rows})
 
     def prefetch_for(self, *computations: Callable[[merkle.HashStore], object]) -> None:
         """Fetch at once every node the computations (proofs over a store of

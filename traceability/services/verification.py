@@ -14,7 +14,7 @@ satisfy all of that without the platform's key and the witnesses.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,8 +79,10 @@ def chain_events(
         .order_by("event_id", "batch_id")
         .values_list("event_id", "batch_id", "role", "batch__lot")
     )
-    rows = list(TraceEvent.objects.filter(pk__in=events).select_related(*related).order_by("pk"))
-    return rows, links
+    rows = TraceEvent.objects.filter(pk__in=events).order_by("pk")
+    if related:  # select_related() with no field would follow every foreign key
+        rows = rows.select_related(*related)
+    return list(rows), links
 
 
 def records_from(events: list[TraceEvent], links: list[Link]) -> list[integrity.EventRecord]:
@@ -137,7 +139,7 @@ def _batches(chains: set[int], known: Batch | None) -> list[Batch]:
     return sorted(loaded, key=lambda batch: batch.pk)
 
 
-def _missing(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf]) -> Verdict:
+def _missing(records: Sequence[integrity.EventRecord], leaves: Sequence[LeafRow]) -> Verdict:
     """A leaf of the chains whose event is gone names the deleted event."""
     present = {int(record.id) for record in records}
     for leaf in leaves:
@@ -146,7 +148,7 @@ def _missing(records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf]
     return integrity.OK
 
 
-def check_batches(batches: Sequence[Batch], leaves: Sequence[LogLeaf]) -> Verdict:
+def check_batches(batches: Sequence[Batch], leaves: Sequence[LeafRow]) -> Verdict:
     """Each batch's facts, as pages show them, are its logged record (the batch is
     named as the verdict's chain)."""
     logged = {leaf.batch_id: bytes(leaf.hash) for leaf in leaves if leaf.batch_id is not None}
@@ -165,7 +167,7 @@ class _Receipts:
     events: dict[int, str]
     batches: dict[int, str]
 
-    def of(self, leaf: LogLeaf) -> tuple[str, Verdict]:
+    def of(self, leaf: LeafRow) -> tuple[str, Verdict]:
         """The leaf's record's receipt, and the verdict naming the record if it fails."""
         if leaf.event_id is not None:
             failing = Verdict(False, Reason.BAD_RECEIPT, str(leaf.event_id))
@@ -207,13 +209,23 @@ def check_columns(events: Iterable[TraceEvent]) -> Verdict:
     return integrity.OK
 
 
-def _leaves_of(chains: set[int]) -> list[LogLeaf]:
+@dataclass(frozen=True, slots=True)
+class LeafRow:
+    index: int
+    event_id: int | None
+    batch_id: int | None
+    hash: bytes
+
+
+def _leaves_of(chains: set[int]) -> list[LeafRow]:
+    """The leaves of the chains, as plain rows (a batch may have thousands)."""
     on_chains = LogLeafChain.objects.filter(chain__in=chains).values("leaf_id")
-    return list(LogLeaf.objects.filter(index__in=on_chains).order_by("index"))
+    rows = LogLeaf.objects.filter(index__in=on_chains).order_by("index")
+    return [LeafRow(*row) for row in rows.values_list("index", "event_id", "batch_id", "hash")]
 
 
 def check_log(
-    records: Sequence[integrity.EventRecord], leaves: Sequence[LogLeaf], receipts: _Receipts
+    records: Sequence[integrity.EventRecord], leaves: Sequence[LeafRow], receipts: _Receipts
 ) -> Verification:
     """The events against their leaves and the leaves against the log (module docstring)."""
     by_event = {leaf.event_id: leaf for leaf in leaves}
@@ -275,7 +287,7 @@ def _damage(newest: LogCheckpoint | None) -> Verdict | None:
     return Verdict(False, Reason.LOG_DAMAGED, str(event) if event is not None else None)
 
 
-def _check_receipts(leaves: Sequence[LogLeaf], receipts: _Receipts) -> Verdict:
+def _check_receipts(leaves: Sequence[LeafRow], receipts: _Receipts) -> Verdict:
     """Each leaf's record carries the log's receipt for that leaf."""
     for leaf in leaves:
         receipt, failing = receipts.of(leaf)
@@ -288,14 +300,18 @@ def _check_receipts(leaves: Sequence[LogLeaf], receipts: _Receipts) -> Verdict:
     return integrity.OK
 
 
-def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any, receipts: _Receipts) -> Verdict:
-    """Every leaf is in the signed tree (its inclusion proof, from the stored nodes,
-    leads to the signed root), and the first checkpoint that covered the batch is
-    a prefix of the newest; the nodes all proofs need are fetched together."""
+def _check_proofs(
+    leaves: Sequence[LeafRow], old: Any, newest: Any, receipts: _Receipts
+) -> Verdict:
+    """Every leaf is in the signed tree (the root recomputed with them in their
+    places, every other subtree from the stored nodes, is the signed root), and
+    the first checkpoint that covered the batch is a prefix of the newest; the
+    nodes both need are fetched together."""
     size, root = newest.size, newest.root_hash
+    given = {leaf.index: bytes(leaf.hash) for leaf in leaves}
     store = log.DatabaseStore(size)
-    computations = [
-        functools.partial(merkle.inclusion_proof, index=leaf.index, size=size) for leaf in leaves
+    computations: list[Callable[[merkle.HashStore], object]] = [
+        functools.partial(merkle.root_with, size=size, leaves=given)
     ]
     if old is not None:
         computations.append(
@@ -303,10 +319,8 @@ def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any, receipts: _R
         )
     store.prefetch_for(*computations)
     try:
-        for leaf in leaves:
-            proof = merkle.inclusion_proof(store, leaf.index, size)
-            if not merkle.verify_inclusion(leaf.index, size, bytes(leaf.hash), proof, root):
-                return _culprit(leaves, leaf, receipts)
+        if merkle.root_with(store, size, given) != root:
+            return _culprit(leaves, store, size, root, receipts)
         if old is not None:
             proof = merkle.consistency_proof(store, old.size, size)
             if not merkle.verify_consistency(old.size, size, old.root_hash, root, proof):
@@ -316,15 +330,21 @@ def _check_proofs(leaves: Sequence[LogLeaf], old: Any, newest: Any, receipts: _R
     return integrity.OK
 
 
-def _culprit(leaves: Sequence[LogLeaf], failing: LogLeaf, receipts: _Receipts) -> Verdict:
-    """Which leaf was rewritten, when a proof fails: a rewritten leaf is a sibling in
-    its neighbours' proofs, so the first failing proof may not be its own; the
-    receipts, signed with the key the database does not hold, tell."""
+def _culprit(
+    leaves: Sequence[LeafRow], store: log.DatabaseStore, size: int, root: bytes, receipts: _Receipts
+) -> Verdict:
+    """Which leaf was rewritten, once the leaves together are not in the signed tree:
+    the receipts, signed with the key the database does not hold, tell; if they
+    all hold (a node was rewritten), the first leaf whose own proof fails."""
     verdict = _check_receipts(leaves, receipts)
-    if verdict.ok:
-        event = str(failing.event_id) if failing.event_id is not None else None
-        return Verdict(False, Reason.NOT_AS_LOGGED, event, chain_id(failing.batch_id or 0))
-    return Verdict(False, Reason.NOT_AS_LOGGED, verdict.event_id, verdict.chain_id)
+    if not verdict.ok:
+        return Verdict(False, Reason.NOT_AS_LOGGED, verdict.event_id, verdict.chain_id)
+    for leaf in leaves:
+        proof = merkle.inclusion_proof(store, leaf.index, size)
+        if not merkle.verify_inclusion(leaf.index, size, bytes(leaf.hash), proof, root):
+            event = str(leaf.event_id) if leaf.event_id is not None else None
+            return Verdict(False, Reason.NOT_AS_LOGGED, event, chain_id(leaf.batch_id or 0))
+    return Verdict(False, Reason.NOT_AS_LOGGED)
 
 
 def _witnesses(size: int) -> int:

@@ -48,8 +48,8 @@ def _cosigned(checkpoint: LogCheckpoint) -> str:
 
 
 def _signed_size() -> int:
-    newest = log.newest_checkpoint()
-    return newest.size if newest else 0
+    newest = LogCheckpoint.objects.order_by("-size").values_list("size", flat=True).first()
+    return newest or 0
 
 
 def _number(request: HttpRequest, name: str, default: int | None = None) -> int:
@@ -128,7 +128,10 @@ def inclusion(request: HttpRequest) -> HttpResponse:
         if size > signed:
             raise ValueError(f"the newest signed size is {signed}")
         store = log.DatabaseStore(size)
-        store.prefetch_for(lambda recorder: merkle.inclusion_proof(recorder, index, size))
+        store.prefetch_for(
+            lambda recorder: merkle.inclusion_proof(recorder, index, size),
+            lambda recorder: recorder.node(0, index),
+        )
         proof = merkle.inclusion_proof(store, index, size)
     except (ValueError, log.MissingNode) as error:
         return _error("invalid", str(error))

@@ -16,7 +16,14 @@ is ``https://e.com/01/09780345418913/21/12345``). Each element is
   in base64, 3-bit encoding, 7-bit value length, value).
 
 Lengths take ceil(log2 max + 0.01) bits. The zero bits that fill the last
-character are ignored. Only the AIs of `gs1.digital_link.AIS` are read.
+character are ignored. Only the AIs of `gs1.digital_link.AIS` are read (the
+bits of another AI cannot be measured without its format).
+
+A link may also be partly compressed, as GS1's toolkit writes it with its
+primary key left uncompressed: the key (and here any of its qualifiers) stay
+path segments and the rest follows as one compressed segment
+(``https://e.com/01/09780345418913/<compressed>``). `split_any` reads a link
+in any of these forms.
 """
 
 from __future__ import annotations
@@ -177,22 +184,54 @@ def decode(segment: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return elements, others
 
 
+def _uncompressed_head(before: str) -> tuple[str, list[tuple[str, str]]]:
+    """(the stem, the key and qualifiers left uncompressed) of the URI before
+    the compressed segment; none when its path names no key (all compressed)."""
+    try:
+        stem, head = DigitalLink.split(before)
+    except DigitalLinkError as error:
+        if error.reason in (Reason.NO_PRIMARY_KEY, Reason.TRAILING_SLASH):
+            return before, []
+        raise
+    return stem, [(head.key, head.value), *head.qualifiers]
+
+
 def decompress(uri: str) -> str:
-    """The uncompressed Digital Link of a compressed one (stem, custom path and
-    query kept). Raises `NotCompressed` if the last path segment is not
-    compressed data, `DigitalLinkError` if what it holds is no valid link."""
+    """The uncompressed Digital Link of a compressed or partly compressed one
+    (stem, custom path and query kept). Raises `NotCompressed` if the last path
+    segment is not compressed data, `DigitalLinkError` if the whole is no valid
+    link (an uncompressed key with a wrong check digit, an AI given twice with
+    two values)."""
     rest, hash_, fragment = uri.partition("#")
     rest, question, query = rest.partition("?")
-    stem, _, segment = rest.rpartition("/")
-    if "://" not in stem:
+    before, _, segment = rest.rpartition("/")
+    if "://" not in before:
         raise NotCompressed("No path segment to decompress.")
     elements, others = decode(segment)
-    link = DigitalLink.from_elements(elements)
+    stem, head = _uncompressed_head(before)
+    link = DigitalLink.from_elements([*head, *elements])
     link = DigitalLink(link.key, link.value, link.qualifiers, link.attributes, tuple(others))
     expanded = link.uri(stem)
     if query:
         expanded += ("&" if "?" in expanded else "?") + query
     return expanded + hash_ + fragment
+
+
+def split_any(uri: str) -> tuple[str, DigitalLink]:
+    """(the stem, the link) of a Digital Link URI uncompressed, compressed or
+    partly compressed. Only a URI whose path names no key is tried as
+    compressed, so a refused uncompressed link keeps its reason, and one that
+    does not decompress either keeps the uncompressed reading's
+    (`no_primary_key`)."""
+    try:
+        return DigitalLink.split(uri)
+    except DigitalLinkError as refused:
+        if refused.reason != Reason.NO_PRIMARY_KEY:
+            raise
+        try:
+            return DigitalLink.split(decompress(uri))
+        except NotCompressed:
+            raise refused from None
 
 
 def _encode_text(text: str) -> tuple[str, str]:
@@ -227,11 +266,23 @@ def _ai_bits(code: str) -> str:
     return "".join(f"{int(c, 16):04b}" for c in code)
 
 
-def compress(link: DigitalLink, stem: str, *, optimise: bool = True) -> str:
+def compress(
+    link: DigitalLink, stem: str, *, optimise: bool = True, uncompressed_key: bool = False
+) -> str:
     """The compressed URI of `link` under `stem` (scheme, host, any custom path):
     optimisation codes first (the longest that fits, again and again), then the
-    other AIs in AI order, then the link's other parameters."""
+    other AIs in AI order, then the link's other parameters. With
+    `uncompressed_key` the primary key stays a path segment (partly compressed).
+    An AI outside `AIS` cannot be compressed (`bad_attribute`)."""
     values = dict([(link.key, link.value), *link.qualifiers, *link.attributes])
+    if uncompressed_key:
+        stem = DigitalLink(link.key, link.value).uri(stem)
+        del values[link.key]
+        if not values and not link.extras:
+            return stem  # nothing left to compress
+    unknown = sorted(set(values) - set(AIS))
+    if unknown:
+        raise DigitalLinkError(Reason.BAD_ATTRIBUTE, f"({unknown[0]}) cannot be compressed here.")
     left = sorted(values)
     bits = ""
     while optimise:

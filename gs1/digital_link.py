@@ -20,9 +20,13 @@ Only the GTIN (AI 01) is modelled as a primary key: other keys (SSCC, GLN,
 GIAI, ...) are recognised so that their URIs fail with
 ``unsupported_primary_key`` rather than being misread. The AIs modelled are in
 ``AIS``, written exactly as the GS1 Barcode Syntax Dictionary writes them (a
-test compares them with the dictionary); an AI outside ``AIS`` in the query
-is refused (``bad_attribute``), so add its dictionary line there when the
-product needs it.
+test compares them with the dictionary), and their values are checked against
+it. Any other AI the dictionary permits as a data attribute
+(``GS1_DATA_ATTRIBUTES``: (3133) height, (4321) dangerous goods, ...) is kept
+as it comes, as a resolver passes on what it does not read rather than refuse
+the whole link; its value is only checked as 1-90 characters of the GS1
+character sets. A number that is no such AI (89, 999, or (8200), which the
+dictionary keeps out of the query) is refused (``bad_attribute``).
 
 Reading is lenient where the GS1 Syntax Engine is (a ``+`` or ``%2d`` in the
 path is accepted and decoded); writing follows the grammar, percent-encoding
@@ -97,8 +101,32 @@ AIS: dict[str, str] = {
     "90": "X..30",  # internal
     **{str(n): "X..90" for n in range(91, 100)},  # internal
 }
-# The modelled AIs the dictionary permits as Digital Link data attributes ("?").
-DATA_ATTRIBUTES = frozenset(AIS) - {"22", "21", "235"}
+
+
+def _ai_ranges(text: str) -> frozenset[str]:
+    """The AIs of "3100-3105 37 ..." (a range keeps the width of its first AI)."""
+    found: set[str] = set()
+    for part in text.split():
+        first, _, last = part.partition("-")
+        found.update(str(n).zfill(len(first)) for n in range(int(first), int(last or first) + 1))
+    return frozenset(found)
+
+
+# Every AI the dictionary permits as a data attribute ("?" flag), modelled or not.
+GS1_DATA_ATTRIBUTES = _ai_ranges(
+    "00-02 10-13 15-17 20 240-243 250-251 253 255 30 3100-3105 3110-3115 3120-3125 3130-3135 "
+    "3140-3145 3150-3155 3160-3165 3200-3205 3210-3215 3220-3225 3230-3235 3240-3245 "
+    "3250-3255 3260-3265 3270-3275 3280-3285 3290-3295 3300-3305 3310-3315 3320-3325 "
+    "3330-3335 3340-3345 3350-3355 3360-3365 3370-3375 3400-3405 3410-3415 3420-3425 "
+    "3430-3435 3440-3445 3450-3455 3460-3465 3470-3475 3480-3485 3490-3495 3500-3505 "
+    "3510-3515 3520-3525 3530-3535 3540-3545 3550-3555 3560-3565 3570-3575 3600-3605 "
+    "3610-3615 3620-3625 3630-3635 3640-3645 3650-3655 3660-3665 3670-3675 3680-3685 "
+    "3690-3695 37 3900-3943 3950-3955 400-403 410-417 420-427 4300-4326 4330-4333 7001-7011 "
+    "7020-7023 7030-7039 710-717 7230-7242 7250-7259 8001-8010 8012-8013 8017-8018 8026 8030 "
+    "8110-8112 90-99"
+)
+# The longest value of any of them (7256, 8030, 99: 90 characters).
+_UNMODELLED_MAX_LENGTH = 90
 # Modelled primary keys and their qualifiers, in the grammar's order (gtin-path).
 QUALIFIERS: dict[str, tuple[str, ...]] = {"01": ("22", "10", "21")}
 # Every qualifier sequence of a key (the dictionary's dlpkey=22,10,21|235): a
@@ -133,6 +161,9 @@ _QUERY_ALPHAS = {"lot": "10", "exp": "17", "expdt": "7003"}
 CSET82 = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"%&'()*+,-./:;<=>?_"
 )
+# What a value of an AI outside `AIS` may hold: CSET 82 and the "#" of CSET 39
+# (CSET 64 is within CSET 82).
+_ANY_CSET = CSET82 | {"#"}
 # Value characters written as they are; quote() encodes every other one.
 _UNENCODED = "-._"
 
@@ -229,6 +260,14 @@ def check_value(ai: str, value: str) -> None:
             raise DigitalLinkError(Reason.BAD_VALUE, f"({ai}) {value!r} is not a time.")
     if rest:
         raise DigitalLinkError(Reason.BAD_VALUE, f"({ai}) {value!r} is too long for {AIS[ai]}.")
+
+
+def _check_unmodelled(ai: str, value: str) -> None:
+    """A value of a GS1 data attribute outside `AIS`: its shape is not known here."""
+    if not (0 < len(value) <= _UNMODELLED_MAX_LENGTH and set(value) <= _ANY_CSET):
+        raise DigitalLinkError(
+            Reason.BAD_VALUE, f"({ai}) {value!r} is not 1-90 characters of the GS1 sets."
+        )
 
 
 def _decode(text: str, *, plus_is_space: bool) -> str:
@@ -333,12 +372,10 @@ class DigitalLink:
                 )
             if ai in seen:
                 raise DigitalLinkError(Reason.DUPLICATE_AI, f"({ai}) is given twice.")
-            if ai not in DATA_ATTRIBUTES:
-                raise DigitalLinkError(
-                    Reason.BAD_ATTRIBUTE, f"({ai}) is not a supported data attribute."
-                )
+            if ai not in GS1_DATA_ATTRIBUTES:
+                raise DigitalLinkError(Reason.BAD_ATTRIBUTE, f"({ai}) is not a GS1 data attribute.")
             seen.add(ai)
-            check_value(ai, value)
+            (check_value if ai in AIS else _check_unmodelled)(ai, value)
         for name, _ in self.extras:
             if name.isdigit() or name in _QUERY_ALPHAS:
                 raise DigitalLinkError(
@@ -415,7 +452,12 @@ class DigitalLink:
         ``prefix=""`` wants the key right after the host, ``"/t/gs1"`` after
         that path; ``None`` takes any stem. Raises `DigitalLinkError`.
         """
-        _, path, query = _split_stem(uri)
+        return cls.split(uri, prefix=prefix)[1]
+
+    @classmethod
+    def split(cls, uri: str, *, prefix: str | None = None) -> tuple[str, DigitalLink]:
+        """`parse`, with the stem: the scheme, host and any custom path before the key."""
+        host, path, query = _split_stem(uri)
         if not _PATH_RE.fullmatch(path) or not _QUERY_RE.fullmatch(query):
             raise DigitalLinkError(Reason.BAD_URI, "The URI has characters it must percent-encode.")
         if path in ("", "/"):
@@ -456,7 +498,8 @@ class DigitalLink:
                 else:
                     extras.append((name, value))
         (key, value), *qualifiers = pairs
-        return cls(key, value, tuple(qualifiers), tuple(attributes), tuple(extras))
+        link = cls(key, value, tuple(qualifiers), tuple(attributes), tuple(extras))
+        return host + stem_path, link
 
     def uri(self, base_url: str = GS1_RESOLVER) -> str:
         """The URI under `base_url` (scheme, host and any path prefix; a final "/" is dropped)."""

@@ -11,6 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
+from gs1 import compression
+from gs1.digital_link import DigitalLink
 from shop.core.roles import SYSTEM
 from shop.core.throttling import Limit
 from tests.helpers.batches import batch_fields
@@ -23,6 +25,7 @@ from traceability.services import events as trace
 from traceability.services import log, scans
 
 GTIN = "06901234567892"
+UNKNOWN_GTIN = "09520123456788"
 LINK = f"/01/{GTIN}/10/ZM2026-10A"
 EPCIS_ACCEPT = 'application/ld+json; profile="https://ref.gs1.org/standards/epcis"'
 
@@ -298,6 +301,48 @@ def test_the_provenance_query_reads_the_same_record_by_any_code(gql, chain, gtin
     assert gql().execute(QUERY, {"code": "ZZZZZZZZZZ"})["provenance"] is None
     status, body = gql().post(QUERY, {"code": f"http://x.example/01/{GTIN[:-1]}3/10/A"})
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+BOTH = """query ($code: String!) { provenance(code: $code) { lot serial }
+  productByCode(code: $code) { slug } }"""
+ONLY_PRODUCT = "query ($code: String!) { productByCode(code: $code) { slug } }"
+
+
+def test_the_queries_read_a_code_in_every_form_the_resolver_does(
+    gql, chain, gtin_batch, monkeypatch, product, seller_user, django_capture_on_commit_callbacks
+):
+    """Threat: an app scanning a label gets from the API another answer than a
+    browser gets from the address (a compressed link refused, a product's GTIN
+    unknown and counted as a guess). Property: the queries read and find codes
+    with the resolver's own lookup: every form of a batch's link names its
+    record and product; a GTIN without a lot names the product (no provenance
+    of its own) and is no guess; an unknown GTIN is one."""
+    monkeypatch.setattr(guesses, "GUESSES", Limit("test-api-forms", 2, 600))
+    batch = DigitalLink.for_gtin(GTIN, lot="ZM2026-10A")
+    stem = "http://x.example/any/path"
+    api = gql()
+    for code in (
+        batch.uri(stem),
+        compression.compress(batch, stem),
+        compression.compress(batch, stem, uncompressed_key=True),
+    ):
+        found = api.execute(BOTH, {"code": code})
+        assert found["provenance"] == {"lot": "ZM2026-10A", "serial": None}, code
+        assert found["productByCode"] == {"slug": "wugong-purple-rice"}, code
+    gtin_only = DigitalLink.for_gtin(GTIN)
+    for code in (gtin_only.uri(stem), compression.compress(gtin_only, stem)):
+        found = api.execute(BOTH, {"code": code})
+        assert found == {"provenance": None, "productByCode": {"slug": "wugong-purple-rice"}}
+    unknown = f"http://x.example/01/{UNKNOWN_GTIN}"
+    assert api.execute(ONLY_PRODUCT, {"code": unknown})["productByCode"] is None
+    assert api.execute(ONLY_PRODUCT, {"code": unknown + "/10/X"})["productByCode"] is None
+    assert api.error_code(ONLY_PRODUCT, {"code": unknown + "/10/Y"}) == "TOO_MANY_REQUESTS"
+    assert api.error_code(ONLY_PRODUCT, {"code": "http://x.example/Dnot-compressed"}) == (
+        "INVALID_ARGUMENT"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.update_product(actor=seller_user, product=product, is_published=False)
+    assert api.execute(BOTH, {"code": gtin_batch.code})["productByCode"] is None  # hidden
 
 
 VERIFY = "query ($code: String!) { traceVerify(code: $code) { ok } }"

@@ -1,10 +1,14 @@
 """The resolver against the GS1-Conformant Resolver rules, over HTTP: GTIN-level
-answers, TPX and the newer attributes, custom paths, compressed links (GS1's
-vectors), Link headers, OPTIONS and CORS, and the resolver description."""
+answers, TPX and the newer attributes, the GS1 attributes it does not model,
+custom paths, compressed and partly compressed links (GS1's vectors), the
+Syntax Engine's vectors, Link headers, OPTIONS and CORS, and the resolver
+description against GS1's schema."""
 
 import json
+from collections import Counter
 from pathlib import Path
 
+import jsonschema
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -13,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import services as catalog_services
 from gs1 import compression
-from gs1.digital_link import DigitalLink, check_digit
+from gs1.digital_link import DigitalLink, DigitalLinkError, check_digit
 from shop.core.throttling import Limit
 from tests.helpers.events import harvest, observe
 from traceability.resolver import guesses
@@ -23,9 +27,9 @@ GTIN = "06901234567892"
 LINK = f"/01/{GTIN}/10/ZM2026-10A"
 PIP = "/p/wugong-purple-rice/"
 UNKNOWN = "0952012345678" + check_digit("0952012345678")[-1:]
-VECTORS = json.loads(
-    (Path(__file__).parent / "gs1" / "digital-link.js_test_vectors.json").read_text()
-)
+GS1 = Path(__file__).parent / "gs1"
+VECTORS = json.loads((GS1 / "digital-link.js_test_vectors.json").read_text())
+SYNTAX_ENGINE = json.loads((GS1 / "gs1-syntax-engine_dl_vectors.json").read_text())
 
 
 def anonymous(**headers):
@@ -45,8 +49,9 @@ def chain(seller_user, gtin_batch):
     return [harvest(seller_user, gtin_batch), observe(seller_user, gtin_batch)]
 
 
-def compressed_path(link, prefix=""):
-    return compression.compress(link, "http://127.0.0.1" + prefix).removeprefix("http://127.0.0.1")
+def compressed_path(link, prefix="", **options):
+    packed = compression.compress(link, "http://127.0.0.1" + prefix, **options)
+    return packed.removeprefix("http://127.0.0.1")
 
 
 # --- a GTIN without a lot ----------------------------------------------------------------------
@@ -107,6 +112,45 @@ def test_expiry_time_and_order_number_are_accepted(chain, gtin_batch):
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_value"
 
 
+def test_gs1_attributes_it_does_not_model_are_passed_over(chain, gtin_batch):
+    """Threat: a label carrying a GS1 attribute the market does not use (a
+    dangerous-goods flag, a height) fails to resolve. Property: the link
+    resolves as without it; a number that is no GS1 attribute is still a 400."""
+    page = anonymous().get(f"{LINK}?4321=1&3133=000150", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and "ZM2026-10A" in page.content.decode()
+    for query, code in (("89=1", "bad_attribute"), ("4321=", "bad_value")):
+        bad = anonymous().get(f"{LINK}?{query}", HTTP_ACCEPT="application/json")
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == code, query
+
+
+@pytest.fixture
+def many_guesses(monkeypatch):
+    monkeypatch.setattr(guesses, "GUESSES", Limit("test-vector-guesses", 1000, 600))
+
+
+def test_the_syntax_engines_vectors_over_http(db, many_guesses):
+    """Threat: the resolver answers a link otherwise than its parser reads it.
+    Property: every vector path the resolver is routed (one starting with /01/
+    or /gtin/; the host and any fragment are the client's) gets over HTTP what
+    the parser says of it: a valid one reaches the lookup (its GTIN is not
+    ours: 404), a refused one is a 400 with the parser's reason. (How the
+    parser's verdicts match the vectors' is `test_digital_link`'s.)"""
+    answered = Counter()
+    for case in SYNTAX_ENGINE["parse_dl_uri"]:
+        path = "/" + case["uri"].partition("#")[0].split("/", 3)[-1]
+        if not path.startswith(("/01/", "/gtin/")):
+            continue
+        try:
+            compression.split_any(f"http://127.0.0.1{path}")
+            expected = (404, "not_found")
+        except DigitalLinkError as error:
+            expected = (400, str(error.reason))
+        response = anonymous().get(path, HTTP_ACCEPT="application/json", RAW_URI=path)
+        assert (response.status_code, response.json()["error"]["code"]) == expected, path
+        answered[response.status_code] += 1
+    assert answered == {404: 52, 400: 23}
+
+
 def test_a_custom_path_before_the_key_resolves_and_the_site_keeps_its_pages(chain, gtin_batch):
     page = anonymous().get(f"/any/custom/path{LINK}", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "ZM2026-10A" in page.content.decode()
@@ -133,6 +177,40 @@ def test_compressed_links_are_decompressed(chain, gtin_batch):
     packed = "".join(compression.BASE64[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
     wrong = anonymous().get(f"/{packed}", HTTP_ACCEPT="application/json")
     assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "bad_check_digit"
+
+
+def same_as(response):
+    """The owl:sameAs target of the answer's Link header."""
+    (link,) = [part for part in response["Link"].split(", ") if 'rel="owl:sameAs"' in part]
+    return link.partition(">")[0].removeprefix("<")
+
+
+def test_partly_compressed_links_resolve_and_name_their_uncompressed_self(chain, gtin_batch):
+    """Threat: a label printed partly compressed (GS1's toolkit leaves the key
+    uncompressed) does not resolve, or a machine cannot tell which link it
+    was. Property: the key (and any qualifiers) in the path and the rest in
+    one compressed segment resolve as the uncompressed link, which the Link
+    header names (rel="owl:sameAs"), as it does for a compressed link; an
+    uncompressed link names none."""
+    batch = DigitalLink.for_gtin(GTIN, lot="ZM2026-10A")
+    for prefix in ("", "/any/prefix"):
+        path = compressed_path(batch, prefix, uncompressed_key=True)
+        assert path.startswith(f"{prefix}/01/{GTIN}/") and "/10/" not in path
+        page = anonymous().get(path, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200 and "ZM2026-10A" in page.content.decode()
+        assert same_as(page) == f"{settings.PUBLIC_BASE_URL}{prefix}{LINK}"
+        full = anonymous().get(compressed_path(batch, prefix), HTTP_ACCEPT="text/html")
+        assert same_as(full) == same_as(page)
+    dated = DigitalLink.for_gtin(GTIN, attributes=[("17", "271231")])
+    product = anonymous().get(compressed_path(dated, uncompressed_key=True))
+    assert product.status_code == 307 and product["Location"].endswith(PIP)
+    assert same_as(product) == f"{settings.PUBLIC_BASE_URL}/01/{GTIN}?17=271231"
+    assert "owl:sameAs" not in anonymous().get(LINK)["Link"]
+    tail = compressed_path(batch, uncompressed_key=True).rpartition("/")[2]
+    wrong = anonymous().get(f"/01/{UNKNOWN[:-1]}{int(UNKNOWN[-1]) ^ 1}/{tail}")
+    assert wrong.status_code == 400 and "bad_check_digit" in wrong.content.decode()
+    twice = anonymous().get(f"/01/{GTIN}/10/OTHER/{tail}", HTTP_ACCEPT="application/json")
+    assert twice.status_code == 400 and twice.json()["error"]["code"] == "duplicate_ai"
 
 
 def test_gs1_compressed_vectors_resolve_over_http(db):
@@ -188,25 +266,87 @@ def test_options_is_answered_without_a_lookup(db, path):
     assert anonymous().post(path).status_code == 405
 
 
-def test_the_resolver_description_has_every_key():
+# GS1-Conformant Resolver 1.2's description-file schema
+# (https://ref.gs1.org/standards/resolver/1.2.0/description-file-schema), its
+# properties restated, with the vCard `contact` and the other keys of GS1's
+# Resolver Community Edition schema; `activeLinkTypes` as that edition
+# publishes it (web_server/src/public/gs1resolver.json): by language, each
+# link type's CURIE with its title, description and term URL.
+URI = {"type": "string", "format": "uri"}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+DESCRIBED_LINK = {
+    "type": "object",
+    "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "url": URI},
+    "required": ["title", "description", "url"],
+    "additionalProperties": False,
+}
+DESCRIPTION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "resolverRoot": URI,
+        "supportedPrimaryKeys": {"type": "array", "items": {"enum": ["all", "01", "00", "414"]}},
+        "name": {"type": "string"},
+        "supportedLinkType": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "namespace": URI,
+                    "prefix": {"type": "string", "pattern": "^[a-zA-Z_][A-Za-z0-9_-]*?:$"},
+                },
+                "required": ["namespace", "prefix"],
+            },
+        },
+        "linkTypeDefaultCanBeLinkset": {"type": "boolean"},
+        "supportedContextValuesEnumerated": STRINGS,
+        "supportedContextValuesExternal": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"nameOfList": {"type": "string"}, "url": URI},
+            },
+        },
+        "supportsLanguageVariants": {"type": "boolean"},
+        "supportsSemanticInterpretation": {"type": "boolean"},
+        "validatesAIcombinations": {"type": "boolean"},
+        "contact": {
+            "type": "object",
+            "properties": {"fn": {"type": "string"}, "hasEmail": URI, "hasURL": URI},
+            "required": ["fn"],
+            "additionalProperties": False,
+        },
+        "termsOfUse": URI,
+        "activeLinkTypes": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "propertyNames": {"pattern": "^gs1:[A-Za-z]+$"},
+                "additionalProperties": DESCRIBED_LINK,
+            },
+        },
+        "traceLogKey": URI,  # ours: where the trace log's key is
+    },
+    "required": ["resolverRoot", "supportedPrimaryKeys"],
+    "additionalProperties": False,
+}
+
+
+def test_the_resolver_description_follows_gs1s_schema():
+    """Threat: a GS1 client misreads the description (a key of another shape,
+    one GS1 does not define). Property: it validates against GS1's schema as
+    restated above, with no key GS1 does not define but `traceLogKey`, and
+    describes every link type an answer carries, in each language."""
     response = anonymous().get("/.well-known/gs1resolver")
     assert response["Access-Control-Allow-Origin"] == "*"
     description = response.json()
-    assert {
-        "name",
-        "resolverRoot",
-        "supportedPrimaryKeys",
-        "supportedLinkType",
-        "activeLinkTypes",
-        "linkTypeDefaultCanBeLinkset",
-        "supportedContextValuesEnumerated",
-        "supportedContextValuesExternal",
-        "contact",
-        "termsOfUse",
-        "validateDLURIs",
-        "supportsCompressedURIs",
-    } <= set(description)
-    active = {entry["linkType"] for entry in description["activeLinkTypes"]}
-    assert {"gs1:defaultLink", "gs1:pip", "gs1:epcis", "gs1:traceability"} <= active
-    assert "@" in description["contact"]["email"]
+    jsonschema.validate(
+        description, DESCRIPTION_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    active = description["activeLinkTypes"]
+    assert set(active) == {"zh-Hans", "en"}
+    assert set(active["zh-Hans"]) == set(active["en"])
+    assert {"gs1:defaultLink", "gs1:pip", "gs1:epcis", "gs1:traceability"} <= set(active["en"])
+    assert active["en"]["gs1:pip"]["url"] == f"{GS1_VOC}pip"
+    assert active["en"]["gs1:pip"]["title"] == "Product information"
+    assert description["contact"]["hasEmail"] == f"mailto:{settings.RESOLVER_CONTACT_EMAIL}"
     assert description["termsOfUse"].startswith("http")

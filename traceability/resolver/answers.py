@@ -11,7 +11,8 @@ Resolver's formats for a record's `provenance.Provenance`.
 - `link_header`: the same links as an HTTP `Link` header (RFC 8288), with the
   linkset's own address;
 - `description`: the resolver description file served at
-  `/.well-known/gs1resolver` (GS1-Conformant Resolver 1.2), with the address
+  `/.well-known/gs1resolver` (GS1-Conformant Resolver 1.2's schema, the link
+  types described as GS1's Resolver Community Edition does), with the address
   of the trace log's key (`traceLogKey`), which the linkset links too.
 """
 
@@ -21,8 +22,9 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gs1 import epcis
@@ -215,40 +217,75 @@ def link_header(anchor: str, found: list[Link]) -> str:
     return ", ".join(parts)
 
 
-# Every link type some answer of this resolver can carry (a record has those that apply).
-ACTIVE_LINK_TYPES = ("defaultLink", "pip", "traceability", "epcis", "recallStatus")
+# Every GS1 link type some answer of this resolver can carry (a record has
+# those that apply), with its title and description.
+ACTIVE_LINK_TYPES: dict[str, tuple[Promise, Promise]] = {
+    "defaultLink": (
+        _("Default link"),
+        _(
+            "Where a person is sent: the provenance page of a batch or unit, "
+            "or the product page for a GTIN without a lot."
+        ),
+    ),
+    "pip": (_("Product information"), _("The product's page on the market.")),
+    "traceability": (
+        _("Where it comes from"),
+        _("The farm and every step of the batch, checked against the trace log."),
+    ),
+    "epcis": (
+        _("Trace events (EPCIS 2.0)"),
+        _(
+            "The events of the batch and of the batches it was made from, "
+            "with what checks them against the trace log."
+        ),
+    ),
+    "recallStatus": (_("Recalled"), _("Why and when the batch was recalled.")),
+}
+
+
+def active_link_types() -> dict[str, dict[str, dict[str, str]]]:
+    """`activeLinkTypes` as GS1's Resolver Community Edition publishes it: by
+    language, each link type's CURIE with its title, description and term URI."""
+    described: dict[str, dict[str, dict[str, str]]] = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            described[language] = {
+                f"gs1:{name}": {
+                    "title": str(title),
+                    "description": str(text),
+                    "url": GS1_VOC + name,
+                }
+                for name, (title, text) in ACTIVE_LINK_TYPES.items()
+            }
+    return described
 
 
 def description() -> dict[str, Any]:
-    """The resolver description file (/.well-known/gs1resolver), every key of
-    GS1-Conformant Resolver 1.2's description-file schema."""
+    """The resolver description file (/.well-known/gs1resolver): the keys of
+    GS1-Conformant Resolver 1.2's description-file schema (`contact` a vCard),
+    those of GS1's Resolver Community Edition (`activeLinkTypes`,
+    `supportsLanguageVariants`, ...) and one of ours (`traceLogKey`)."""
     root = settings.PUBLIC_BASE_URL
     return {
         "name": str(_("Mountain village market")),
         "resolverRoot": root,
         "supportedPrimaryKeys": list(QUALIFIERS),
         "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
-        "activeLinkTypes": [
-            {"linkType": f"gs1:{name}", "href": GS1_VOC + name} for name in ACTIVE_LINK_TYPES
-        ],
         # The page stays the default: a linkset only for linkType=all or by Accept.
         "linkTypeDefaultCanBeLinkset": False,
         # Answers vary by Accept-Language only; no context= value changes them.
         "supportedContextValuesEnumerated": [],
         "supportedContextValuesExternal": [],
         "supportsLanguageVariants": True,  # zh-Hans and en, by Accept-Language
-        "supportedLanguages": LANGUAGES,
         "supportsSemanticInterpretation": False,
         "validatesAIcombinations": False,  # the grammar's key order only (digital_link)
-        "validateDLURIs": True,  # a malformed Digital Link is a 400 with its reason
-        "supportsCompressedURIs": True,
-        "linksetContentTypes": [LINKSET],
         "contact": {
-            "name": str(_("Mountain village market")),
-            "email": settings.RESOLVER_CONTACT_EMAIL,
-            "url": root + "/",
+            "fn": str(_("Mountain village market")),
+            "hasEmail": f"mailto:{settings.RESOLVER_CONTACT_EMAIL}",
+            "hasURL": root + "/",
         },
         "termsOfUse": settings.RESOLVER_TERMS_URL or root + "/",
-        # Not a key of GS1's schema: where the key that signs every record's log is.
+        "activeLinkTypes": active_link_types(),
+        # Not a GS1 key: where the key that signs every record's log is.
         "traceLogKey": log_key_url(),
     }

@@ -29,7 +29,7 @@ class TooManyGuesses(Exception):
         self.retry_after = retry_after
 
 
-def look_up(find: Callable[[], Found | None], subject: str) -> Found | None:
+def look_up(find: Callable[[], Found], subject: str) -> Found:
     """`find()` for the client `subject` (its network, `shop.core.throttling.client_network`);
     an answer of None counts as a guess, refused past the limit."""
     found = find()
@@ -42,4 +42,4 @@ def look_up(find: Callable[[], Found | None], subject: str) -> Found | None:
     if refused:
         raise TooManyGuesses(GUESSES.seconds)
     GUESSES.hit(subject)
-    return None
+    return found

@@ -2,7 +2,8 @@
 
 A code is a GS1 Digital Link (`/01/{gtin}/10/{lot}[/21/{serial}]`) or a short
 platform code (`/t/{code}`: 10 characters name a batch, 12 a serial); both
-name the same record (`find`). `provenance` reads what the page, the API and
+name the same record (`find_link`, `find_code`; `traceability.resolver.codes`
+reads a code in any form). `provenance` reads what the page, the API and
 the machine formats show of it, as plain dataclasses: the product, seller and
 farm, the timeline of the batch's events and of the batches it was made from,
 and the verification of those chains, in a constant handful of queries
@@ -37,7 +38,7 @@ from catalog.models import (
     Seller,
 )
 from catalog.selectors import best_thumbnail, images_of, visible_products
-from gs1 import digital_link, epcis
+from gs1 import epcis
 from gs1.digital_link import DigitalLink
 from gs1.vocabulary import BizStep, Disposition, ErrorReason, EventType
 from traceability import cache
@@ -88,6 +89,11 @@ class Record:
 
     batch: Batch
     serial: Serial | None = None
+
+    @property
+    def product_public(self) -> bool:
+        """Whether its product is on the public catalogue (the finders annotate it)."""
+        return bool(getattr(self.batch, "product_public", False))
 
     @property
     def uri(self) -> str:
@@ -142,19 +148,6 @@ def find_code(code: str) -> Record | None:
     if len(code) == SERIAL_CODE_LENGTH:
         return _record_of_serial(Serial.objects.filter(code=code))
     return None
-
-
-def find(text: str) -> Record | None:
-    """The record of a code as a person or a machine gives it: a short code, a
-    short link (`…/t/{code}`) or a Digital Link URI; raises `DigitalLinkError`
-    for a malformed Digital Link."""
-    text = text.strip()
-    if "://" not in text:
-        return find_code(text)
-    path = text.split("://", 1)[1].partition("/")[2].partition("?")[0]
-    if path.startswith("t/"):
-        return find_code(path[2:])
-    return find_link(digital_link.parse(text))  # any custom path before the key, as the resolver
 
 
 # --- the public view ---------------------------------------------------------------------------
@@ -490,7 +483,7 @@ def provenance(record: Record) -> Provenance:
         variant=batch.variant,
         seller=batch.seller,
         farm=batch.farm,
-        product_public=bool(getattr(batch, "product_public", False)),
+        product_public=record.product_public,
         image=image,
         photo=_product_photo(image, product.name),
         steps=steps,

@@ -2,9 +2,13 @@
 after any custom path, compressed or not) and `/t/{code}`, and the resolver
 description at `/.well-known/gs1resolver`.
 
-Both kinds of code name the same record (`traceability.resolver.provenance.find`);
-a GTIN without a lot names the product (`traceability.resolver.products`),
-whose default link is its page (a 307 there). What comes back is chosen, in
+Both kinds of code name the same record, read and found as the
+`provenance(code)` query reads them (`traceability.resolver.codes`); a GTIN
+without a lot names the product (`traceability.resolver.products`), whose
+default link is its page (a 307 there). A link in any other form than its
+uncompressed one (compressed, partly compressed, `/gtin/`, a GTIN-13) is
+answered as that one, which the answer's `Link` header names
+(`rel="owl:sameAs"`, as GS1 asks of a compressed request). What comes back is chosen, in
 this order, by `?linkType=` (a GS1 link type: 307 to it, 404 when the record
 has none; `all`: the linkset), `?format=` (`html`, `jsonld`, `epcis`,
 `linkset`) and the `Accept` header (`text/html`; `application/ld+json`, with
@@ -36,7 +40,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -49,17 +53,18 @@ from django.http import (
 )
 from django.urls import is_valid_path
 from django.utils.cache import patch_vary_headers
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Product
-from gs1 import compression, digital_link
-from gs1.digital_link import DigitalLinkError
+from gs1 import compression
+from gs1.digital_link import DigitalLink, DigitalLinkError
 from shop.core import public_cache
 from shop.core.throttling import client_network
 from traceability import regions
 from traceability.resolver import answers as resolver
-from traceability.resolver import guesses, products, provenance
+from traceability.resolver import codes, guesses, products, provenance
 from traceability.resolver.products import ProductRecord
 from traceability.resolver.provenance import Provenance, Record
 from traceability.services import scans
@@ -263,15 +268,19 @@ def _product_answer(
     return None  # epcis: a product has no events of its own
 
 
-Maker = Callable[[HttpRequest, ResolverPages, Any, str], Answer | None]
+def _make(
+    request: HttpRequest, pages: ResolverPages, found: codes.Found, choice: str
+) -> Answer | None:
+    if isinstance(found, ProductRecord):
+        return _product_answer(request, pages, found, choice)
+    return _answer(request, pages, found, choice)
 
 
 def _resolve(
     request: HttpRequest,
     pages: ResolverPages,
-    find: Callable[[], Any],
+    find: Callable[[], codes.Found | None],
     params: dict[str, str],
-    make: Maker = _answer,
 ) -> HttpResponse:
     choice = _choose(request, params)
     if not choice:
@@ -282,7 +291,7 @@ def _resolve(
         if key:
             public_cache.start(request)
         try:
-            record = guesses.look_up(find, client_network(request))
+            record: codes.Found | None = guesses.look_up(find, client_network(request))
         except guesses.TooManyGuesses as refused:
             response = _error(
                 request, pages, choice, 429, "too_many_requests", str(guesses.REFUSED)
@@ -291,7 +300,7 @@ def _resolve(
             return response
         if record is None:
             return _error(request, pages, choice, 404, "not_found", _("No product has this code."))
-        answer = make(request, pages, record, choice)
+        answer = _make(request, pages, record, choice)
         if answer is None:
             return _error(request, pages, choice, 404, "link_type_absent", _("No such link."))
         if key:
@@ -325,18 +334,19 @@ def _raw_uri(request: HttpRequest) -> str:
 
 
 def _resolve_link(request: HttpRequest, pages: ResolverPages, uri: str) -> HttpResponse:
-    """Resolve a Digital Link URI: a batch or unit with its lot, else the product."""
+    """Resolve a Digital Link URI in any form: a batch or unit with its lot, else the product."""
     try:
-        link = digital_link.parse(uri)
+        stem, link = compression.split_any(uri)
     except DigitalLinkError as error:
         choice = _choose(request, _query(request)) or "html"
         return _error(request, pages, choice, 400, error.reason, error.message)
-    params = dict(link.extras)
-    if link.lot is None:
-        return _resolve(
-            request, pages, lambda: products.find_product(link), params, _product_answer
-        )
-    return _resolve(request, pages, lambda: provenance.find_link(link), params)
+    response = _resolve(request, pages, lambda: codes.find_link(link), dict(link.extras))
+    identified = DigitalLink(link.key, link.value, link.qualifiers, link.attributes)
+    uncompressed = urlsplit(identified.uri(stem))
+    if response.has_header("Link") and uncompressed.path != urlsplit(uri).path:
+        same = urlunsplit(("", "", uncompressed.path, uncompressed.query, ""))
+        response["Link"] += f', <{iri_to_uri(settings.PUBLIC_BASE_URL + same)}>; rel="owl:sameAs"'
+    return response
 
 
 @_resolver_view
@@ -348,18 +358,16 @@ def digital_link_page(request: HttpRequest, pages: ResolverPages) -> HttpRespons
 @_resolver_view
 def compressed_link_page(request: HttpRequest, pages: ResolverPages) -> HttpResponse:
     """A compressed GS1 Digital Link (`[/{custom path}]/{compressed}`), mounted
-    after the site's pages: a path that does not decompress is no link of ours."""
+    after the site's pages: a last segment that does not decode is no link of ours."""
+    raw = _raw_uri(request)
     try:
-        expanded = compression.decompress(_raw_uri(request))
+        compression.decode(raw.partition("?")[0].rpartition("/")[2])
     except compression.NotCompressed as error:
         if settings.APPEND_SLASH and is_valid_path(f"{request.path_info}/"):
             # What CommonMiddleware does for a page's address given without its slash.
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
         raise Http404 from error
-    except DigitalLinkError as error:
-        choice = _choose(request, _query(request)) or "html"
-        return _error(request, pages, choice, 400, error.reason, error.message)
-    return _resolve_link(request, pages, expanded)
+    return _resolve_link(request, pages, raw)
 
 
 @_resolver_view

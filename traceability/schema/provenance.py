@@ -1,11 +1,16 @@
-"""The public `provenance(code)` query: what a QR code's page shows, as data.
+"""The public `provenance(code)` and `productByCode(code)` queries: what a QR
+code's address answers, as data.
 
-A thin adapter over `traceability.resolver.provenance`: the same record for a short
-code, a short link or a GS1 Digital Link, and the same timeline and
-verification as the page. Anyone may ask; an unknown code is null, a
-malformed Digital Link an INVALID_ARGUMENT error with the parser's reason,
-and past the page's limit on unknown codes (`traceability.resolver.guesses`) every
-lookup from the address is TOO_MANY_REQUESTS.
+A thin adapter over the resolver: a code is read and found as its addresses
+read and find it (`traceability.resolver.codes.find`: a short code, a short
+link or a GS1 Digital Link, compressed, partly compressed or not), with the
+same timeline and verification as the page (`traceability.resolver.provenance`).
+A Digital Link without a lot names a product, not a batch: `provenance` is
+null for it and `productByCode` answers it (and the product of any batch's
+code). Anyone may ask; an unknown code is null, a malformed Digital Link an
+INVALID_ARGUMENT error with the parser's reason, and past the page's limit on
+unknown codes (`traceability.resolver.guesses`) every lookup from the address
+is TOO_MANY_REQUESTS. A known code, the product's GTIN included, is no guess.
 """
 
 from datetime import date, datetime
@@ -14,14 +19,17 @@ from typing import Any
 import graphene
 from graphene import relay
 
+from catalog.models import Product as ProductModel
+from catalog.schema.types import Product
 from gs1.digital_link import DigitalLinkError
 from shop.core.api import public_cache
 from shop.core.errors import RequestError
 from shop.core.errors import RequestErrorCode as Code
 from shop.core.throttling import client_network
 from traceability import cache
-from traceability.resolver import guesses, provenance
+from traceability.resolver import codes, guesses, provenance
 from traceability.resolver.provenance import Provenance as ProvenanceView
+from traceability.resolver.provenance import Record
 from traceability.schema.events import VerifyReasonEnum
 
 ProvenanceStatusEnum = graphene.Enum.from_enum(provenance.Status, name="ProvenanceStatus")
@@ -170,31 +178,64 @@ class Provenance(graphene.ObjectType):
         return root.check
 
 
+CODE_DESCRIPTION = (
+    "A short code (as on the label), a short link or a GS1 Digital Link URI "
+    "(compressed, partly compressed or not)."
+)
+
+
+def _look_up(info: graphene.ResolveInfo, code: str) -> codes.Found | None:
+    """What `code` names, as the resolver finds it, under the same guess limit."""
+    try:
+        found: codes.Found | None = guesses.look_up(
+            lambda: codes.find(code[:300]), client_network(info.context)
+        )
+    except DigitalLinkError as error:
+        raise RequestError(Code.INVALID_ARGUMENT, error.message) from error
+    except guesses.TooManyGuesses as error:
+        raise RequestError(Code.TOO_MANY_REQUESTS, guesses.REFUSED) from error
+    return found
+
+
 class ProvenanceQueries(graphene.ObjectType):
     provenance = graphene.Field(
         Provenance,
-        code=graphene.String(
-            required=True,
-            description="A short code (as on the label), a short link or a GS1 Digital Link URI.",
-        ),
-        description="Public: where a batch or unit comes from. Null for an unknown code.",
+        code=graphene.String(required=True, description=CODE_DESCRIPTION),
+        description="Public: where a batch or unit comes from. Null for an unknown code "
+        "and for a product's own code (a GTIN without a lot: see productByCode).",
+    )
+    product_by_code = graphene.Field(
+        Product,
+        code=graphene.String(required=True, description=CODE_DESCRIPTION),
+        description="Public: the product a code names: a GTIN without a lot, or the product "
+        "of a batch's or unit's code. Null for an unknown code or a product not on the "
+        "public catalogue.",
     )
 
     @staticmethod
     def resolve_provenance(
         root: Any, info: graphene.ResolveInfo, code: str
     ) -> ProvenanceView | None:
-        try:
-            record = guesses.look_up(
-                lambda: provenance.find(code[:300]), client_network(info.context)
-            )
-        except DigitalLinkError as error:
-            raise RequestError(Code.INVALID_ARGUMENT, error.message) from error
-        except guesses.TooManyGuesses as error:
-            raise RequestError(Code.TOO_MANY_REQUESTS, guesses.REFUSED) from error
-        if record is None:
+        found = _look_up(info, code)
+        if not isinstance(found, Record):
             public_cache.tag(info.context, cache.BATCH_LIST)
             return None
-        view = provenance.provenance(record)
+        view = provenance.provenance(found)
         public_cache.tag(info.context, *view.cache_tags)
         return view
+
+    @staticmethod
+    def resolve_product_by_code(
+        root: Any, info: graphene.ResolveInfo, code: str
+    ) -> ProductModel | None:
+        found = _look_up(info, code)
+        if found is None:  # a new batch or product may come to bear the code
+            public_cache.tag(info.context, cache.BATCH_LIST, *Product.cache_tags(None))
+            return None
+        if isinstance(found, Record):
+            product = found.batch.variant.product
+            public = found.product_public
+        else:
+            product, public = found.variant.product, True
+        public_cache.tag(info.context, *Product.cache_tags(product))
+        return product if public else None

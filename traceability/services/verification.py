@@ -300,9 +300,7 @@ def _check_receipts(leaves: Sequence[LeafRow], receipts: _Receipts) -> Verdict:
     return integrity.OK
 
 
-def _check_proofs(
-    leaves: Sequence[LeafRow], old: Any, newest: Any, receipts: _Receipts
-) -> Verdict:
+def _check_proofs(leaves: Sequence[LeafRow], old: Any, newest: Any, receipts: _Receipts) -> Verdict:
     """Every leaf is in the signed tree (the root recomputed with them in their
     places, every other subtree from the stored nodes, is the signed root), and
     the first checkpoint that covered the batch is a prefix of the newest; the

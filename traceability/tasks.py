@@ -2,8 +2,10 @@
 the system (`SYSTEM`), whose rights `traceability.policies` names. Each may run
 twice (shop/core/tasks.py) and ends as if it ran once."""
 
+from django.core.cache import cache
+
 from shop.core.roles import SYSTEM
-from shop.core.tasks import durable_task
+from shop.core.tasks import durable_task, runs_without_beat
 from traceability.services import audit, labels, log, scans, witnesses
 
 
@@ -52,6 +54,22 @@ def sign_trace_checkpoint() -> int | None:
         return None
     witnesses.ask_all(actor=SYSTEM)
     return checkpoint.size
+
+
+# A burst of recorded events is signed by one task, this long after the first.
+SIGN_DELAY_SECONDS = 2
+SIGN_PENDING = "traceability:sign-pending"
+
+
+def sign_soon() -> None:
+    """After a recorded event commits: have the log checkpointed within seconds, one
+    task for a burst of events (publishing a task per event cost a recording more
+    than the log itself). Without a broker, at once; with the cache unreachable
+    (and so, likely, the broker) the beat signs instead."""
+    if runs_without_beat():
+        sign_trace_checkpoint.delay()
+    elif cache.add(SIGN_PENDING, True, timeout=SIGN_DELAY_SECONDS):
+        sign_trace_checkpoint.apply_async(countdown=SIGN_DELAY_SECONDS)
 
 
 @durable_task(idempotent=True)

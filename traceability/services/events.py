@@ -315,7 +315,7 @@ def _appended(batch_ids: Iterable[int]) -> None:
     from traceability import tasks
 
     invalidate(*{tag for batch_id in batch_ids for tag in cache.batch_changed(batch_id)})
-    transaction.on_commit(tasks.sign_trace_checkpoint.delay, robust=True)
+    transaction.on_commit(tasks.sign_soon, robust=True)
 
 
 def record_event(

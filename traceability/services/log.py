@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -173,12 +173,22 @@ class Appended:
 def reserve(hashed: bytes) -> Appended:
     """Lock the log and take the next leaf for a record about to be inserted, with
     its receipt; `commit` stores it once the record has its key. Call in the
-    recording transaction, after the batches' locks."""
-    _lock_log()
-    index = leaf_count()
-    signed = newest_checkpoint()
-    if signed is not None and index < signed.size:
-        raise _damaged(f"the log has {index} leaves, {signed.size} were signed")
+    recording transaction, after the batches' locks. One query: the lock, the
+    number of leaves and the size last signed."""
+    origin = transparency.origin()
+    counted = TraceLog.objects.filter(origin=origin).annotate(
+        highest=Subquery(LogLeaf.objects.order_by("-index").values("index")[:1]),
+        signed=Subquery(LogCheckpoint.objects.order_by("-size").values("size")[:1]),
+    )
+    locked = lock_all(counted)
+    if not locked:
+        _lock_log()
+        locked = lock_all(counted)
+    (row,) = locked.values()
+    highest, signed = getattr(row, "highest", None), getattr(row, "signed", None)
+    index = 0 if highest is None else highest + 1
+    if signed is not None and index < signed:
+        raise _damaged(f"the log has {index} leaves, {signed} were signed")
     return Appended(index, hashed, transparency.receipt(index, hashed, timezone.now()))
 
 

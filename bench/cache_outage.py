@@ -41,7 +41,7 @@ from database import database_summary, prepare_database, prepare_trace
 from load import ensure_wrk, parse_wrk, run_wrk
 from machine import busy_while, describe_busy, load_average, machine_summary, wait_until_quiet
 from report import git_commit, pad, width
-from server import Gunicorn, free_port, server_env
+from server import DATA_BASE_URL, Gunicorn, free_port, server_env
 
 STATES = ("cached", "uncached", "stopped", "frozen")
 OUTAGES = ("stopped", "frozen")
@@ -207,6 +207,7 @@ class Bench:
             "CACHE_URL": self.redis.url,
             "LIMITS_CACHE_URL": self.redis.url,
             "CELERY_BROKER_URL": self.args.broker_url,
+            "PUBLIC_BASE_URL": DATA_BASE_URL,  # the trace data's, so its batch verifies
         }
         server = Gunicorn(env, port, self.args.workers, OUT / f"gunicorn_outage_{name}.log")
         self.servers.append(server)

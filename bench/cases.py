@@ -228,6 +228,7 @@ CASES = [
         "provenance page, 1,000 batches",
         "/",
         paths="provenance",
+        page_marker='class="verdict verified"',  # a page that failed verification is no result
         min_floor_ratio_cached=0.5,
         max_cold_queries=10,
     ),
@@ -364,6 +365,8 @@ def _verify_paths(case, base_url, file):
                 raise SetupError(f"{where}: no JSON-LD @context in {raw[:300]!r}")
         elif not raw.decode().lower().startswith("<!doctype html>"):
             raise SetupError(f"{where}: not an HTML page: {raw[:300]!r}")
+        elif case.page_marker is not None and case.page_marker not in raw.decode():
+            raise SetupError(f"{where}: no {case.page_marker} in the page")
         sizes.append(len(raw))
     return (
         f"200 on {len(sizes)} of {len(paths)} paths, {min(sizes)} – {max(sizes)} bytes, "

@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 
 import qrcode
 import qrcode.constants
 from common import SetupError
+from seller_data import STARTED, find_batch, make_batch, owner, step
 
-from catalog import services as catalog_services
-from catalog.models import Farm, ProductVariant, Seller
 from shop.accounts.models import User
 from shop.core.roles import SYSTEM
 from traceability.models import Batch, LabelJob
@@ -27,71 +25,10 @@ from traceability.services import events as trace
 from traceability.services import labels as label_jobs
 from traceability.services import log, verification
 
-GTIN = "09506000134352"  # the GS1 example GTIN-14
 LABELS_LOT = "BENCH-LABELS"
 CHAIN_LOT = "BENCH-CHAIN"
-STARTED = datetime.datetime(2026, 1, 5, 8, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 JOB_DEADLINE_SECONDS = 1800
 QUEUED_SECONDS = 60
-
-
-def _owner() -> tuple[User, User]:
-    """(seller member, operator), made on the first run."""
-    operator = User.objects.filter(email="bench-operator@example.cn").first()
-    if operator is None:
-        operator = User.objects.create_user(
-            email="bench-operator@example.cn", name="运营", is_staff=True, password=None
-        )
-    member = User.objects.filter(phone="13900000001").first()
-    if member is None:
-        member = User.objects.create_user(phone="13900000001", name="卖家", password=None)
-    return member, operator
-
-
-def _batch(lot: str) -> Batch | None:
-    return (
-        Batch.objects.select_related("variant__product", "seller", "farm").filter(lot=lot).first()
-    )
-
-
-def _variant(member: User, operator: User) -> ProductVariant:
-    """The bench seller's variant, with a GTIN so the labels carry Digital Links."""
-    seller = Seller.objects.filter(members=member).first()
-    if seller is not None:
-        return ProductVariant.objects.get(product__seller=seller, gtin=GTIN)
-    seller = catalog_services.create_seller(
-        actor=member, name="武功山紫米合作社", name_en="Wugong Mountain Purple Rice Cooperative",
-        kind="cooperative", province="江西省", city="萍乡市", county="芦溪县",
-        township="万龙山乡", village="王龙潭村", division_code="360323203201",
-    )  # fmt: skip
-    seller = catalog_services.verify_seller(actor=operator, seller=seller)
-    catalog_services.create_farm(
-        actor=member, seller=seller, name="龙潭田", village="王龙潭村", latitude="27.45",
-        longitude="114.18", area_mu="30", produce="紫米",
-    )  # fmt: skip
-    category = catalog_services.create_category(actor=operator, name="大米", name_en="Rice")
-    product = catalog_services.create_product(
-        actor=member, seller=seller, category=category, name="武功山紫米",
-        name_en="Wugong purple rice", is_published=True,
-    )  # fmt: skip
-    return catalog_services.create_variant(
-        actor=member, product=product, sku="ZM-5KG", name="5 kg bag",
-        net_weight_grams=5000, price="39.90", gtin=GTIN,
-    )  # fmt: skip
-
-
-def _make_batch(member: User, operator: User, lot: str) -> Batch:
-    variant = _variant(member, operator)
-    return services.create_batch(
-        actor=member,
-        variant=variant,
-        farm=Farm.objects.get(seller=variant.product.seller),
-        lot=lot,
-        harvest_date=STARTED.date(),
-        best_before=STARTED.date() + datetime.timedelta(days=365),
-        quantity=Decimal("1000"),
-        unit="kg",
-    )
 
 
 @dataclass
@@ -103,22 +40,19 @@ class Data:
 
 def prepare(serials: int, events: int) -> Data:
     """The batches of the bench, made now if an earlier run did not."""
-    member, operator = _owner()
-    labels = _batch(LABELS_LOT) or _make_batch(member, operator, LABELS_LOT)
+    member, operator = owner()
+    labels = find_batch(LABELS_LOT) or make_batch(member, operator, LABELS_LOT)
     missing = serials - labels.serials.count()
     while missing > 0:
-        step = min(missing, services.MAX_SERIALS_PER_CALL)
-        services.generate_serials(actor=member, batch=labels, count=step)
-        missing -= step
-    chain = _batch(CHAIN_LOT) or _make_batch(member, operator, CHAIN_LOT)
+        count = min(missing, services.MAX_SERIALS_PER_CALL)
+        services.generate_serials(actor=member, batch=labels, count=count)
+        missing -= count
+    chain = find_batch(CHAIN_LOT) or make_batch(member, operator, CHAIN_LOT)
     recorded = chain.trace_events.count()
     for number in range(recorded, events):
-        fields = {"biz_step": "inspecting", "disposition": "conformant"}
-        if number == 0:
-            fields = {"biz_step": "commissioning", "disposition": "active"}
         trace.record_event(
             actor=member, batch=chain, event_type="ObjectEvent", read_point=chain.farm,
-            event_time=STARTED + datetime.timedelta(minutes=number), **fields,
+            event_time=STARTED + datetime.timedelta(minutes=number), **step(number),
         )  # fmt: skip
     if recorded < events:
         log.sign_checkpoint(actor=SYSTEM)

@@ -48,7 +48,7 @@ from database import bench_script, database_summary, prepare_database, prepare_t
 from load import ensure_wrk, parse_wrk, run_wrk
 from machine import busy_while, describe_busy, load_average, wait_until_quiet
 from report import report, score
-from server import MODES, Gunicorn, free_port, server_env
+from server import DATA_BASE_URL, MODES, Gunicorn, free_port, server_env
 
 
 def parse_args(argv):
@@ -141,8 +141,13 @@ def paths_for(args, case):
 
 def resolver_env(args, env):
     """A resolve as in production: the cache and the scan buffer in Redis, tasks sent
-    to a broker (no worker runs: the bench drains the scans itself, `drain_scans`)."""
-    return env | {"CACHE_URL": args.cache_url, "CELERY_BROKER_URL": args.broker_url}
+    to a broker (no worker runs: the bench drains the scans itself, `drain_scans`);
+    the base URL the trace data was recorded with (`server.DATA_BASE_URL`)."""
+    return env | {
+        "CACHE_URL": args.cache_url,
+        "CELERY_BROKER_URL": args.broker_url,
+        "PUBLIC_BASE_URL": DATA_BASE_URL,
+    }
 
 
 def drain_scans(env):

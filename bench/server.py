@@ -19,6 +19,12 @@ from dataclasses import dataclass
 from common import OUT, ROOT, VENV_BIN, SetupError, log
 from database import manage
 
+# The trace data is loaded in the environment of port 8000 (bench/run.py, bench/database.py):
+# its events' farm URIs and the trace log's origin (traceability/transparency.py) come
+# from that base URL, so a server that shows or verifies the data must be given the same,
+# whatever port it listens on, or every batch fails verification.
+DATA_BASE_URL = "http://127.0.0.1:8000"
+
 
 def server_env(args, port, cache_seconds=None):
     """The server's environment; `cache_seconds` sets PUBLIC_CACHE_SECONDS (None: the default)."""

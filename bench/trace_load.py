@@ -79,7 +79,19 @@ def load(batches: int, events: int) -> None:
         if number % 100 == 0:
             rate = (number - done) * events / (time.perf_counter() - started)
             print(f"  {number} batches, {rate:.0f} events/s", flush=True)
+        if number in (done + 10, done + 100) or number % 250 == 0:
+            analyze()
     log.sign_checkpoint(actor=SYSTEM)
+
+
+def analyze() -> None:
+    """Fresh statistics as the tables grow: without them (a server without
+    autovacuum) the connection keeps plans made for empty tables, and recording
+    slowed from 36 to 9 events/s within 3,000 events."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _load_batch(member, farm, variants, number, events):

@@ -480,3 +480,14 @@ def test_two_events_on_one_chain_at_once_both_land_in_order(seller_user, batch):
     chain = [event.previous[str(batch.pk)] for event in events]
     assert chain == [None, events[0].content_hash, events[1].content_hash]
     assert verification.verify_batch(batch).verdict.ok
+
+
+def test_a_new_public_address_keeps_every_record_verified(seller_user, batch, settings):
+    """The platform moves to another address: what was recorded under the old one
+    (farm URIs in the documents) still verifies, the log keeping its origin."""
+    harvest(seller_user, batch)
+    observe(seller_user, batch)
+    log.sign_checkpoint(actor=SYSTEM)
+    settings.TRACE_LOG_ORIGIN = transparency.origin()
+    settings.PUBLIC_BASE_URL = "https://market.example"
+    assert verification.verify_batch(batch).verdict.ok

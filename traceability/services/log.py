@@ -406,11 +406,11 @@ def _prove_extension(old: tlog_checkpoint.Checkpoint | None, size: int) -> bytes
     start = old.size if old else 0
     store = DatabaseStore(start)
     try:
+        store.prefetch(right_edge(start))  # what the old root and the appends read
         if old is not None and merkle.root(store, start) != old.root_hash:
             raise Refused(
                 "log_rewritten", f"the first {start} leaves no longer have the signed root"
             )
-        store.prefetch(right_edge(start))
         new_hashes = _check_new_leaves(start, size)
         nodes = merkle.appended_nodes(store, new_hashes)
     except MissingNode as missing:

@@ -36,7 +36,7 @@ from traceability.models import (
     TraceLog,
 )
 from traceability.services import log, witnesses
-from traceability.services.events import Role, chain_id, farm_uri_of
+from traceability.services.events import Role, chain_id
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,18 @@ def _shown(event: TraceEvent) -> dict[str, Any]:
         "bizStep": event.biz_step,
         "disposition": event.disposition,
         "eventTimeZoneOffset": event.event_time_zone_offset,
-        "readPoint": farm_uri_of(event.read_point_id) if event.read_point_id else None,
+        "readPoint": event.read_point_id,
     }
+
+
+def _farm_id(document: dict[str, Any]) -> int | None:
+    """The farm a document's readPoint names (`events.farm_uri`), whatever public
+    address the platform had when it was recorded."""
+    uri = (document.get("readPoint") or {}).get("id")
+    if not isinstance(uri, str):
+        return None
+    prefix, _slash, farm = uri.rpartition("/")
+    return int(farm) if prefix.endswith("/farms") and farm.isdigit() else -1
 
 
 def check_columns(events: Iterable[TraceEvent]) -> Verdict:
@@ -197,7 +207,7 @@ def check_columns(events: Iterable[TraceEvent]) -> Verdict:
         document = event.document
         hashed = {key: document.get(key) for key in ("type", "action", "bizStep", "disposition")}
         hashed["eventTimeZoneOffset"] = document.get("eventTimeZoneOffset")
-        hashed["readPoint"] = (document.get("readPoint") or {}).get("id")
+        hashed["readPoint"] = _farm_id(document)
         if hashed["type"] == "TransformationEvent":
             hashed["action"] = None
         try:

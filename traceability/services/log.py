@@ -57,7 +57,10 @@ class MissingNode(LookupError):
 
 LEAVES = LogLeaf._meta.db_table
 NODES = LogNode._meta.db_table
-PREFETCH_CHUNK = 900  # SQLite's bound on a statement's parameters, with room to spare
+# Keys a statement asks for: SQLite bounds a statement's parameters (999 in old
+# builds); PostgreSQL takes far more, and a batch spread over a large log needs
+# tens of thousands of nodes.
+PREFETCH_CHUNK = {"sqlite": 900}
 
 
 class DatabaseStore:
@@ -92,8 +95,9 @@ class DatabaseStore:
         for thousands of nodes). Plain SQL: a proof served over HTTP is mostly this,
         and building the same statement through the ORM cost ten times its run."""
         wanted = sorted({key for key in keys if key not in self._nodes})
-        for start in range(0, len(wanted), PREFETCH_CHUNK):
-            self._fetch(wanted[start : start + PREFETCH_CHUNK])
+        chunk = PREFETCH_CHUNK.get(connection.vendor, 30_000)
+        for start in range(0, len(wanted), chunk):
+            self._fetch(wanted[start : start + chunk])
 
     def _fetch(self, keys: Sequence[tuple[int, int]]) -> None:
         by_level: dict[int, list[int]] = {}

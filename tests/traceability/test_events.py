@@ -491,3 +491,25 @@ def test_a_new_public_address_keeps_every_record_verified(seller_user, batch, se
     settings.TRACE_LOG_ORIGIN = transparency.origin()
     settings.PUBLIC_BASE_URL = "https://market.example"
     assert verification.verify_batch(batch).verdict.ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_steps_on_different_batches_at_once_take_consecutive_leaves(
+    seller_user, batch, rice, paddy2
+):
+    """Threat: two farmers recording at the same moment on different batches (no
+    shared chain lock) take the same leaf, and one gets an error. Property: the
+    log's lock orders them; every step lands with its own consecutive leaf."""
+    require_postgresql("the log's row lock is what orders the appends")
+    lots = iter([batch, rice, paddy2])
+
+    def record():
+        lot = Batch.objects.select_related("variant").get(pk=next(lots).pk)
+        return harvest(seller_user, lot, event_time=at(12))
+
+    run_at_once(record, 3)
+    indices = sorted(LogLeaf.objects.values_list("index", flat=True))
+    assert indices == list(range(len(indices))) and len(indices) == 6  # 3 records, 3 steps
+    assert log.sign_checkpoint(actor=SYSTEM).size == 6
+    for lot in (batch, rice, paddy2):
+        assert verification.verify_batch(lot).verdict.ok

@@ -177,19 +177,22 @@ class Appended:
 def reserve(hashed: bytes) -> Appended:
     """Lock the log and take the next leaf for a record about to be inserted, with
     its receipt; `commit` stores it once the record has its key. Call in the
-    recording transaction, after the batches' locks. One query: the lock, the
-    number of leaves and the size last signed."""
-    origin = transparency.origin()
-    counted = TraceLog.objects.filter(origin=origin).annotate(
-        highest=Subquery(LogLeaf.objects.order_by("-index").values("index")[:1]),
-        signed=Subquery(LogCheckpoint.objects.order_by("-size").values("size")[:1]),
+    recording transaction, after the batches' locks.
+
+    The leaves are counted by a statement of their own once the lock is held: in
+    the locking statement they would be read as they were when it began, before
+    the append it waited for committed, and two records would take one index."""
+    log_row = _lock_log()
+    counted = (
+        TraceLog.objects.filter(pk=log_row.pk)
+        .annotate(
+            highest=Subquery(LogLeaf.objects.order_by("-index").values("index")[:1]),
+            signed=Subquery(LogCheckpoint.objects.order_by("-size").values("size")[:1]),
+        )
+        .values_list("highest", "signed")
+        .get()
     )
-    locked = lock_all(counted)
-    if not locked:
-        _lock_log()
-        locked = lock_all(counted)
-    (row,) = locked.values()
-    highest, signed = getattr(row, "highest", None), getattr(row, "signed", None)
+    highest, signed = counted
     index = 0 if highest is None else highest + 1
     if signed is not None and index < signed:
         raise _damaged(f"the log has {index} leaves, {signed} were signed")

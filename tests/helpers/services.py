@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
+from celery._state import _set_task_join_will_block, task_join_will_block
 from django.conf import settings
 from django.db import connection, connections, transaction
 
@@ -48,10 +49,15 @@ def run_at_once(action, count, timeout=30):
             connections.close_all()
 
     threads = [threading.Thread(target=run) for _ in range(count)]
+    blocking = task_join_will_block()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
+    # Celery keeps "inside a task" in one global, set and restored around each
+    # eager task: threads running eager tasks at once can leave it set, and a
+    # later test waiting on a real worker's result would be refused.
+    _set_task_join_will_block(blocking)
     assert failures == [], failures
     assert len(results) == count
     return results

@@ -87,11 +87,7 @@ def chain_id(batch_id: int) -> str:
 
 def farm_uri(farm: Farm) -> str:
     """A farm as an EPCIS readPoint / bizLocation."""
-    return farm_uri_of(farm.pk)
-
-
-def farm_uri_of(farm_id: int) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/farms/{farm_id}"
+    return f"{settings.PUBLIC_BASE_URL}/farms/{farm.pk}"
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ complete, so a proof costs O(log n) node reads whatever the store is.
 
 import bisect
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 HASH_SIZE = 32
@@ -141,39 +141,84 @@ def subtree_hash(store: HashStore, start: int, end: int) -> bytes:
         raise ValueError(f"no subtree [{start}, {end}) in a tree of {store.leaf_count()}")
     if start % (1 << (size - 1).bit_length()):
         raise ValueError(f"[{start}, {end}) is not a subtree of the log")
-    parts, position = [], start
+    return _fold([store.node(level, (start >> level) + i) for level, i in complete_subtrees(size)])
+
+
+def complete_subtrees(size: int) -> list[tuple[int, int]]:
+    """The (level, index) of the complete subtrees the tree of `size` is made of,
+    largest (leftmost) first: its root is theirs folded from the right."""
+    found, position = [], 0
     for level in range(size.bit_length() - 1, -1, -1):
         if size >> level & 1:
-            parts.append(store.node(level, position >> level))
+            found.append((level, position >> level))
             position += 1 << level
+    return found
+
+
+def _fold(parts: list[bytes]) -> bytes:
     result = parts.pop()
     while parts:
         result = node_hash(parts.pop(), result)
     return result
 
 
+def _groups(size: int, indices: Sequence[int]) -> Iterator[tuple[int, int, Sequence[int]]]:
+    """Each complete subtree of the tree of `size` with the sorted `indices` it holds."""
+    low = 0
+    for level, index in complete_subtrees(size):
+        high = bisect.bisect_left(indices, (index + 1) << level, low)
+        yield level, index, indices[low:high]
+        low = high
+
+
+def root_with_reads(size: int, indices: Iterable[int]) -> set[tuple[int, int]]:
+    """The (level, index) of every stored node `root_with` reads for these leaves:
+    what a database store fetches at once beforehand."""
+    reads: set[tuple[int, int]] = set()
+    for top, top_index, inside in _groups(size, sorted(set(indices))):
+        if not inside:
+            reads.add((top, top_index))
+            continue
+        current = set(inside)
+        for level in range(top):
+            reads.update((level, i ^ 1) for i in current if i ^ 1 not in current)
+            current = {i >> 1 for i in current}
+    return reads
+
+
 def root_with(store: HashStore, size: int, leaves: Mapping[int, bytes]) -> bytes:
     """MTH(D[0:size]) with the given leaves (index → leaf hash) in their places and
     every subtree holding none of them read from the store: one pass for many
-    leaves, sharing what their inclusion proofs share. It equals a signed root
-    exactly when each given leaf is in that tree (short of a SHA-256 collision)."""
+    leaves, level by level, sharing what their inclusion proofs share. It equals a
+    signed root exactly when each given leaf is in that tree (short of a SHA-256
+    collision)."""
     _check_size(store, size)
     indices = sorted(leaves)
     if indices and not 0 <= indices[0] <= indices[-1] < size:
         raise ValueError(f"a leaf is not in a tree of {size}")
     if size == 0:
         return EMPTY_ROOT
-
-    def mth(start: int, end: int, low: int, high: int) -> bytes:
-        if low == high:
-            return subtree_hash(store, start, end)
-        if end - start == 1:
-            return leaves[start]
-        middle = start + _split(end - start)
-        split = bisect.bisect_left(indices, middle, low, high)
-        return node_hash(mth(start, middle, low, split), mth(middle, end, split, high))
-
-    return mth(0, size, 0, len(indices))
+    parts: list[bytes] = []
+    for top, top_index, inside in _groups(size, indices):
+        if not inside:
+            parts.append(store.node(top, top_index))
+            continue
+        current = {i: leaves[i] for i in inside}
+        for level in range(top):
+            above: dict[int, bytes] = {}
+            for i in current:
+                parent = i >> 1
+                if parent in above:
+                    continue
+                left, right = current.get(parent << 1), current.get(parent << 1 | 1)
+                if left is None:
+                    left = store.node(level, parent << 1)
+                if right is None:
+                    right = store.node(level, parent << 1 | 1)
+                above[parent] = node_hash(left, right)
+            current = above
+        parts.append(current[top_index])
+    return _fold(parts)
 
 
 def root(store: HashStore, size: int | None = None) -> bytes:

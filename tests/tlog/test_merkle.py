@@ -28,6 +28,7 @@ from tlog.merkle import (
     root_from_inclusion,
     root_of,
     root_with,
+    root_with_reads,
     subtree_hash,
     verify_consistency,
     verify_inclusion,
@@ -473,3 +474,33 @@ def test_the_root_with_some_leaves_is_the_root_exactly_when_they_are_the_trees(s
         wrong = data.draw(st.sampled_from(sorted(chosen)))
         forged = {**genuine, wrong: leaf_hash(b"forged")}
         assert root_with(store, size, forged) != root(store)
+
+
+class _Reading:
+    """A store that notes every node read from it."""
+
+    def __init__(self, store):
+        self.store, self.read = store, set()
+
+    def leaf_count(self):
+        return self.store.leaf_count()
+
+    def node(self, level, index):
+        self.read.add((level, index))
+        return self.store.node(level, index)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 90), st.data())
+def test_root_with_reads_names_every_node_it_reads_and_no_other(logged, data):
+    """A database store fetches `root_with_reads` at once and then answers from
+    memory: a node it left out would cost a query each, one too many a fetch."""
+    store = MemoryStore()
+    for i in range(logged):
+        store.append(leaf_hash(str(i).encode()))
+    size = data.draw(st.integers(1, logged))
+    chosen = data.draw(st.sets(st.integers(0, size - 1), max_size=size))
+    reading = _Reading(store)
+    given = {i: store.node(0, i) for i in chosen}
+    assert root_with(reading, size, given) == root(store, size)
+    assert reading.read == root_with_reads(size, chosen)

@@ -91,7 +91,11 @@ class LogNode(AppendOnlyModel):
         verbose_name = _("log node")
         verbose_name_plural = _("log nodes")
         constraints = [
-            models.UniqueConstraint(fields=["level", "index"], name="log_node_once"),
+            # With the hash in the index (PostgreSQL), a proof's nodes are read
+            # from the index alone.
+            models.UniqueConstraint(
+                fields=["level", "index"], include=["hash"], name="log_node_once"
+            ),
         ]
 
     def __str__(self) -> str:

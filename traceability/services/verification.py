@@ -13,8 +13,7 @@ satisfy all of that without the platform's key and the witnesses.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -318,14 +317,10 @@ def _check_proofs(leaves: Sequence[LeafRow], old: Any, newest: Any, receipts: _R
     size, root = newest.size, newest.root_hash
     given = {leaf.index: bytes(leaf.hash) for leaf in leaves}
     store = log.DatabaseStore(size)
-    computations: list[Callable[[merkle.HashStore], object]] = [
-        functools.partial(merkle.root_with, size=size, leaves=given)
-    ]
+    reads = merkle.root_with_reads(size, given)
     if old is not None:
-        computations.append(
-            functools.partial(merkle.consistency_proof, old_size=old.size, new_size=size)
-        )
-    store.prefetch_for(*computations)
+        reads |= log.reads_of(size, lambda store: merkle.consistency_proof(store, old.size, size))
+    store.prefetch(reads)
     try:
         if merkle.root_with(store, size, given) != root:
             return _culprit(leaves, store, size, root, receipts)

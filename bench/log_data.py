@@ -37,7 +37,7 @@ from shop.core.roles import SYSTEM
 from tlog import checkpoint as tlog_checkpoint
 from tlog import merkle
 from traceability import transparency
-from traceability.models import Batch, LogCheckpoint, LogLeafChain
+from traceability.models import Batch, LogCheckpoint, LogHead, LogLeafChain
 from traceability.services import events as trace
 from traceability.services import log, verification
 
@@ -60,10 +60,11 @@ def _fake_rows(start: int, count: int) -> list[tuple[int, int, bytes, int]]:
 
 
 def append_fake(count: int) -> None:
-    """Append `count` leaves and the nodes they complete, with COPY."""
+    """Append `count` leaves and the nodes they complete, with COPY, and move the
+    log's head past them."""
     size = log.leaf_count()
     store = log.DatabaseStore(size)
-    store.prefetch(log.right_edge(size))
+    store.prefetch(merkle.edge_nodes(size))
     rows = _fake_rows(size, count)
     nodes = merkle.appended_nodes(store, [hashed for _i, _e, hashed, _c in rows])
     with transaction.atomic(), connection.cursor() as cursor:
@@ -79,6 +80,10 @@ def append_fake(count: int) -> None:
             for level, index, hashed in nodes:
                 if level > 0:
                     copy.write_row((level, index, hashed))
+        edge = log.stored_edge(size + count)  # the log's head, as an append leaves it
+        LogHead.objects.update_or_create(
+            pk=log.HEAD, defaults={"size": edge.size, "edge": b"".join(edge.hashes)}
+        )
 
 
 def sign_here(size: int) -> LogCheckpoint:

@@ -83,11 +83,7 @@ def appended_nodes(store: HashStore, leaf_hashes: Sequence[bytes]) -> list[tuple
     completes, reading only the O(log n) nodes of the store's right edge: what a
     database log inserts, so the store itself stays append-only."""
     size = store.leaf_count()
-    pending = {
-        level: store.node(level, (size >> level) - 1)
-        for level in range(size.bit_length())
-        if size >> level & 1
-    }
+    pending = {level: store.node(level, index) for level, index in edge_nodes(size)}
     nodes: list[tuple[int, int, bytes]] = []
     for hashed in leaf_hashes:
         if len(hashed) != HASH_SIZE:
@@ -103,6 +99,21 @@ def appended_nodes(store: HashStore, leaf_hashes: Sequence[bytes]) -> list[tuple
     return nodes
 
 
+def completed_nodes(start: int, end: int) -> list[tuple[int, int]]:
+    """The nodes above the leaves (level ≥ 1) that leaves [start, end) completed."""
+    return [
+        (level, index)
+        for level in range(1, end.bit_length())
+        for index in range(start >> level, end >> level)
+    ]
+
+
+def edge_nodes(size: int) -> list[tuple[int, int]]:
+    """The (level, index) of the complete subtrees the tree of `size` ends in, lowest
+    level first: what an append reads."""
+    return [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]
+
+
 class RightEdge:
     """A tree kept as only its right edge (one hash per level): appends and the
     root in O(log n) memory, for auditing a whole log as a stream of leaves."""
@@ -110,6 +121,22 @@ class RightEdge:
     def __init__(self) -> None:
         self.size = 0
         self._pending: dict[int, bytes] = {}
+
+    @classmethod
+    def of(cls, size: int, hashes: Sequence[bytes]) -> "RightEdge":
+        """The edge of a tree of `size` leaves, from the hashes of the complete
+        subtrees it ends in, lowest level first (as `hashes` gives them)."""
+        levels = [level for level, _index in edge_nodes(size)]
+        if size < 0 or len(hashes) != len(levels) or not all(_is_hash(h) for h in hashes):
+            raise ValueError(f"not the edge of a tree of {size}")
+        edge = cls()
+        edge.size, edge._pending = size, dict(zip(levels, hashes, strict=True))
+        return edge
+
+    @property
+    def hashes(self) -> list[bytes]:
+        """The hashes of the complete subtrees the tree ends in, lowest level first."""
+        return [self._pending[level] for level in sorted(self._pending)]
 
     def append(self, hash_of_leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Append a leaf; the (level, index, hash) of each node above it that it completes."""

@@ -18,6 +18,7 @@ from traceability import integrity, transparency
 from traceability.models import (
     LogCheckpoint,
     LogCosignature,
+    LogHead,
     LogLeaf,
     LogNode,
     TraceEvent,
@@ -120,6 +121,7 @@ def delete_trace_rows():
     with connection.cursor() as cursor:
         for table in migration.TABLES[::-1]:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
+    LogHead.objects.all().delete()
     create_triggers()
 
 
@@ -152,17 +154,22 @@ def rewrite_leaves(rewritten):
         )
 
 
-def rebuild_nodes():
-    """Recompute every stored node from the (rewritten) leaves."""
+def rebuild_nodes(*, head=False):
+    """Recompute every stored node from the (rewritten) leaves, and with `head` the
+    log's head too, so that appends go on on the rewritten tree."""
     store = merkle.MemoryStore()
     for hashed in LogLeaf.objects.order_by("index").values_list("hash", flat=True):
         store.append(bytes(hashed))
+    size = store.leaf_count()
     for level in range(1, 64):
-        for index in range(store.leaf_count() >> level):
+        for index in range(size >> level):
             _sql(
                 'UPDATE traceability_lognode SET hash = %s WHERE level = %s AND "index" = %s',
                 [store.node(level, index), level, index],
             )
+    if head:
+        edge = [store.node(level, (size >> level) - 1) for level in range(64) if size >> level & 1]
+        LogHead.objects.update(edge=b"".join(edge))
 
 
 def delete_event(event_id, *, with_leaf=False):
@@ -204,9 +211,10 @@ def forge_event(chain, batch, actor):
 
 
 def remove_from_log(event):
-    """The insider (triggers dropped, then put back) deletes an event, its leaf and
-    every node above it: the database alone then looks whole, and only the
-    farmer's receipt shows what went. Returns the leaf's index."""
+    """The insider (triggers dropped, then put back) deletes an event, its leaf,
+    every node above it and the log's head (made again from what is left at the
+    next append): the database alone then looks whole, and only the farmer's
+    receipt shows what went. Returns the leaf's index."""
     index = LogLeaf.objects.get(event_id=event.pk).index
     drop_triggers()
     with connection.cursor() as cursor:
@@ -217,6 +225,7 @@ def remove_from_log(event):
         cursor.execute(
             'DELETE FROM traceability_lognode WHERE ("index" + 1) * (1 << level) > %s', [index]
         )
+        cursor.execute("DELETE FROM traceability_loghead")
     create_triggers()
     return index
 

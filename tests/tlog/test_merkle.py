@@ -20,7 +20,9 @@ from tlog.merkle import (
     MemoryStore,
     RightEdge,
     appended_nodes,
+    completed_nodes,
     consistency_proof,
+    edge_nodes,
     inclusion_proof,
     leaf_hash,
     node_hash,
@@ -504,3 +506,33 @@ def test_root_with_reads_names_every_node_it_reads_and_no_other(logged, data):
     given = {i: store.node(0, i) for i in chosen}
     assert root_with(reading, size, given) == root(store, size)
     assert reading.read == root_with_reads(size, chosen)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 70), st.integers(0, 70))
+def test_the_edge_and_the_completed_nodes_are_the_ones_appends_read_and_write(start, more):
+    """A database log keeps its edge (`edge_nodes`) to append from and checks
+    `completed_nodes` after: an edge made of those nodes has the tree's root and
+    completes, as it grows, exactly the nodes `appended_nodes` writes."""
+    store = MemoryStore()
+    for i in range(start):
+        store.append(leaf_hash(str(i).encode()))
+    edge = RightEdge.of(start, [store.node(level, index) for level, index in edge_nodes(start)])
+    assert edge.root() == root(store)
+    added = [leaf_hash(b"more %d" % i) for i in range(more)]
+    written = [node for node in appended_nodes(store, added) if node[0]]
+    grown = [node for hashed in added for node in edge.append(hashed)]
+    assert grown == written
+    assert {(level, index) for level, index, _h in written} == set(
+        completed_nodes(start, start + more)
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "count", "length"),
+    [(3, 1, 32), (3, 2, 31), (4, 2, 32), (-1, 0, 32)],
+)
+def test_an_edge_that_is_not_one_of_its_size_is_refused(size, count, length):
+    """A log's stored head could be edited: an edge of the wrong shape is an error."""
+    with pytest.raises(ValueError, match="not the edge"):
+        RightEdge.of(size, [bytes(length)] * count)

@@ -38,6 +38,7 @@ from traceability.integrity import Reason
 from traceability.models import (
     LogAlert,
     LogCheckpoint,
+    LogHead,
     LogLeaf,
     LogNode,
     TraceEvent,
@@ -174,11 +175,29 @@ def test_b2_leaves_rewritten_too_are_named_by_the_receipts(chain, batch, attacke
 def test_b3_the_whole_tree_rewritten_no_longer_has_the_signed_root(
     chain, batch, attacker, seller_user, elsewhere
 ):
+    """Nothing more is appended to the rewritten tree (its end is not the one the
+    log's head knows), and the signer names the rewrite."""
     rewrite_leaves(rehash_from(chain, 1))
     rebuild_nodes()
     assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))
-    harvest(seller_user, elsewhere, event_time=at(13))
+    before = TraceEvent.objects.count()
+    with pytest.raises(DomainError) as refused:
+        harvest(seller_user, elsewhere, event_time=at(13))
+    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    assert TraceEvent.objects.count() == before
     assert log.sign_checkpoint(actor=SYSTEM) is None  # the tree no longer extends the signed one
+    assert LogAlert.objects.latest("pk").reason == "log_rewritten"
+
+
+def test_b3_with_the_head_rewritten_too_appends_go_on_and_the_signer_still_refuses(
+    chain, batch, attacker, seller_user, elsewhere
+):
+    rewrite_leaves(rehash_from(chain, 1))
+    rebuild_nodes(head=True)
+    harvest(seller_user, elsewhere, event_time=at(13))
+    assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))
+    assert verification.verify_batch(elsewhere).checkpoint_at is None  # never signed
+    assert log.sign_checkpoint(actor=SYSTEM) is None
     assert LogAlert.objects.latest("pk").reason == "log_rewritten"
 
 
@@ -217,6 +236,52 @@ def test_nothing_is_appended_to_a_log_cut_at_its_end(chain, batch, attacker, sel
         observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
     assert refused.value.code == Code.TRACE_LOG_DAMAGED
     assert TraceEvent.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["size_back", "size_ahead", "edge"],
+)
+def test_an_edited_head_refuses_appends_until_the_signer_restores_it(
+    chain, batch, attacker, seller_user, edit
+):
+    """Threat: the log's head (its size and right edge, the one row appends read)
+    edited, so the next record would take a used index or complete wrong nodes.
+    Property: the append is refused with a code and writes nothing; the signer's
+    next run restores the head from the stored log and alerts; recording resumes
+    and verifies."""
+    head = LogHead.objects.get()
+    if edit == "edge":
+        sql("UPDATE traceability_loghead SET edge = %s", [bytes(len(head.edge))])
+    else:
+        sql(
+            "UPDATE traceability_loghead SET size = %s",
+            [head.size + (1 if "ahead" in edit else -1)],
+        )
+    before = (TraceEvent.objects.count(), LogLeaf.objects.count(), LogNode.objects.count())
+    with pytest.raises(DomainError) as refused:
+        observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
+    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    assert (TraceEvent.objects.count(), LogLeaf.objects.count(), LogNode.objects.count()) == before
+    assert log.sign_checkpoint(actor=SYSTEM) is not None
+    restored = LogAlert.objects.get(kind=LogAlert.Kind.HEAD_RESTORED)
+    assert restored.leaf_index == head.size
+    assert (LogHead.objects.get().size, bytes(LogHead.objects.get().edge)) == (
+        head.size,
+        bytes(head.edge),
+    )
+    observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
+    log.sign_checkpoint(actor=SYSTEM)
+    assert named(batch) == (True, None, None)
+
+
+def test_a_deleted_head_is_made_again_from_the_stored_log(chain, batch, attacker, seller_user):
+    head = LogHead.objects.get()
+    sql("DELETE FROM traceability_loghead")
+    observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
+    assert LogHead.objects.get().size == head.size + 1
+    assert log.sign_checkpoint(actor=SYSTEM).size == head.size + 1
+    assert named(batch) == (True, None, None)
 
 
 def test_c2_a_step_deleted_before_its_checkpoint_is_proven_missing_by_its_receipt(

@@ -233,7 +233,7 @@ def test_a_rewritten_history_signed_with_the_stolen_key_is_refused(
     honest = witness.stored()[transparency.origin()]
     drop_triggers()
     rewrite_leaves(rehash_from(chain, 1))
-    rebuild_nodes()
+    rebuild_nodes(head=True)
     create_triggers()
     if fork == "grown":
         covered = another_batch(seller_user, batch, "LATER-1")

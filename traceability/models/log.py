@@ -37,6 +37,25 @@ class TraceLog(models.Model):
         return self.origin
 
 
+class LogHead(models.Model):
+    """The log's end: how many leaves it has and the hashes of the complete subtrees
+    its tree ends in (its right edge, lowest level first). One row, which appends
+    and the signer lock: an append reads it with its lock and writes it with the
+    leaf, so recording reads nothing else of the log. Each append checks it
+    against the stored leaves and nodes in the statement that writes, and the
+    signer restores it from them (`traceability.services.log`)."""
+
+    size = models.PositiveBigIntegerField(_("leaves"), default=0)
+    edge = models.BinaryField(_("right edge"), default=b"")
+
+    class Meta:
+        verbose_name = _("log head")
+        verbose_name_plural = _("log heads")
+
+    def __str__(self) -> str:
+        return f"{self.size}"
+
+
 class LogLeaf(AppendOnlyModel):
     """Leaf `index` of the log: an event's hash and the chains (batch ids) it is on,
     or a batch's record (its facts, as created)."""
@@ -153,6 +172,7 @@ class LogAlert(AppendOnlyModel):
         AUDIT_FAILED = "audit_failed", _("a record no longer verifies")
         WITNESS_REFUSED = "witness_refused", _("a witness refused a checkpoint")
         RECEIPT_MISSING = "receipt_missing", _("a farmer's receipt proves a record was removed")
+        HEAD_RESTORED = "head_restored", _("the log's head was restored from the stored log")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=40)

@@ -21,12 +21,12 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q, Subquery
+from django.db.models import Max, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.cache_tags import invalidate
-from shop.core.db import lock_all, lock_rows
+from shop.core.db import lock_rows
 from shop.core.errors import DomainError
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from tlog import checkpoint as tlog_checkpoint
@@ -37,6 +37,7 @@ from traceability.models import (
     Batch,
     LogAlert,
     LogCheckpoint,
+    LogHead,
     LogLeaf,
     LogLeafChain,
     LogNode,
@@ -85,6 +86,10 @@ class DatabaseStore:
             return self._nodes[key]
         except KeyError:
             raise MissingNode(level, index) from None
+
+    def fetched(self, level: int, index: int) -> bytes | None:
+        """The node as fetched (or added), without a query; None if it was not."""
+        return self._nodes.get((level, index))
 
     def add(self, nodes: Iterable[tuple[int, int, bytes]]) -> None:
         for level, index, hashed in nodes:
@@ -181,18 +186,33 @@ def leaf_count() -> int:
     return 0 if highest is None else highest + 1
 
 
-def _lock_log() -> TraceLog:
-    """Lock the log's row (one query once it exists)."""
-    locked = lock_all(TraceLog.objects.filter(origin=transparency.origin()))
-    if locked:
-        return next(iter(locked.values()))
-    log, _created = TraceLog.objects.get_or_create(origin=transparency.origin())
-    return lock_rows(TraceLog, [log.pk])[log.pk]
+HEAD = 1  # the key of the log's one head row
 
 
-def right_edge(size: int) -> list[tuple[int, int]]:
-    """The nodes an append reads: the complete subtrees the tree of `size` ends in."""
-    return [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]
+def _lock_head() -> LogHead:
+    """Lock the log's head (one query once it exists); the first append, or the
+    first after the head was added to a database, makes it from the stored log."""
+    try:
+        return lock_rows(LogHead, [HEAD])[HEAD]
+    except LogHead.DoesNotExist:
+        try:
+            edge = stored_edge(leaf_count())
+        except MissingNode:  # appends are refused until the signer restores it, or says why not
+            edge = merkle.RightEdge()
+        LogHead.objects.get_or_create(pk=HEAD, defaults=_head_fields(edge))
+        return lock_rows(LogHead, [HEAD])[HEAD]
+
+
+def _head_fields(edge: merkle.RightEdge) -> dict[str, Any]:
+    return {"size": edge.size, "edge": b"".join(edge.hashes)}
+
+
+def stored_edge(size: int) -> merkle.RightEdge:
+    """The end of the tree of `size` leaves as the stored leaves and nodes have it."""
+    store = DatabaseStore(size)
+    keys = merkle.edge_nodes(size)
+    store.prefetch(keys)
+    return merkle.RightEdge.of(size, [store.node(level, index) for level, index in keys])
 
 
 @dataclass(frozen=True)
@@ -200,6 +220,7 @@ class Appended:
     index: int
     hash: bytes
     receipt: str
+    edge: tuple[bytes, ...]  # the head's, as locked: the append checks it as it writes
 
 
 def reserve(hashed: bytes) -> Appended:
@@ -207,24 +228,17 @@ def reserve(hashed: bytes) -> Appended:
     its receipt; `commit` stores it once the record has its key. Call in the
     recording transaction, after the batches' locks.
 
-    The leaves are counted by a statement of their own once the lock is held: in
-    the locking statement they would be read as they were when it began, before
-    the append it waited for committed, and two records would take one index."""
-    log_row = _lock_log()
-    counted = (
-        TraceLog.objects.filter(pk=log_row.pk)
-        .annotate(
-            highest=Subquery(LogLeaf.objects.order_by("-index").values("index")[:1]),
-            signed=Subquery(LogCheckpoint.objects.order_by("-size").values("size")[:1]),
-        )
-        .values_list("highest", "signed")
-        .get()
-    )
-    highest, signed = counted
-    index = 0 if highest is None else highest + 1
-    if signed is not None and index < signed:
-        raise _damaged(f"the log has {index} leaves, {signed} were signed")
-    return Appended(index, hashed, transparency.receipt(index, hashed, timezone.now()))
+    The head is read by the locking statement itself: PostgreSQL hands a row
+    that statement waited for as the append it waited for left it."""
+    head = _lock_head()
+    edge = bytes(head.edge)
+    hashes = tuple(edge[i : i + merkle.HASH_SIZE] for i in range(0, len(edge), merkle.HASH_SIZE))
+    try:
+        merkle.RightEdge.of(head.size, hashes)
+    except ValueError:
+        raise _damaged(f"the log's head of {head.size} leaves has a malformed edge") from None
+    receipt = transparency.receipt(head.size, hashed, timezone.now())
+    return Appended(head.size, hashed, receipt, hashes)
 
 
 def commit(
@@ -234,25 +248,126 @@ def commit(
     event_id: int | None = None,
     batch_id: int | None = None,
 ) -> None:
-    """Store the reserved leaf (an event's, or a batch record's) and the nodes it completes."""
-    store = DatabaseStore(appended.index)
-    store.prefetch(right_edge(appended.index))
-    nodes = merkle.appended_nodes(store, [appended.hash])
-    on = sorted(set(chains))
-    leaf = LogLeaf.objects.create(
-        index=appended.index,
-        event_id=event_id,
-        batch_id=batch_id,
-        hash=appended.hash,
-        chains=" ".join(str(c) for c in on),
-    )
-    LogLeafChain.objects.bulk_create([LogLeafChain(leaf=leaf, chain=c) for c in on])
+    """Store the reserved leaf (an event's, or a batch record's), the nodes it
+    completes and the new head, once the stored log ends as the head said (else
+    nothing is written: someone cut or rewrote the log's end, or its head)."""
+    edge = merkle.RightEdge.of(appended.index, appended.edge)
+    completed = edge.append(appended.hash)
+    leaf = _Leaf(appended, sorted(set(chains)), event_id, batch_id, completed, edge)
+    write = _write_in_one if connection.vendor == "postgresql" else _write_in_steps
     try:  # no savepoint: the error ends the recording transaction anyway
-        LogNode.objects.bulk_create(
-            [LogNode(level=level, index=i, hash=h) for level, i, h in nodes if level > 0]
-        )
+        written = write(leaf)
     except IntegrityError:
-        raise _damaged(f"a node above leaf {appended.index} is already stored") from None
+        written = False
+    if not written:
+        raise _damaged(f"the log does not end as its head says, at leaf {appended.index}")
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """What an append writes."""
+
+    appended: Appended
+    chains: list[int]
+    event_id: int | None
+    batch_id: int | None
+    nodes: list[tuple[int, int, bytes]]  # the nodes above the leaf it completes
+    edge: merkle.RightEdge  # the head after it
+
+    def old_edge(self) -> list[tuple[int, int, bytes]]:
+        keys = merkle.edge_nodes(self.appended.index)
+        return [(level, i, h) for (level, i), h in zip(keys, self.appended.edge, strict=True)]
+
+
+HEADS = LogHead._meta.db_table
+CHAINS = LogLeafChain._meta.db_table
+# One statement, one round trip: the old end checked against the stored leaf and
+# nodes (`found`), then the head, the leaf, its chains and its nodes written, all
+# or nothing. It answers how many leaves it wrote: 0 when the check failed.
+APPEND = f"""
+WITH found AS (
+    SELECT (SELECT count(*) FROM {LEAVES} WHERE "index" = %(last)s
+            AND (%(last_hash)s::bytea IS NULL OR hash = %(last_hash)s::bytea))
+         + (SELECT count(*) FROM {NODES} n
+            JOIN unnest(%(edge_levels)b::int[], %(edge_indices)b::bigint[], %(edge_hashes)b::bytea[])
+                AS e(level, "index", hash)
+            ON n.level = e.level AND n."index" = e."index" AND n.hash = e.hash) AS matched
+), head AS (
+    UPDATE {HEADS} SET size = %(size)s, edge = %(edge)s
+    WHERE id = %(head)s AND size = %(index)s AND (SELECT matched FROM found) = %(expected)s
+    RETURNING id
+), leaf AS (
+    INSERT INTO {LEAVES} ("index", event_id, batch_id, hash, chains)
+    SELECT %(index)s, %(event_id)s, %(batch_id)s, %(hash)s, %(chains)s FROM head
+    RETURNING "index"
+), on_chains AS (
+    INSERT INTO {CHAINS} (leaf_id, chain)
+    SELECT leaf."index", c FROM leaf, unnest(%(chain_ids)b::bigint[]) AS c
+), nodes AS (
+    INSERT INTO {NODES} (level, "index", hash)
+    SELECT n.level, n."index", n.hash FROM leaf,
+        unnest(%(levels)b::int[], %(indices)b::bigint[], %(hashes)b::bytea[]) AS n(level, "index", hash)
+)
+SELECT count(*) FROM leaf
+"""  # noqa: S608 - our table names
+
+
+def _write_in_one(leaf: _Leaf) -> bool:
+    """The append as one statement (PostgreSQL)."""
+    index = leaf.appended.index
+    old = leaf.old_edge()
+    higher = [(level, i, h) for level, i, h in old if level > 0]
+    params = {
+        "last": index - 1,
+        "last_hash": next((h for level, _i, h in old if level == 0), None),
+        "edge_levels": [level for level, _i, _h in higher],
+        "edge_indices": [i for _l, i, _h in higher],
+        "edge_hashes": [h for _l, _i, h in higher],
+        "expected": len(higher) + (1 if index else 0),
+        "head": HEAD,
+        "size": leaf.edge.size,
+        "edge": b"".join(leaf.edge.hashes),
+        "index": index,
+        "event_id": leaf.event_id,
+        "batch_id": leaf.batch_id,
+        "hash": leaf.appended.hash,
+        "chains": " ".join(str(c) for c in leaf.chains),
+        "chain_ids": leaf.chains,
+        "levels": [level for level, _i, _h in leaf.nodes],
+        "indices": [i for _l, i, _h in leaf.nodes],
+        "hashes": [h for _l, _i, h in leaf.nodes],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(APPEND, params)
+        return bool(cursor.fetchone()[0])
+
+
+def _write_in_steps(leaf: _Leaf) -> bool:
+    """The append as a few statements (SQLite, which writes no table from a WITH)."""
+    index = leaf.appended.index
+    store = DatabaseStore(index)
+    store.prefetch([*merkle.edge_nodes(index), (0, index - 1)] if index else [])
+    try:
+        if index:
+            store.node(0, index - 1)  # the last leaf is still there
+        ends_as_said = all(store.node(level, i) == h for level, i, h in leaf.old_edge())
+    except MissingNode:
+        return False
+    if not ends_as_said:
+        return False
+    moved = LogHead.objects.filter(pk=HEAD, size=index).update(**_head_fields(leaf.edge))
+    if not moved:
+        return False
+    created = LogLeaf.objects.create(
+        index=index,
+        event_id=leaf.event_id,
+        batch_id=leaf.batch_id,
+        hash=leaf.appended.hash,
+        chains=" ".join(str(c) for c in leaf.chains),
+    )
+    LogLeafChain.objects.bulk_create([LogLeafChain(leaf=created, chain=c) for c in leaf.chains])
+    LogNode.objects.bulk_create([LogNode(level=lv, index=i, hash=h) for lv, i, h in leaf.nodes])
+    return True
 
 
 def append_batch(batch: Batch) -> None:
@@ -345,7 +460,7 @@ def announce_key(new_key: note.Ed25519Verifier, *, actor: Actor) -> LogCheckpoin
     `new_key` as its successor (then configure the new key, and the old one as retired)."""
     require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
     with transaction.atomic():
-        _lock_log()
+        _lock_head()
         stored = newest_checkpoint()
         if stored is None:
             size, root_hash = 0, merkle.EMPTY_ROOT
@@ -436,12 +551,16 @@ def _recomputed(
     return transparency.leaf_hash(recomputed, chains), event.receipt
 
 
-def _prove_extension(old: tlog_checkpoint.Checkpoint | None, size: int) -> bytes:
-    """The root of the first `size` leaves, once proven to extend `old`; else `Refused`."""
+def _prove_extension(
+    old: tlog_checkpoint.Checkpoint | None, size: int
+) -> tuple[bytes, merkle.RightEdge]:
+    """The root and the edge of the first `size` leaves, once proven to extend
+    `old`; else `Refused`."""
     start = old.size if old else 0
     store = DatabaseStore(start)
     try:
-        store.prefetch(right_edge(start))  # what the old root and the appends read
+        # What the old root and the appends read, and the nodes the new leaves completed.
+        store.prefetch([*merkle.edge_nodes(start), *merkle.completed_nodes(start, size)])
         if old is not None and merkle.root(store, start) != old.root_hash:
             raise Refused(
                 "log_rewritten", f"the first {start} leaves no longer have the signed root"
@@ -450,9 +569,8 @@ def _prove_extension(old: tlog_checkpoint.Checkpoint | None, size: int) -> bytes
         nodes = merkle.appended_nodes(store, new_hashes)
     except MissingNode as missing:
         raise Refused("missing_leaf", str(missing), leaf=missing.index << missing.level) from None
-    stored = _stored_nodes([(level, index) for level, index, _h in nodes if level > 0])
     for level, index, hashed in nodes:
-        if level > 0 and stored.get((level, index)) != hashed:
+        if level > 0 and store.fetched(level, index) != hashed:
             raise Refused(
                 "node_mismatch",
                 f"node {level}/{index} is not the hash of its leaves",
@@ -467,29 +585,21 @@ def _prove_extension(old: tlog_checkpoint.Checkpoint | None, size: int) -> bytes
             raise Refused(
                 "log_rewritten", f"the tree of {size} does not extend the one of {old.size}"
             )
-    return new_root
-
-
-def _stored_nodes(keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    if not keys:
-        return {}
-    wanted = Q()
-    for level, index in keys:
-        wanted |= Q(level=level, index=index)
-    rows = LogNode.objects.filter(wanted).values_list("level", "index", "hash")
-    return {(level, index): bytes(hashed) for level, index, hashed in rows}
+    edge = [store.node(level, index) for level, index in merkle.edge_nodes(size)]  # all in memory
+    return new_root, merkle.RightEdge.of(size, edge)
 
 
 def sign_checkpoint(*, actor: Actor) -> LogCheckpoint | None:
     """Sign a checkpoint of the whole log if it grew, after proving that it extends
     the last one signed; return the newest checkpoint, or None when none could be
-    signed (the alert says why)."""
+    signed (the alert says why). A head that no longer says how the proven log
+    ends is restored from it, with an alert."""
     require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
     with transaction.atomic():
-        _lock_log()
-        stored = newest_checkpoint()
-        size = leaf_count()
-        if size == (stored.size if stored is not None else 0):
+        head = _lock_head()
+        stored, size, finding = _signer_state()
+        signed_size = stored.size if stored is not None else 0
+        if size == signed_size and _head_agrees(head, size):
             return stored
         try:
             newest = open_stored(stored) if stored is not None else None
@@ -500,13 +610,15 @@ def sign_checkpoint(*, actor: Actor) -> LogCheckpoint | None:
                 raise Refused(
                     "missing_leaf", f"the log has {size} leaves, {old.size} were signed", leaf=size
                 )
-            refused_before = _failing_audit()
-            if refused_before is not None:
-                raise refused_before
-            new_root = _prove_extension(old, size)
+            if finding is not None:
+                raise finding
+            new_root, edge = _prove_extension(old, size)
         except Refused as refused:
             alert(LogAlert.Kind.SIGNER_REFUSED, refused)
             return None
+        _restore_head(head, edge)
+        if size == signed_size:
+            return stored
         body = tlog_checkpoint.Checkpoint(transparency.origin(), size, new_root)
         signed = LogCheckpoint.objects.create(
             size=size,
@@ -518,14 +630,56 @@ def sign_checkpoint(*, actor: Actor) -> LogCheckpoint | None:
     return signed
 
 
-def _failing_audit() -> Refused | None:
-    """The audit's standing finding, if the last one found the record broken: the
-    signer signs nothing while it stands."""
-    log = TraceLog.objects.filter(origin=transparency.origin()).first()
-    if log is None or not log.audit_reason:
+def _head_agrees(head: LogHead, size: int) -> bool:
+    """The head says the log has `size` leaves and ends as the stored nodes do."""
+    if head.size != size:
+        return False
+    try:
+        return bytes(head.edge) == b"".join(stored_edge(size).hashes)
+    except MissingNode:
+        return False
+
+
+def _restore_head(head: LogHead, edge: merkle.RightEdge) -> None:
+    """Make the head say how the proven log ends, and tell the operators if it did
+    not (an insider's edit: appends were refused meanwhile, nothing was lost)."""
+    fields = _head_fields(edge)
+    if (head.size, bytes(head.edge)) == (fields["size"], fields["edge"]):
+        return
+    LogHead.objects.filter(pk=head.pk).update(**fields)
+    said = f"the log's head said {head.size} leaves; restored to the stored log's {edge.size}"
+    alert(LogAlert.Kind.HEAD_RESTORED, Refused("head_mismatch", said, leaf=edge.size))
+
+
+def _signer_state() -> tuple[LogCheckpoint | None, int, Refused | None]:
+    """The newest checkpoint, the number of leaves, and the audit's standing finding
+    if the last audit found the record broken (the signer signs nothing while it
+    stands), in one query once a checkpoint exists; call under the head's lock."""
+    finding = TraceLog.objects.filter(origin=transparency.origin())
+    stored = (
+        LogCheckpoint.objects.order_by("-size", "-pk")
+        .annotate(
+            highest=Subquery(LogLeaf.objects.order_by("-index").values("index")[:1]),
+            **{
+                name: Subquery(finding.values(name)[:1])
+                for name in ("audit_reason", "audit_detail", "audit_event", "audit_leaf")
+            },
+        )
+        .first()
+    )
+    if stored is None:
+        found = finding.first()
+        return None, leaf_count(), _finding(found) if found is not None else None
+    leaves = 0 if stored.highest is None else stored.highest + 1
+    return stored, leaves, _finding(stored)
+
+
+def _finding(row: Any) -> Refused | None:
+    """The audit's finding a row carries (`TraceLog`'s fields), if it found one."""
+    if not row.audit_reason:
         return None
     return Refused(
-        log.audit_reason, log.audit_detail, event_id=log.audit_event, leaf=log.audit_leaf
+        row.audit_reason, row.audit_detail, event_id=row.audit_event, leaf=row.audit_leaf
     )
 
 

@@ -133,10 +133,11 @@ def ask_all(*, actor: Actor) -> int:
     """Ask every configured witness to cosign the newest checkpoint it has not;
     return how many cosigned."""
     require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
-    newest = log.newest_checkpoint()
+    witnesses = configured()
+    newest = log.newest_checkpoint() if witnesses else None
     if newest is None:
         return 0
     done = set(newest.cosignatures.values_list("witness", flat=True))
     return sum(
-        ask(witness, newest) is not None for witness in configured() if witness.name not in done
+        ask(witness, newest) is not None for witness in witnesses if witness.name not in done
     )

@@ -11,8 +11,6 @@ validates against GS1's EPCIS 2.0 schema, at a cost that does not grow with
 the number of events.
 """
 
-import datetime
-
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -21,12 +19,9 @@ from django.test.utils import CaptureQueriesContext
 
 from gs1.epcis import EPCIS_CONTEXT
 from shop.core.roles import SYSTEM
-from tests.helpers.batches import batch_fields
 from tests.helpers.events import VALIDATOR, at, harvest, observe
 from traceability import transparency
 from traceability.models import Batch, LogLeaf, TraceEvent
-from traceability.services import batches as services
-from traceability.services import events as trace
 from traceability.services import log
 
 NS = "trace:"
@@ -43,24 +38,6 @@ def paddy(seller_user, batch):
     harvest(seller_user, batch)
     observe(seller_user, batch)
     return batch
-
-
-@pytest.fixture
-def milled(seller_user, variant, farm, paddy):
-    fields = batch_fields(lot="RICE-1", harvest_date=datetime.date(2026, 10, 20))
-    made = services.create_batch(actor=seller_user, variant=variant, farm=farm, **fields)
-    trace.record_event(
-        actor=seller_user,
-        event_type="TransformationEvent",
-        inputs=[paddy],
-        outputs=[made],
-        biz_step="commissioning",
-        disposition="active",
-        event_time=at(12),
-        read_point=farm,
-    )
-    observe(seller_user, made, "packing", "in_progress", event_time=at(13))
-    return made
 
 
 def test_each_event_carries_its_hash_links_chains_leaf_and_receipt(milled, paddy):

@@ -12,12 +12,14 @@ from django.db import connection
 from catalog import services as catalog_services
 from shop.celery import app as celery_app
 from tests.helpers.api import GraphQLClient
-from tests.helpers.batches import sold_batch
+from tests.helpers.batches import batch_fields, sold_batch
 from tests.helpers.catalog import SELLER_DATA
-from tests.helpers.events import delete_trace_rows
+from tests.helpers.events import at, delete_trace_rows, observe
 from tests.helpers.ledger import empty_books
 from tests.helpers.permission_matrix import PermissionMatrix
 from tests.helpers.users import make_user
+from traceability.services import batches as batch_services
+from traceability.services import events as trace
 
 
 def pytest_configure(config):
@@ -234,6 +236,27 @@ def rice_batches(seller_user, rice):
 @pytest.fixture
 def kiwi_batch(other_seller_user, kiwi):
     return sold_batch(other_seller_user, kiwi, "K1", datetime.date(2027, 1, 1), "60")
+
+
+# Traceability: a batch made from another. `paddy` (the batch it is made from, with
+# the events it has by then), `variant` and `farm` are those of the package's tests.
+@pytest.fixture
+def milled(seller_user, variant, farm, paddy):
+    """Milled rice made from the paddy batch, then packed."""
+    fields = batch_fields(lot="RICE-1", harvest_date=datetime.date(2026, 10, 20))
+    made = batch_services.create_batch(actor=seller_user, variant=variant, farm=farm, **fields)
+    trace.record_event(
+        actor=seller_user,
+        event_type="TransformationEvent",
+        inputs=[paddy],
+        outputs=[made],
+        biz_step="commissioning",
+        disposition="active",
+        event_time=at(12),
+        read_point=farm,
+    )
+    observe(seller_user, made, "packing", "in_progress", event_time=at(13))
+    return made
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 types, malformed URIs, unknown codes and their rate limit, the SQL a cold
 render costs, and the public cache that only a batch's own new event clears."""
 
-import datetime
 import json
 
 import pytest
@@ -52,22 +51,9 @@ def chain(seller_user, gtin_batch):
 
 
 @pytest.fixture
-def rice(seller_user, variant, farm, gtin_batch, chain):
-    """Milled rice made from the paddy batch, then packed."""
-    fields = batch_fields(lot="RICE-1", harvest_date=datetime.date(2026, 10, 20))
-    milled = services.create_batch(actor=seller_user, variant=variant, farm=farm, **fields)
-    trace.record_event(
-        actor=seller_user,
-        event_type="TransformationEvent",
-        inputs=[gtin_batch],
-        outputs=[milled],
-        biz_step="commissioning",
-        disposition="active",
-        event_time=at(12),
-        read_point=farm,
-    )
-    observe(seller_user, milled, "packing", "in_progress", event_time=at(13))
-    return milled
+def paddy(gtin_batch, chain):
+    """The batch that `milled` is made from."""
+    return gtin_batch
 
 
 # --- formats -----------------------------------------------------------------------------------
@@ -103,10 +89,10 @@ def test_json_ld_is_a_schema_org_product_with_the_gs1_vocabulary(chain, gtin_bat
         assert producer["location"]["address"]["streetAddress"] == "王龙潭村"
 
 
-def test_the_epcis_document_validates_with_format_checking(rice):
+def test_the_epcis_document_validates_with_format_checking(milled):
     for response in (
-        anonymous().get(f"/t/{rice.code}?format=epcis"),
-        anonymous().get(f"/t/{rice.code}", HTTP_ACCEPT=EPCIS_ACCEPT),
+        anonymous().get(f"/t/{milled.code}?format=epcis"),
+        anonymous().get(f"/t/{milled.code}", HTTP_ACCEPT=EPCIS_ACCEPT),
     ):
         document = response.json()
         assert document["type"] == "EPCISDocument"
@@ -198,14 +184,14 @@ def test_unknown_codes_are_404_and_guessing_is_limited(chain, gtin_batch, monkey
 # --- cost and cache ----------------------------------------------------------------------------
 
 
-def test_a_cold_page_costs_at_most_ten_queries_and_a_warm_one_none(rice):
+def test_a_cold_page_costs_at_most_ten_queries_and_a_warm_one_none(milled):
     log.sign_checkpoint(actor=SYSTEM)  # as the beat does
     with CaptureQueriesContext(connection) as cold:
-        page = anonymous().get(f"/t/{rice.code}", HTTP_ACCEPT="text/html")
+        page = anonymous().get(f"/t/{milled.code}", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "verified" in page.content.decode()
     assert len(cold) <= 10, [query["sql"] for query in cold]
     with CaptureQueriesContext(connection) as warm:
-        assert anonymous().get(f"/t/{rice.code}").status_code == 200
+        assert anonymous().get(f"/t/{milled.code}").status_code == 200
     assert len(warm) == 0
 
 

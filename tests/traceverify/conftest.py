@@ -43,3 +43,9 @@ def chain(seller_user, batch):
     ]
     log.sign_checkpoint(actor=SYSTEM)
     return events
+
+
+@pytest.fixture
+def paddy(batch, chain):
+    """The checkpointed batch that `milled` is made from."""
+    return batch

@@ -16,7 +16,6 @@ After each edit the audit runs, as the beat does, so that the cached public
 answers of the changed batches are renewed.
 """
 
-import datetime
 import json
 
 import pytest
@@ -47,7 +46,6 @@ from traceability.integrity import Reason
 from traceability.models import LogLeaf
 from traceability.services import audit, log, verification
 from traceability.services import batches as services
-from traceability.services import events as trace
 
 
 @pytest.fixture
@@ -66,26 +64,6 @@ def attacker():
     drop_triggers()
     yield
     create_triggers()
-
-
-@pytest.fixture
-def milled(seller_user, variant, farm, batch, chain):
-    """Milled rice made from the checkpointed paddy batch, then packed."""
-    fields = batch_fields(lot="RICE-1", harvest_date=datetime.date(2026, 10, 20))
-    made = services.create_batch(actor=seller_user, variant=variant, farm=farm, **fields)
-    trace.record_event(
-        actor=seller_user,
-        event_type="TransformationEvent",
-        inputs=[batch],
-        outputs=[made],
-        biz_step="commissioning",
-        disposition="active",
-        event_time=at(12),
-        read_point=farm,
-    )
-    observe(seller_user, made, "packing", "in_progress", event_time=at(13))
-    log.sign_checkpoint(actor=SYSTEM)
-    return made
 
 
 def market_says(batch):

@@ -16,8 +16,10 @@ parties, and ``python -m traceverify`` checks them:
   ``trace:logged`` (every event the log holds on these batches' chains, so that
   an event deleted from the record still shows as missing).
 
-Three queries, whatever the number of events: the leaves, the events' batches,
-and the batches the view has not loaded.
+No query of its own: the leaves, the events' links and the batches are those
+verification read for the view (`Provenance`). Only an event whose leaf is not
+on its chains (its links were changed, or it never was logged) costs one, to
+look for that leaf.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 
 from traceability import transparency
-from traceability.models import Batch, LogLeaf, LogLeafChain, TraceEvent, TraceEventBatch
+from traceability.models import LogLeaf, TraceEvent
 from traceability.resolver.provenance import Provenance
+from traceability.services import verification
 
 PREFIX = "trace"
 EVENT_KEYS = tuple(
@@ -54,10 +56,9 @@ def context() -> dict[str, Any]:
 def add_evidence(document: dict[str, Any], view: Provenance) -> dict[str, Any]:
     """`document` (the EPCIS document of `view.events`, in that order) with the
     log's evidence for it and for its batches (module docstring)."""
-    leaves = _leaves(view)
-    event_leaves = {leaf.event_id: leaf.index for leaf in leaves if leaf.event_id is not None}
-    batch_leaves = {leaf.batch_id: leaf.index for leaf in leaves if leaf.batch_id is not None}
-    chains = _chains(view.events)
+    event_leaves = _event_leaves(view)
+    batch_leaves = {leaf.batch_id: leaf.index for leaf in view.leaves if leaf.batch_id is not None}
+    chains = _chains(view.links)
     shown = document["epcisBody"]["eventList"]
     for entry, event in zip(shown, view.events, strict=True):
         if any(key.startswith(f"{PREFIX}:") for key in entry):
@@ -75,7 +76,7 @@ def add_evidence(document: dict[str, Any], view: Provenance) -> dict[str, Any]:
             f"{PREFIX}:leaf": batch_leaves.get(batch.pk),
             f"{PREFIX}:receipt": batch.receipt or None,
         }
-        for batch in _batches(view)
+        for batch in view.batches
     ]
     document[f"{PREFIX}:logged"] = [
         {f"{PREFIX}:leaf": index, f"{PREFIX}:sequence": event_id}
@@ -97,26 +98,20 @@ def _event_evidence(event: TraceEvent, chains: list[int], leaf: int | None) -> d
     return dict(zip(EVENT_KEYS, values, strict=True))
 
 
-def _leaves(view: Provenance) -> list[LogLeaf]:
-    """The leaves on the view's chains (its events', its batches' records, and
-    those of events no longer there) and any other leaf of its events."""
-    on_chains = LogLeafChain.objects.filter(chain__in=view.batch_ids).values("leaf_id")
-    events = [event.pk for event in view.events]
-    return list(LogLeaf.objects.filter(Q(index__in=on_chains) | Q(event_id__in=events)))
-
-
-def _chains(events: list[TraceEvent]) -> dict[int, list[int]]:
-    """Each event's batches, as its links say."""
-    links = TraceEventBatch.objects.filter(event_id__in=[event.pk for event in events])
-    found: dict[int, list[int]] = {}
-    for event_id, batch_id in links.order_by("event_id", "batch_id").values_list(
-        "event_id", "batch_id"
-    ):
-        found.setdefault(event_id, []).append(batch_id)
+def _event_leaves(view: Provenance) -> dict[int, int]:
+    """Each event's leaf: those on the view's chains (its events', and those of
+    events no longer there), and that of an event whose leaf is not on them."""
+    found = {leaf.event_id: leaf.index for leaf in view.leaves if leaf.event_id is not None}
+    elsewhere = [event.pk for event in view.events if event.pk not in found]
+    if elsewhere:
+        leaves = LogLeaf.objects.filter(event_id__in=elsewhere)
+        found.update(leaves.values_list("event_id", "index"))
     return found
 
 
-def _batches(view: Provenance) -> list[Batch]:
-    others = view.batch_ids - {view.batch.pk}
-    loaded = [view.batch, *Batch.objects.filter(pk__in=others)] if others else [view.batch]
-    return sorted(loaded, key=lambda batch: batch.pk)
+def _chains(links: list[verification.Link]) -> dict[int, list[int]]:
+    """Each event's batches, as its links say (in the order `chain_events` reads them)."""
+    found: dict[int, list[int]] = {}
+    for event_id, batch_id, _role, _lot in links:
+        found.setdefault(event_id, []).append(batch_id)
+    return found

@@ -318,6 +318,12 @@ class Provenance:
     check: Check
     batch_ids: frozenset[int]  # the batch and those it was made from
     events: list[TraceEvent] = field(repr=False)
+    # What verification read besides the events, which the EPCIS evidence shows
+    # (`evidence.add_evidence`) without reading it again: the events' links, the
+    # leaves on the chains, and the batches in order.
+    links: list[verification.Link] = field(repr=False)
+    leaves: tuple[verification.LeafRow, ...] = field(repr=False)
+    batches: tuple[Batch, ...] = field(repr=False)
 
     @property
     def batch(self) -> Batch:
@@ -490,4 +496,7 @@ def provenance(record: Record) -> Provenance:
         check=_check(check, steps),
         batch_ids=frozenset(chains),
         events=events,
+        links=links,
+        leaves=check.leaves,
+        batches=check.batches,
     )

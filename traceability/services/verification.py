@@ -14,7 +14,7 @@ satisfy all of that without the platform's key and the witnesses.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,10 @@ class Verification:
     # an event waits for its first checkpoint (its receipt vouches for it).
     checkpoint_at: datetime | None
     witnesses: int = 0  # how many configured witnesses cosigned a covering checkpoint
+    # The chains' leaves and batches it checked, for a caller that shows them too
+    # (the public EPCIS evidence) without reading them again.
+    leaves: tuple[LeafRow, ...] = field(default=(), repr=False, compare=False)
+    batches: tuple[Batch, ...] = field(default=(), repr=False, compare=False)
 
 
 def upstream_batches(batch: Batch) -> set[int]:
@@ -113,7 +117,8 @@ def verify_events(
     chains: set[int], events: list[TraceEvent], links: list[Link], *, known: Batch | None = None
 ) -> Verification:
     """`verify_batch` on what `chain_events(chains)` read (a page reads it once);
-    `known` is a batch of the chains the caller has loaded already."""
+    `known` is a batch of the chains the caller has loaded already. The result
+    carries the leaves and batches it read."""
     records = records_from(events, links)
     leaves = _leaves_of(chains)
     batches = _batches(chains, known)
@@ -124,10 +129,12 @@ def verify_events(
         verdict = check_columns(events)
     if verdict.ok:
         verdict = check_batches(batches, leaves)
-    if not verdict.ok:
-        return Verification(verdict, None)
-    receipts = _Receipts({e.pk: e.receipt for e in events}, {b.pk: b.receipt for b in batches})
-    return check_log(records, leaves, receipts)
+    if verdict.ok:
+        receipts = _Receipts({e.pk: e.receipt for e in events}, {b.pk: b.receipt for b in batches})
+        result = check_log(records, leaves, receipts)
+    else:
+        result = Verification(verdict, None)
+    return replace(result, leaves=tuple(leaves), batches=tuple(batches))
 
 
 def _batches(chains: set[int], known: Batch | None) -> list[Batch]:

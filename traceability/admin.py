@@ -13,7 +13,15 @@ from traceability import models
 class PhotoInline(NothingWritten, admin.TabularInline):
     model = models.BatchPhoto
     extra = 0
-    fields = readonly_fields = ("image", "width", "height", "alt", "created_at")
+    fields = readonly_fields = (
+        "image",
+        "width",
+        "height",
+        "alt",
+        "sha256",
+        "audited_sha256",
+        "created_at",
+    )
 
 
 @admin.register(models.Batch)

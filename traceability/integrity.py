@@ -67,6 +67,7 @@ class Reason(StrEnum):
     CONTENT_MISMATCH = "content_mismatch"  # content (or previous links) edited
     BROKEN_LINK = "broken_link"  # previous event deleted, inserted or reordered
     COLUMNS_MISMATCH = "columns_mismatch"  # a column shown differs from the hashed content
+    PHOTO_MISMATCH = "photo_mismatch"  # the photo shown (or its file) is not the one hashed
     BATCH_MISMATCH = "batch_mismatch"  # a batch's facts differ from the record logged
     NOT_IN_LOG = "not_in_log"  # no leaf in the log: inserted behind the platform's back
     NOT_AS_LOGGED = "not_as_logged"  # differs from its leaf, or its leaf from the signed tree

@@ -158,6 +158,15 @@ class BatchPhoto(models.Model):
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     alt = models.CharField(_("alternative text"), max_length=200, blank=True)
+    # Lowercase hex SHA-256 of the file's bytes as stored; a step's document names the
+    # photo by it (`traceability.facts`). Blank only for a photo whose file was gone
+    # when digests were introduced.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    # The SHA-256 of the file as the audit last read it (`traceability.services.audit`):
+    # another than `sha256` means the file was replaced in storage. Blank until audited.
+    audited_sha256 = models.CharField(
+        _("SHA-256 at the last audit"), max_length=64, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gs1 import epcis
 from gs1.digital_link import QUALIFIERS
+from traceability import facts
 from traceability.resolver import evidence
 from traceability.resolver.provenance import Link, Provenance, Status
 
@@ -167,11 +168,14 @@ def product_jsonld(view: Provenance, *, pip_url: str | None) -> dict[str, Any]:
 
 def epcis_events(view: Provenance) -> dict[str, Any]:
     """The events of the batch and of what it was made from, in recording order,
-    with the log's evidence; an event declared wrong stays, beside its error declaration."""
+    with the log's evidence; an event declared wrong stays, beside its error declaration.
+    The context declares the namespace of the platform's facts the events carry."""
     document = epcis.epcis_document(
         [event.document for event in view.events], created=timezone.now()
     )
-    return evidence.add_evidence(document, view)
+    document = evidence.add_evidence(document, view)
+    document["@context"].append(facts.context())
+    return document
 
 
 def links(view: Provenance, *, pip_url: str | None) -> list[Link]:

@@ -228,6 +228,9 @@ FAILURES_AT_STEP: dict[str, Promise] = {
     Reason.COLUMNS_MISMATCH: _(
         "What this page shows of “%(step)s” (%(time)s) differs from what was recorded."
     ),
+    Reason.PHOTO_MISMATCH: _(
+        "The photo of “%(step)s” (%(time)s) was changed, added or removed after it was recorded."
+    ),
     Reason.NOT_IN_LOG: _(
         "“%(step)s” (%(time)s) is not in the platform's public log: it was added behind its back."
     ),
@@ -245,6 +248,7 @@ FAILURES: dict[str, Promise] = {
     Reason.CONTENT_MISMATCH: _("A step was changed after it was written."),
     Reason.BROKEN_LINK: _("A step was removed, added or moved after it was written."),
     Reason.COLUMNS_MISMATCH: _("What this page shows of a step differs from what was recorded."),
+    Reason.PHOTO_MISMATCH: _("A step's photo was changed, added or removed after it was recorded."),
     Reason.BATCH_MISMATCH: _(
         "What this page says of the lot (its dates, quantity or farm) was changed after the lot "
         "was recorded."

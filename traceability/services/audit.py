@@ -8,6 +8,11 @@ also streams the whole log, as a Certificate Transparency monitor does: every
 leaf is there and every signed checkpoint's root is the root of the leaves it
 covers (each leaf against its event is the batch verification's part). Its finding stands on the log's row
 (`TraceLog.audit_reason`); while it stands the signer signs nothing.
+
+Pages compare a step's photo with its document by the digest on the photo's row,
+reading no file; so before the batches the audit reads every photo a step shows
+again, and leaves what it found on the row (`BatchPhoto.audited_sha256`): a file
+replaced in storage fails its batches' verification from this run on.
 """
 
 from __future__ import annotations
@@ -20,14 +25,16 @@ from django.utils import timezone
 from shop.core.cache_tags import invalidate
 from shop.core.roles import PLATFORM_ONLY, Actor, require
 from tlog import merkle
-from traceability import cache, integrity, transparency
+from traceability import cache, facts, integrity, transparency
 from traceability.integrity import Reason
 from traceability.models import (
     Batch,
+    BatchPhoto,
     BatchVerdict,
     LogAlert,
     LogCheckpoint,
     LogLeaf,
+    TraceEvent,
     TraceLog,
 )
 from traceability.policies import can_sign_checkpoints
@@ -98,6 +105,23 @@ def _compare_nodes(computed: list[tuple[int, int, bytes]]) -> log.Refused | None
     return None
 
 
+def _reread_photos() -> None:
+    """Hash again the file of every photo a step shows, and record the digest found
+    where it changed. A file that cannot be read is left as last found: it shows as
+    no picture, not as another."""
+    shown = BatchPhoto.objects.filter(
+        pk__in=TraceEvent.objects.exclude(photo=None).values("photo_id")
+    ).only("pk", "image", "audited_sha256")
+    for photo in shown.iterator(chunk_size=CHUNK):
+        try:
+            with photo.image.open("rb") as stored:
+                found = facts.file_sha256(stored)
+        except OSError:
+            continue
+        if found != photo.audited_sha256:
+            BatchPhoto.objects.filter(pk=photo.pk).update(audited_sha256=found)
+
+
 def _batch_ids() -> list[int]:
     """Every batch: one with no step yet still shows its logged facts."""
     return list(Batch.objects.order_by("pk").values_list("pk", flat=True))
@@ -109,6 +133,7 @@ def audit(*, actor: Actor) -> int:
     require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
     finding = audit_log()
     _stand(finding)
+    _reread_photos()
     changed = 0
     first_failure: log.Refused | None = None
     for batch in Batch.objects.filter(pk__in=_batch_ids()).order_by("pk"):

@@ -20,7 +20,7 @@ from shop.core.cache_tags import invalidate
 from shop.core.db import lock_rows, violated_constraint
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
-from traceability import cache
+from traceability import cache, facts
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import (
     BATCH_CODE_LENGTH,
@@ -172,13 +172,21 @@ def generate_serials(
 
 
 def add_batch_photo(*, actor: Actor, batch: Batch, upload: Any, alt: str | None = "") -> BatchPhoto:
-    """A photo of the batch (the field, the harvest), checked as product pictures are."""
+    """A photo of the batch (the field, the harvest), checked as product pictures are,
+    with the SHA-256 of its bytes (storage keeps them as uploaded), by which a step's
+    document names it."""
     _require_manager(actor, batch.seller)
     checks = Checks()
     alt = checks.run(clean_text, BatchPhoto, "alt", alt)
     size = checks.run(validate_upload, upload)
     checks.done()
-    photo = BatchPhoto(batch=batch, alt=alt, width=size[0], height=size[1])
+    photo = BatchPhoto(
+        batch=batch,
+        alt=alt,
+        width=size[0],
+        height=size[1],
+        sha256=facts.file_sha256(upload),
+    )
     try:
         with transaction.atomic():
             photo.image.save(upload.name, upload, save=False)

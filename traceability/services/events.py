@@ -35,7 +35,7 @@ from shop.core.cache_tags import invalidate
 from shop.core.db import lock_rows
 from shop.core.errors import Checks, DomainError
 from shop.core.roles import Actor, require
-from traceability import cache, integrity, transparency
+from traceability import cache, facts, integrity, transparency
 from traceability.errors import TraceabilityErrorCode as Code
 from traceability.models import Batch, Serial, TraceEvent, TraceEventBatch
 from traceability.policies import can_manage_batches
@@ -198,8 +198,18 @@ class _Draft:
     quantity: Decimal | None
     sensors: list[epcis.SensorReport]
     serials: list[Serial]
+    photo: dict[str, str] | None  # its `facts.photo`
 
     def document(self, record_time: datetime) -> dict[str, Any]:
+        """The EPCIS event, naming the photo (so its hash and eventID cover it)."""
+        built = self._standard(record_time)
+        if self.photo is None:
+            return built
+        content = {key: value for key, value in built.items() if key != "eventID"}
+        content[facts.PHOTO] = self.photo
+        return {"eventID": epcis.event_hash_id(content), **content}
+
+    def _standard(self, record_time: datetime) -> dict[str, Any]:
         common: dict[str, Any] = {
             "event_time": self.event_time,
             "record_time": record_time,
@@ -336,7 +346,8 @@ def record_event(
     A commissioning object event adds the lot (action ADD); others observe it.
     An aggregation packs `serials` of the batch (or its `quantity`) into a new case.
     `quantity` is the batch's (or the transformation output's) amount, the whole batch
-    by default. `photo` is an upload, checked as product pictures are.
+    by default. `photo` is an upload, checked as product pictures are; the document
+    names it by its digest (`traceability.facts`), as the stored photo's row does.
     """
     transforming = event_type == EventType.TRANSFORMATION
     every = [*inputs, *outputs] if transforming else [batch] if batch else []
@@ -396,6 +407,7 @@ def record_event(
         quantity=quantity,
         sensors=reports,
         serials=list(serials),
+        photo=None if photo is None else facts.photo(facts.file_sha256(photo), photo.name),
     )
     ids = [b.pk for b in every]
     with transaction.atomic():
@@ -484,9 +496,11 @@ def correct_event(
     sensors: Iterable[Reading] | None = None,
 ) -> Correction:
     """Declare `event` wrong (EPCIS errorDeclaration), with a corrective event carrying
-    the given fields (the rest as they were) unless it did not occur at all.
+    the given fields (the rest as they were, its photo too) unless it did not occur at all.
 
-    Both are new events on the same chains; the original stays as recorded.
+    Both are new events on the same chains; the original stays as recorded. The
+    declaration repeats the original's document, photo digest included, but shows
+    no photo (`verification.check_columns`).
     """
     require(actor, can_manage_batches(actor, event.seller), _("You do not manage this seller."))
     checks = Checks()

@@ -2,7 +2,7 @@
 
 `verify_batch` checks a batch's chain, and those of the batches it was made
 from, against their content (`traceability.integrity.verify_chain`), the
-columns pages show against that content, and every event against the
+columns and photos pages show against that content, and every event against the
 transparency log (`traceability.services.log`): each event must be the leaf
 the log recorded, each leaf of its chains must still have its event, and each
 leaf must be included in the newest checkpoint (whose signature, and whose
@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, Subquery
+from django.db.models import F, Q, Subquery
 
 from gs1 import epcis
 from tlog import merkle, note
-from traceability import integrity, transparency
+from traceability import facts, integrity, transparency
 from traceability.integrity import Reason, Verdict
 from traceability.models import (
     Batch,
@@ -73,16 +73,21 @@ Link = tuple[int, int, str, str]  # event id, batch id, role, the batch's lot
 def chain_events(
     batch_ids: set[int], *, related: tuple[str, ...] = ()
 ) -> tuple[list[TraceEvent], list[Link]]:
-    """Every event of the chains as rows (with `related` loaded), in recording order,
-    and every link of those events, in two queries: what a page showing the events
-    reads once for both showing and verifying them."""
+    """Every event of the chains as rows (with `related` loaded, and their photo's
+    digests for `check_columns`), in recording order, and every link of those events,
+    in two queries: what a page showing the events reads once for both showing and
+    verifying them."""
     events = TraceEventBatch.objects.filter(batch_id__in=batch_ids).values("event_id")
     links = list(
         TraceEventBatch.objects.filter(event_id__in=events)
         .order_by("event_id", "batch_id")
         .values_list("event_id", "batch_id", "role", "batch__lot")
     )
-    rows = TraceEvent.objects.filter(pk__in=events).order_by("pk")
+    rows = (
+        TraceEvent.objects.filter(pk__in=events)
+        .annotate(photo_sha256=F("photo__sha256"), photo_audited=F("photo__audited_sha256"))
+        .order_by("pk")
+    )
     if related:  # select_related() with no field would follow every foreign key
         rows = rows.select_related(*related)
     return list(rows), links
@@ -208,7 +213,8 @@ def _farm_id(document: dict[str, Any]) -> int | None:
 
 def check_columns(events: Iterable[TraceEvent]) -> Verdict:
     """Each column that copies the hashed document for queries and pages says what
-    the document says (an insider editing the column alone is named here)."""
+    the document says (an insider editing the column alone is named here), and the
+    photo shown is the one it names (`_photo_named`)."""
     for event in events:
         document = event.document
         hashed = {key: document.get(key) for key in ("type", "action", "bizStep", "disposition")}
@@ -222,7 +228,22 @@ def check_columns(events: Iterable[TraceEvent]) -> Verdict:
             same_time = False
         if not same_time or _shown(event) != hashed:
             return Verdict(False, Reason.COLUMNS_MISMATCH, str(event.pk))
+        if not _photo_named(event):
+            return Verdict(False, Reason.PHOTO_MISMATCH, str(event.pk))
     return integrity.OK
+
+
+def _photo_named(event: TraceEvent) -> bool:
+    """The event shows the photo its document names, by digest, or none when it names
+    none; and the audit last found that photo's file unchanged in storage. From the
+    digests `chain_events` reads with the events: a page reads no file. An error
+    declaration repeats the document of the event it declares wrong, and shows no photo."""
+    named = None if event.corrects_id is not None else facts.photo_sha256(event.document)
+    if event.photo_id is None:
+        return named is None
+    recorded = getattr(event, "photo_sha256", None)
+    audited = getattr(event, "photo_audited", None)
+    return named is not None and recorded == named and audited in ("", named)
 
 
 @dataclass(frozen=True, slots=True)

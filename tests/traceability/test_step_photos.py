@@ -45,7 +45,7 @@ from traceability.services import events as trace
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 FIELD = picture("PNG", size=(64, 48))
-migration = importlib.import_module("traceability.migrations.0010_batch_photo_sha256")
+migration = importlib.import_module("traceability.migrations.0011_batch_photo_sha256")
 
 
 def upload(data=FIELD, name="field.png"):

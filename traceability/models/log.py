@@ -110,11 +110,9 @@ class LogNode(AppendOnlyModel):
         verbose_name = _("log node")
         verbose_name_plural = _("log nodes")
         constraints = [
-            # With the hash in the index (PostgreSQL), a proof's nodes are read
-            # from the index alone.
-            models.UniqueConstraint(
-                fields=["level", "index"], include=["hash"], name="log_node_once"
-            ),
+            # On PostgreSQL its index also carries the hash (migration 0009), so a
+            # proof's nodes are read from the index alone; SQLite has no such index.
+            models.UniqueConstraint(fields=["level", "index"], name="log_node_once"),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ def hash_stored_photos(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('traceability', '0009_log_node_covering'),
+        ('traceability', '0010_log_head'),
     ]
 
     operations = [

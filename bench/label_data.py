@@ -23,7 +23,7 @@ from traceability.models import Batch, LabelJob
 from traceability.services import batches as services
 from traceability.services import events as trace
 from traceability.services import labels as label_jobs
-from traceability.services import log, verification
+from traceability.services import signing, verification
 
 LABELS_LOT = "BENCH-LABELS"
 CHAIN_LOT = "BENCH-CHAIN"
@@ -55,7 +55,7 @@ def prepare(serials: int, events: int) -> Data:
             event_time=STARTED + datetime.timedelta(minutes=number), **step(number),
         )  # fmt: skip
     if recorded < events:
-        log.sign_checkpoint(actor=SYSTEM)
+        signing.sign_checkpoint(actor=SYSTEM)
     return Data(member, labels, chain)
 
 

@@ -13,7 +13,7 @@ through `traceability.services.events.record_event` among them:
   spread over the whole log and their inclusion proofs share few nodes, as a
   batch recorded over months among other farms' events;
 - `LOG-END`: 1,000 events in a row at the end, checkpointed by the log's own
-  signer (`traceability.services.log.sign_checkpoint`), which proves that they
+  signer (`traceability.services.signing.sign_checkpoint`), which proves that they
   extend the last checkpoint signed here.
 
 Tasks go to the broker (no worker runs), so recording signs nothing itself.
@@ -39,7 +39,7 @@ from tlog import merkle
 from traceability import transparency
 from traceability.models import Batch, LogCheckpoint, LogHead, LogLeafChain
 from traceability.services import events as trace
-from traceability.services import log, verification
+from traceability.services import log, signing, verification
 
 SPREAD_LOT = "LOG-SPREAD"
 END_LOT = "LOG-END"
@@ -88,7 +88,7 @@ def append_fake(count: int) -> None:
 
 def sign_here(size: int) -> LogCheckpoint:
     """A checkpoint of the first `size` leaves, signed with the log's key (C2SP
-    tlog-checkpoint, as `log.sign_checkpoint` signs), without the signer's checks."""
+    tlog-checkpoint, as `signing.sign_checkpoint` signs), without the signer's checks."""
     root = merkle.root(log.DatabaseStore(size), size)
     body = tlog_checkpoint.Checkpoint(transparency.origin(), size, root)
     return LogCheckpoint.objects.create(
@@ -125,7 +125,7 @@ def build(leaves: int, checkpoints: int) -> None:
     end = make_batch(member, operator, END_LOT)
     for number in range(BATCH_EVENTS):
         _record(member, end, number)
-    signed = log.sign_checkpoint(actor=SYSTEM)
+    signed = signing.sign_checkpoint(actor=SYSTEM)
     if signed is None or signed.size != log.leaf_count():
         raise RuntimeError("the log's signer refused the last checkpoint: see its alert")
     say(f"  {signed.size} leaves, signed by the log's signer, {time.monotonic() - started:.0f} s")
@@ -139,7 +139,7 @@ def analyze() -> None:
 
 
 def newest_size() -> int:
-    newest = log.newest_checkpoint()
+    newest = signing.newest_checkpoint()
     return newest.size if newest else 0
 
 

@@ -62,7 +62,7 @@ def load(batches: int, events: int) -> None:
     from shop.accounts.models import User
     from shop.core.roles import SYSTEM
     from traceability.models import Batch
-    from traceability.services import log
+    from traceability.services import signing
 
     record = data.WANGLONGTAN_COOPERATIVE
     member = User.objects.get(phone=record["member"]["phone"])
@@ -81,7 +81,7 @@ def load(batches: int, events: int) -> None:
             print(f"  {number} batches, {rate:.0f} events/s", flush=True)
         if number in (done + 10, done + 100) or number % 250 == 0:
             analyze()
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
 
 
 def analyze() -> None:

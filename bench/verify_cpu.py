@@ -46,7 +46,7 @@ def main() -> None:
     from traceability.services import verification
 
     try:  # the signer: the log's since issue 22, the chain heads' before
-        from traceability.services.log import sign_checkpoint
+        from traceability.services.signing import sign_checkpoint
     except ImportError:
         sign_checkpoint = verification.sign_checkpoint
 

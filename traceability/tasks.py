@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from shop.core.roles import SYSTEM
 from shop.core.tasks import durable_task
-from traceability.services import audit, labels, log, scans, witnesses
+from traceability.services import audit, labels, scans, signing, witnesses
 
 
 @durable_task(idempotent=True, bind=True, max_retries=None)
@@ -49,7 +49,7 @@ def sign_trace_checkpoint() -> int | None:
     """Sign a checkpoint of the trace log if it grew, then ask the witnesses to
     cosign it (after each recorded event, and by the beat); return its size, or
     None when the signer refused (its alert says why)."""
-    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    checkpoint = signing.sign_checkpoint(actor=SYSTEM)
     if checkpoint is None:
         return None
     witnesses.ask_all(actor=SYSTEM)

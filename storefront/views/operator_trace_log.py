@@ -14,7 +14,7 @@ from traceability import transparency
 from traceability.models import Batch, TraceLog
 from traceability.policies import can_review_trace_alerts
 from traceability.selectors import trace_alerts
-from traceability.services import log
+from traceability.services import signing
 
 ALERTS_PAGE = 30
 
@@ -36,7 +36,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "page": found,
         "rows": rows,
         "standing": TraceLog.objects.filter(origin=transparency.origin()).first(),
-        "newest": log.newest_checkpoint(),
+        "newest": signing.newest_checkpoint(),
     }
     return render(request, "operator/trace_alerts.html", context)
 

@@ -22,7 +22,7 @@ from shop.core.throttling import client_network
 from storefront.forms.receipts import RECEIPT_MAX_CHARS, ReceiptCheckForm
 from storefront.page_cache import cached_page
 from traceability import cache, integrity
-from traceability.services import log, receipts
+from traceability.services import receipts, signing
 from traceability.services.witnesses import configured as configured_witnesses
 
 # The most a posted check may weigh: the receipt, as text or a file, and the form around it.
@@ -38,12 +38,12 @@ def _too_large(request: HttpRequest) -> bool:
 def _page(
     request: HttpRequest,
     form: ReceiptCheckForm,
-    checked: log.ReceiptCheck | None = None,
+    checked: receipts.ReceiptCheck | None = None,
     refused: object = None,
     status: int = 200,
 ) -> HttpResponse:
     public_cache.tag(request, cache.CHECKPOINTS)
-    newest = log.newest_checkpoint()
+    newest = signing.newest_checkpoint()
     context = {
         "form": form,
         "checked": checked,

@@ -13,7 +13,7 @@ from tests.helpers.browser import zh
 from tests.helpers.events import at, delete_trace_rows, harvest, observe
 from tests.helpers.users import make_user
 from traceability.services import batches as services
-from traceability.services import log
+from traceability.services import signing
 
 PAGE_WEIGHT_LIMIT = 100_000  # bytes of HTML, CSS and scripts, photos aside
 
@@ -57,7 +57,7 @@ def traced(transactional_db, operator):
     harvest(member, batch)
     observe(member, batch, "packing", "in_progress", event_time=at(2))
     observe(member, batch, "shipping", "in_transit", event_time=at(3))
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     yield batch
     delete_trace_rows()
 

@@ -22,7 +22,7 @@ from tests.helpers.events import (
 )
 from tests.helpers.users import make_user
 from traceability.services import batches as services
-from traceability.services import log
+from traceability.services import signing
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def witnessed(transactional_db, operator, settings):
     batch = services.create_batch(actor=member, variant=variant, farm=farm, **batch_fields())
     harvested = harvest(member, batch)
     observe(member, batch, "packing", "in_progress", event_time=at(2))
-    witness_cosigns(configured_witness(settings), log.sign_checkpoint(actor=SYSTEM))
+    witness_cosigns(configured_witness(settings), signing.sign_checkpoint(actor=SYSTEM))
     yield batch, harvested
     delete_trace_rows()
 

@@ -16,7 +16,7 @@ from tests.helpers.batches import FARM, batch_fields
 from tests.helpers.events import at, create_triggers, drop_triggers, harvest, observe
 from tests.helpers.users import ROLES
 from traceability.models import LogAlert
-from traceability.services import audit, log
+from traceability.services import audit, signing
 from traceability.services import batches as services
 
 ALERTS = "/operator/trace-log/"
@@ -46,7 +46,7 @@ def deleted(seller_user, seller, product):
     batch = services.create_batch(actor=seller_user, variant=variant, farm=farm, **batch_fields())
     harvest(seller_user, batch)
     inspected = observe(seller_user, batch)
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     drop_triggers()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -59,7 +59,7 @@ def deleted(seller_user, seller, product):
     )
     harvest(seller_user, other, event_time=at(13))
     audit.audit(actor=SYSTEM)
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     return batch, inspected
 
 
@@ -96,7 +96,9 @@ def test_no_alert_is_said_plainly(operator, db):
 
 def test_alerts_page_one_at_a_time(operator, deleted):
     for number in range(31):
-        log.alert(LogAlert.Kind.WITNESS_REFUSED, log.Refused(f"witness_{number}", "refused"))
+        signing.alert(
+            LogAlert.Kind.WITNESS_REFUSED, signing.Refused(f"witness_{number}", "refused")
+        )
     first = browser_as(operator).get(ALERTS).content.decode()
     assert first.count('class="queue-item"') == 30
     cursor = re.search(r'href="\?after=([^"]+)" rel="next"', first).group(1)

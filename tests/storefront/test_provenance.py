@@ -14,7 +14,7 @@ from tests.helpers.events import at, harvest, observe
 from traceability.models import Scan, SerialFlag
 from traceability.services import batches as services
 from traceability.services import events as trace
-from traceability.services import log, scans
+from traceability.services import scans, signing
 
 
 def anonymous(**headers):
@@ -75,7 +75,7 @@ def test_the_badge_says_verified_or_not_yet_checkpointed(
     english = {"HTTP_ACCEPT_LANGUAGE": "en"}
     assert "Not yet checkpointed" in page(f"/t/{chain.code}", **english)
     with django_capture_on_commit_callbacks(execute=True):
-        log.sign_checkpoint(actor=SYSTEM)  # the beat: the waiting page is stale now
+        signing.sign_checkpoint(actor=SYSTEM)  # the beat: the waiting page is stale now
     assert "Verified" in page(f"/t/{chain.code}", **english)
 
 

@@ -30,7 +30,7 @@ from traceability import cache
 from traceability.integrity import Reason
 from traceability.resolver.provenance import FAILURES
 from traceability.services import batches as services
-from traceability.services import log
+from traceability.services import signing
 
 KEY = "/.well-known/trace-log-key"
 KEY_REL = "https://c2sp.org/signed-note#verifier-keys"
@@ -54,7 +54,7 @@ def chain(seller_user, product):
         observe(seller_user, batch, "packing", "in_progress", event_time=at(2)),
         observe(seller_user, batch, "shipping", "in_transit", event_time=at(3)),
     ]
-    return batch, events, log.sign_checkpoint(actor=SYSTEM)
+    return batch, events, signing.sign_checkpoint(actor=SYSTEM)
 
 
 def verdict(batch):

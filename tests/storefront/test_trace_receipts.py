@@ -23,7 +23,7 @@ from tlog import note
 from traceability import integrity, transparency
 from traceability.models import LogAlert, TraceEvent
 from traceability.services import batches as services
-from traceability.services import log, receipts
+from traceability.services import receipts, signing
 
 CHECK = "/trace/receipt/"
 
@@ -45,7 +45,7 @@ def signed(seller_user, batch):
         harvest(seller_user, batch),
         observe(seller_user, batch, "packing", "in_progress", event_time=at(2)),
     ]
-    return events, log.sign_checkpoint(actor=SYSTEM)
+    return events, signing.sign_checkpoint(actor=SYSTEM)
 
 
 def receipt_url(batch, event):
@@ -80,7 +80,9 @@ def test_each_step_shows_its_receipt_and_downloads_it(seller_user, batch, signed
         f'attachment; filename="ZM2026-10A-step-{events[1].pk}.receipt"'
     )
     assert download.content.decode() == events[1].receipt
-    assert log.check_receipt(download.content.decode()).status == log.ReceiptStatus.INCLUDED
+    assert (
+        receipts.check_receipt(download.content.decode()).status == receipts.ReceiptStatus.INCLUDED
+    )
 
 
 def test_after_recording_a_step_the_farmer_is_told_to_keep_its_receipt(seller_user, batch):

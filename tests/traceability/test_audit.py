@@ -24,7 +24,7 @@ from tests.helpers.events import (
     write,
 )
 from traceability.models import BatchVerdict, LogAlert, TraceLog
-from traceability.services import audit, log
+from traceability.services import audit, signing
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -36,7 +36,7 @@ def chain(seller_user, batch):
         observe(seller_user, batch, "packing", "in_progress", event_time=at(2)),
         observe(seller_user, batch, "shipping", "in_transit", event_time=at(3)),
     ]
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     return events
 
 

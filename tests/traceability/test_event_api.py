@@ -13,7 +13,7 @@ from tests.helpers.events import at, create_triggers, drop_triggers, harvest, ob
 from tests.helpers.ids import gid
 from tests.helpers.users import ROLES
 from traceability.models import TraceEvent
-from traceability.services import batches, log
+from traceability.services import batches, signing
 
 MANAGERS = ("seller", "operator")
 RECORD = """
@@ -209,7 +209,7 @@ def test_events_on_a_batch(client_as, seller_user, batch):
 def test_trace_verify_is_public_and_names_the_failing_event(client_as, seller_user, batch):
     harvest(seller_user, batch)
     edited = observe(seller_user, batch)
-    signed = log.sign_checkpoint(actor=SYSTEM)
+    signed = signing.sign_checkpoint(actor=SYSTEM)
     _status, body = client_as("anonymous").post(VERIFY, {"code": batch.code.lower()})
     assert body["data"]["traceVerify"] == {
         "ok": True,

@@ -22,7 +22,7 @@ from traceability import integrity, transparency
 from traceability.models import Batch, LogCheckpoint, LogLeaf, LogNode, TraceEvent, TraceEventBatch
 from traceability.services import batches as services
 from traceability.services import events as trace
-from traceability.services import log, verification
+from traceability.services import signing, verification
 from traceability.services.events import Reading
 
 
@@ -358,7 +358,7 @@ def test_bad_corrections_write_nothing(seller_user, batch, other_seller_user):
 def test_no_code_path_updates_or_deletes(seller_user, batch):
     event = harvest(seller_user, batch)
     link = event.links.get()
-    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    checkpoint = signing.sign_checkpoint(actor=SYSTEM)
     leaf = LogLeaf.objects.get(event_id=event.pk)
     for record in (event, link, checkpoint, leaf):
         with pytest.raises(AppendOnlyError):
@@ -386,7 +386,7 @@ def test_every_batch_and_event_is_a_leaf_and_a_checkpoint_signs_their_root(
         observe(seller_user, batch),
         harvest(seller_user, rice, event_time=at(12)),
     ]
-    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    checkpoint = signing.sign_checkpoint(actor=SYSTEM)
     signed, _opened = open_checkpoint(checkpoint.note, [transparency.verifier()])
     leaves = [transparency.batch_leaf_hash(batch), transparency.batch_leaf_hash(rice)] + [
         transparency.leaf_hash(event.content_hash, [link.batch_id for link in event.links.all()])
@@ -438,11 +438,11 @@ def test_the_write_has_the_log_signed_once_it_commits_and_a_read_never_signs(
     the embedded default at once); reading verification never signs."""
     with django_capture_on_commit_callbacks(execute=False) as pending:
         harvest(seller_user, batch)
-    assert log.newest_checkpoint() is None  # nothing signed before the commit
+    assert signing.newest_checkpoint() is None  # nothing signed before the commit
     assert verification.verify_batch(batch).checkpoint_at is None  # nor by the read
     for callback in pending:
         callback()
-    signed = log.newest_checkpoint()
+    signed = signing.newest_checkpoint()
     assert signed.size == 2  # the batch's record and the harvest
     result = verification.verify_batch(batch)
     assert result.verdict.ok and result.checkpoint_at == signed.signed_at
@@ -487,7 +487,7 @@ def test_a_new_public_address_keeps_every_record_verified(seller_user, batch, se
     (farm URIs in the documents) still verifies, the log keeping its origin."""
     harvest(seller_user, batch)
     observe(seller_user, batch)
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     settings.TRACE_LOG_ORIGIN = transparency.origin()
     settings.PUBLIC_BASE_URL = "https://market.example"
     assert verification.verify_batch(batch).verdict.ok
@@ -510,6 +510,6 @@ def test_steps_on_different_batches_at_once_take_consecutive_leaves(
     run_at_once(record, 3)
     indices = sorted(LogLeaf.objects.values_list("index", flat=True))
     assert indices == list(range(len(indices))) and len(indices) == 6  # 3 records, 3 steps
-    assert log.sign_checkpoint(actor=SYSTEM).size == 6
+    assert signing.sign_checkpoint(actor=SYSTEM).size == 6
     for lot in (batch, rice, paddy2):
         assert verification.verify_batch(lot).verdict.ok

@@ -17,7 +17,7 @@ from tests.helpers.events import at, harvest, observe
 from tlog.checkpoint import open_checkpoint
 from traceability import transparency
 from traceability.models import LogAlert
-from traceability.services import log, verification
+from traceability.services import signing, verification
 
 
 def new_key_text():
@@ -35,13 +35,13 @@ def test_the_old_key_announces_the_new_and_everything_still_verifies(
     old_key, settings, seller_user, batch, tmp_path, capsys
 ):
     harvest(seller_user, batch)
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     old_vkey = transparency.verifier().vkey()
     new = new_key_text()
     (tmp_path / "new.key").write_text(new)
     call_command("rotate_trace_key", "--new-key-file", str(tmp_path / "new.key"))
     assert old_vkey in capsys.readouterr().out
-    announcement = log.newest_checkpoint()
+    announcement = signing.newest_checkpoint()
     settings.TRACE_SIGNING_KEY = new
     settings.TRACE_RETIRED_KEYS = [old_vkey]
     successor = transparency.verifier()
@@ -51,7 +51,7 @@ def test_the_old_key_announces_the_new_and_everything_still_verifies(
     assert checkpoint.extensions == (f"trace-key-next {successor.vkey()}",)
     assert opened.verified[0].key_id != successor.key_id  # signed by the old key
     event = observe(seller_user, batch, event_time=at(2))
-    signed = log.sign_checkpoint(actor=SYSTEM)
+    signed = signing.sign_checkpoint(actor=SYSTEM)
     assert signed is not None and signed.size == announcement.size + 1
     open_checkpoint(signed.note, [successor], transparency.origin())
     assert transparency.open_receipt(batch.receipt).index == 0  # the old key's receipt
@@ -64,11 +64,11 @@ def test_a_key_swapped_in_without_an_announcement_signs_nothing(
     old_key, settings, seller_user, batch
 ):
     harvest(seller_user, batch)
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     settings.TRACE_RETIRED_KEYS = [transparency.verifier().vkey()]
     settings.TRACE_SIGNING_KEY = new_key_text()
     observe(seller_user, batch, event_time=at(2))
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     assert LogAlert.objects.latest("pk").reason == "key_not_announced"
 
 

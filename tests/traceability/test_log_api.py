@@ -11,7 +11,7 @@ from shop.core.roles import SYSTEM
 from tests.helpers.events import configured_witness, harvest, observe, witness_cosigns
 from tests.helpers.ids import gid
 from tests.helpers.users import ROLES
-from traceability.services import log
+from traceability.services import receipts, signing
 
 VERIFY = "query($code: String!) { traceVerify(code: $code) { ok checkpointAt witnesses } }"
 PROVENANCE = """query($code: String!) {
@@ -23,7 +23,7 @@ EVENTS = """query($id: ID) {
 
 def test_the_verdict_counts_the_witnesses_that_cosigned_it(client_as, settings, seller_user, batch):
     harvest(seller_user, batch)
-    checkpoint = log.sign_checkpoint(actor=SYSTEM)
+    checkpoint = signing.sign_checkpoint(actor=SYSTEM)
     county = configured_witness(settings, "county.example/witness")
     witness_cosigns(county, checkpoint)
     witness_cosigns(configured_witness(settings, "coop.example/witness"), checkpoint)
@@ -42,7 +42,7 @@ def test_a_record_newer_than_the_cosigned_checkpoint_has_no_witness_yet(
     client_as, settings, seller_user, batch
 ):
     harvest(seller_user, batch)
-    witness_cosigns(configured_witness(settings), log.sign_checkpoint(actor=SYSTEM))
+    witness_cosigns(configured_witness(settings), signing.sign_checkpoint(actor=SYSTEM))
     observe(seller_user, batch)
     _status, body = client_as("customer").post(VERIFY, {"code": batch.code})
     assert body["data"]["traceVerify"] == {"ok": True, "checkpointAt": None, "witnesses": 0}
@@ -55,7 +55,7 @@ def test_the_receipt_is_the_sellers_members_and_operators_only(client_as, seller
     node = body["data"]["node"]
     if role in ("seller", "operator"):
         assert node == {"id": gid(event), "receipt": event.receipt}
-        assert log.check_receipt(node["receipt"]).status == log.ReceiptStatus.PENDING
+        assert receipts.check_receipt(node["receipt"]).status == receipts.ReceiptStatus.PENDING
     else:
         assert node is None
     _status, body = client_as(role).post(EVENTS, {"id": gid(batch)})

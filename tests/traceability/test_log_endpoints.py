@@ -12,12 +12,12 @@ from shop.core.roles import SYSTEM
 from tests.helpers.events import harvest
 from tlog import note
 from traceability import transparency
-from traceability.services import log
+from traceability.services import signing
 
 
 def test_a_leaf_names_the_event_or_the_batch_record_it_logs(seller_user, batch):
     event = harvest(seller_user, batch)
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     client = Client(HTTP_HOST="127.0.0.1")
     record, logged = (client.get(f"/trace/log/leaves/{i}").json() for i in (0, 1))
     assert record == {

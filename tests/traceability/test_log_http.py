@@ -15,7 +15,7 @@ from shop.core.roles import SYSTEM
 from tests.helpers.events import at, harvest, observe
 from tlog import merkle, note
 from tlog.checkpoint import open_checkpoint
-from traceability.services import log
+from traceability.services import signing
 from traceability.views import log as views
 
 
@@ -28,10 +28,10 @@ def client():
 def grown(seller_user, batch):
     """A log signed at two sizes: the batch's record and a harvest, then three steps."""
     harvest(seller_user, batch)
-    first = log.sign_checkpoint(actor=SYSTEM)
+    first = signing.sign_checkpoint(actor=SYSTEM)
     for day in (1, 2, 3):
         observe(seller_user, batch, event_time=at(day))
-    return first, log.sign_checkpoint(actor=SYSTEM)
+    return first, signing.sign_checkpoint(actor=SYSTEM)
 
 
 def get_json(client, path, status=200):
@@ -88,7 +88,7 @@ def test_the_later_checkpoint_is_proven_to_extend_the_earlier(client, grown):
 def test_the_whole_history_pages(client, grown, seller_user, batch, monkeypatch):
     monkeypatch.setattr(views, "PAGE", 2)
     observe(seller_user, batch, "shipping", "in_transit", event_time=at(4))
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     seen, path = [], "/trace/log/checkpoints"
     while path:
         page = get_json(client, path)

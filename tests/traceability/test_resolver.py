@@ -21,7 +21,7 @@ from traceability.resolver import guesses
 from traceability.resolver.answers import GS1_VOC
 from traceability.services import batches as services
 from traceability.services import events as trace
-from traceability.services import log, scans
+from traceability.services import scans, signing
 
 GTIN = "06901234567892"
 UNKNOWN_GTIN = "09520123456788"
@@ -185,7 +185,7 @@ def test_unknown_codes_are_404_and_guessing_is_limited(chain, gtin_batch, monkey
 
 
 def test_a_cold_page_costs_at_most_ten_queries_and_a_warm_one_none(milled):
-    log.sign_checkpoint(actor=SYSTEM)  # as the beat does
+    signing.sign_checkpoint(actor=SYSTEM)  # as the beat does
     with CaptureQueriesContext(connection) as cold:
         page = anonymous().get(f"/t/{milled.code}", HTTP_ACCEPT="text/html")
     assert page.status_code == 200 and "verified" in page.content.decode()
@@ -210,7 +210,7 @@ def test_a_new_event_makes_only_its_own_batch_stale(
     seller_user, gtin_batch, paddy2, chain, django_capture_on_commit_callbacks
 ):
     harvest(seller_user, paddy2)
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     english = {"HTTP_ACCEPT_LANGUAGE": "en"}
     pages = {batch.pk: f"/t/{batch.code}" for batch in (gtin_batch, paddy2)}
     for path in pages.values():
@@ -271,7 +271,7 @@ QUERY = """query ($code: String!) { provenance(code: $code) {
 
 
 def test_the_provenance_query_reads_the_same_record_by_any_code(gql, chain, gtin_batch):
-    log.sign_checkpoint(actor=SYSTEM)  # as the beat does
+    signing.sign_checkpoint(actor=SYSTEM)  # as the beat does
     for code in (
         gtin_batch.code,
         gtin_batch.digital_link(),

@@ -24,7 +24,7 @@ from tests.helpers.events import VALIDATOR, at, drop_triggers, harvest, observe
 from traceability import transparency
 from traceability.models import Batch, LogLeaf, TraceEvent
 from traceability.services import batches as services
-from traceability.services import log
+from traceability.services import signing
 
 NS = "trace:"
 
@@ -90,7 +90,7 @@ def test_the_document_carries_the_batch_records_the_logged_events_and_the_log(mi
 def test_the_evidence_costs_the_same_queries_however_long_the_chain(
     seller_user, milled, django_capture_on_commit_callbacks
 ):
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     with CaptureQueriesContext(connection) as short:
         epcis(milled)
     with django_capture_on_commit_callbacks(execute=True):  # the new events renew the answer
@@ -105,7 +105,7 @@ def test_the_evidence_costs_the_same_queries_however_long_the_chain(
 
 
 def test_a_cold_answer_reads_each_row_once(milled):
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     with CaptureQueriesContext(connection) as cold:
         epcis(milled)
     # What verification needs: the batch by its code, its upstream batches (one query

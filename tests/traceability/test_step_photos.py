@@ -39,7 +39,7 @@ from tests.helpers.pictures import picture
 from traceability import facts
 from traceability.integrity import Reason
 from traceability.models import BatchPhoto, BatchVerdict, LogAlert
-from traceability.services import audit, log, verification
+from traceability.services import audit, signing, verification
 from traceability.services import batches as services
 from traceability.services import events as trace
 
@@ -59,7 +59,7 @@ def chain(seller_user, batch):
         harvest(seller_user, batch, photo=upload()),
         observe(seller_user, batch, "packing", "in_progress", event_time=at(2)),
     ]
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     return events
 
 

@@ -17,14 +17,14 @@ from traceability.policies import (
     can_render_labels,
     can_sign_checkpoints,
 )
-from traceability.services import audit, labels, log, scans, witnesses
+from traceability.services import audit, labels, scans, signing, witnesses
 from traceability.services import batches as services
 
 SYSTEM_WORK = {
     "render_steps": lambda actor, job: labels.render_steps(str(job.pk), actor=actor),
     "run_label_job": lambda actor, job: labels.run_label_job(str(job.pk), actor=actor),
     "help_render": lambda actor, job: labels.help_render(str(job.pk), "run", actor=actor),
-    "sign_checkpoint": lambda actor, job: log.sign_checkpoint(actor=actor),
+    "sign_checkpoint": lambda actor, job: signing.sign_checkpoint(actor=actor),
     "ask_witnesses": lambda actor, job: witnesses.ask_all(actor=actor),
     "audit": lambda actor, job: audit.audit(actor=actor),
     "flush_scans": lambda actor, job: scans.flush_scans(actor=actor),

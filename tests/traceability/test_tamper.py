@@ -43,7 +43,7 @@ from traceability.models import (
     LogNode,
     TraceEvent,
 )
-from traceability.services import audit, log, verification
+from traceability.services import audit, log, receipts, signing, verification
 from traceability.services import batches as services
 
 
@@ -64,7 +64,7 @@ def chain(seller_user, batch):
         observe(seller_user, batch, "storing", "sellable_not_accessible", event_time=at(2)),
         observe(seller_user, batch, "shipping", "in_transit", event_time=at(3)),
     ]
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     return events
 
 
@@ -91,7 +91,7 @@ def signer_refuses_and_names(seller_user, elsewhere, event_id):
     harvest(seller_user, elsewhere, event_time=at(13))
     before = LogCheckpoint.objects.count()
     audit.audit(actor=SYSTEM)
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     assert LogCheckpoint.objects.count() == before
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert refused.event_id == event_id
@@ -154,7 +154,7 @@ def test_a3_an_edited_batch_row_is_named(
     )
     harvest(seller_user, elsewhere, event_time=at(13))
     audit.audit(actor=SYSTEM)
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
 
 
 def test_b_an_edit_with_every_later_hash_rewritten_names_the_edited_event(
@@ -185,7 +185,9 @@ def test_b3_the_whole_tree_rewritten_no_longer_has_the_signed_root(
         harvest(seller_user, elsewhere, event_time=at(13))
     assert refused.value.code == Code.TRACE_LOG_DAMAGED
     assert TraceEvent.objects.count() == before
-    assert log.sign_checkpoint(actor=SYSTEM) is None  # the tree no longer extends the signed one
+    assert (
+        signing.sign_checkpoint(actor=SYSTEM) is None
+    )  # the tree no longer extends the signed one
     assert LogAlert.objects.latest("pk").reason == "log_rewritten"
 
 
@@ -197,7 +199,7 @@ def test_b3_with_the_head_rewritten_too_appends_go_on_and_the_signer_still_refus
     harvest(seller_user, elsewhere, event_time=at(13))
     assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))
     assert verification.verify_batch(elsewhere).checkpoint_at is None  # never signed
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     assert LogAlert.objects.latest("pk").reason == "log_rewritten"
 
 
@@ -222,7 +224,7 @@ def test_c_deleting_the_event_and_its_leaf_leaves_the_log_damaged(
     audit.audit(actor=SYSTEM)
     assert named(batch)[:2] == (False, Reason.LOG_DAMAGED)
     assert named(elsewhere)[:2] == (False, Reason.LOG_DAMAGED)  # no batch can say it was not on it
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert (refused.reason, refused.leaf_index) == (Reason.LOG_DAMAGED, index)
 
@@ -263,7 +265,7 @@ def test_an_edited_head_refuses_appends_until_the_signer_restores_it(
         observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
     assert refused.value.code == Code.TRACE_LOG_DAMAGED
     assert (TraceEvent.objects.count(), LogLeaf.objects.count(), LogNode.objects.count()) == before
-    assert log.sign_checkpoint(actor=SYSTEM) is not None
+    assert signing.sign_checkpoint(actor=SYSTEM) is not None
     restored = LogAlert.objects.get(kind=LogAlert.Kind.HEAD_RESTORED)
     assert restored.leaf_index == head.size
     assert (LogHead.objects.get().size, bytes(LogHead.objects.get().edge)) == (
@@ -271,7 +273,7 @@ def test_an_edited_head_refuses_appends_until_the_signer_restores_it(
         bytes(head.edge),
     )
     observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     assert named(batch) == (True, None, None)
 
 
@@ -280,7 +282,7 @@ def test_a_deleted_head_is_made_again_from_the_stored_log(chain, batch, attacker
     sql("DELETE FROM traceability_loghead")
     observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
     assert LogHead.objects.get().size == head.size + 1
-    assert log.sign_checkpoint(actor=SYSTEM).size == head.size + 1
+    assert signing.sign_checkpoint(actor=SYSTEM).size == head.size + 1
     assert named(batch) == (True, None, None)
 
 
@@ -289,12 +291,12 @@ def test_c2_a_step_deleted_before_its_checkpoint_is_proven_missing_by_its_receip
 ):
     late = observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
     receipt = late.receipt  # what the farmer downloaded
-    assert log.check_receipt(receipt).status == log.ReceiptStatus.PENDING
+    assert receipts.check_receipt(receipt).status == receipts.ReceiptStatus.PENDING
     index = delete_event(late.pk, with_leaf=True)
     sql('DELETE FROM traceability_lognode WHERE ("index" + 1) * (1 << level) > %s', [index])
     assert named(batch)[0]  # the database alone now looks whole …
-    checked = log.check_receipt(receipt)
-    assert checked.status == log.ReceiptStatus.MISSING  # … the receipt proves it is not
+    checked = receipts.check_receipt(receipt)
+    assert checked.status == receipts.ReceiptStatus.MISSING  # … the receipt proves it is not
     assert checked.receipt.index == index
 
 
@@ -311,7 +313,7 @@ def test_d2_a_forged_event_with_a_forged_leaf_has_no_receipt(chain, batch, attac
     )
     leaf.on_chains.create(chain=batch.pk)
     assert named(batch) == (False, Reason.BAD_RECEIPT, str(forged.pk))
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert (refused.reason, refused.event_id) == ("bad_receipt", forged.pk)
 
@@ -364,6 +366,6 @@ def test_a_node_rewritten_alone_is_caught(chain, batch, attacker, seller_user, e
     harvest(seller_user, elsewhere, event_time=at(13))
     audit.audit(actor=SYSTEM)
     assert named(batch)[:2] == (False, Reason.LOG_DAMAGED)
-    assert log.sign_checkpoint(actor=SYSTEM) is None
+    assert signing.sign_checkpoint(actor=SYSTEM) is None
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert (refused.reason, refused.leaf_index) == (Reason.LOG_DAMAGED, 2)

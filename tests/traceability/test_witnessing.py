@@ -43,7 +43,7 @@ from tlog.cosignature import CosignatureSigner, CosignatureVerifier
 from traceability import tasks, transparency
 from traceability.models import LogAlert, LogCheckpoint, LogCosignature
 from traceability.services import batches as services
-from traceability.services import log, verification, witnesses
+from traceability.services import log, signing, verification, witnesses
 
 
 @pytest.fixture
@@ -397,7 +397,7 @@ def test_a_cosignature_row_an_insider_adds_is_not_counted(witness, seller_user, 
     real = LogCosignature.objects.get()
     assert verification.verify_batch(batch).witnesses == 1
     record(seller_user, batch, 1)
-    newest = log.sign_checkpoint(actor=SYSTEM)  # not asked: no cosignature yet
+    newest = signing.sign_checkpoint(actor=SYSTEM)  # not asked: no cosignature yet
     assert newest.size == log.leaf_count() > real.checkpoint.size
     if how == "added":
         LogCosignature.objects.create(

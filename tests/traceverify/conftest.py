@@ -10,7 +10,7 @@ from shop.core.roles import SYSTEM
 from tests.helpers.batches import FARM, batch_fields
 from tests.helpers.events import at, harvest, observe
 from traceability.services import batches as services
-from traceability.services import log
+from traceability.services import signing
 from traceability.services.events import Reading
 
 GTIN = "06901234567892"
@@ -41,7 +41,7 @@ def chain(seller_user, batch):
         observe(seller_user, batch, "storing", "sellable_not_accessible", event_time=at(2)),
         observe(seller_user, batch, "shipping", "in_transit", event_time=at(3)),
     ]
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     return events
 
 

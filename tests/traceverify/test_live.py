@@ -44,7 +44,7 @@ from tlog.cosignature import CosignatureSigner
 from traceability import transparency
 from traceability.integrity import Reason
 from traceability.models import LogLeaf
-from traceability.services import audit, log, verification
+from traceability.services import audit, signing, verification
 from traceability.services import batches as services
 
 
@@ -99,7 +99,7 @@ def test_an_untouched_record_verifies_by_its_qr_url_and_its_short_code(batch, ch
     ours, theirs, answer = check(batch, market, state)
     assert ours is theirs is None
     assert (answer["events"], answer["batches"], answer["pending"]) == (4, 1, 0)
-    signed = log.newest_checkpoint()
+    signed = signing.newest_checkpoint()
     assert answer["log"]["checkpoint"] == {
         "size": signed.size,
         "signed_at": signed.signed_at.isoformat(),
@@ -118,7 +118,7 @@ def test_a_record_made_from_another_batch_verifies_with_it(milled, market, state
 def test_the_human_answer_says_ok_with_the_checkpoint(batch, chain, market, state):
     done = verifier(batch.digital_link(), base=market, state=state)
     assert done.returncode == 0, done.stderr
-    size = log.newest_checkpoint().size
+    size = signing.newest_checkpoint().size
     assert done.stdout.startswith("OK: ") and f"checkpoint of {size} leaves" in done.stdout
 
 
@@ -207,9 +207,9 @@ def test_the_next_run_checks_that_the_log_extends_the_checkpoint_remembered(
     seller_user, batch, chain, market, state
 ):
     assert run(batch.code, base=market, state=state)[0] == 0
-    first = log.newest_checkpoint()
+    first = signing.newest_checkpoint()
     observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
-    newest = log.newest_checkpoint()
+    newest = signing.newest_checkpoint()
     assert newest.size > first.size
     status, answer, _errors = run(batch.code, base=market, state=state)
     assert status == 0 and answer["events"] == 5
@@ -223,7 +223,7 @@ def test_a_remembered_checkpoint_the_log_does_not_extend_is_a_fork(
     """The verifier saw another history before (same key, another root), or a larger
     tree than the log now shows: the log has forked, and both notes are the evidence."""
     assert run(batch.code, base=market, state=state)[0] == 0
-    newest = log.newest_checkpoint()
+    newest = signing.newest_checkpoint()
     other = sign_other_history(newest.size + offset)
     remember(state, market, checkpoint=other)
     status, answer, _errors = run(batch.code, base=market, state=state)
@@ -294,7 +294,7 @@ def test_a_farmers_receipts_are_included_pending_or_proof_of_a_broken_promise(
     sql('DELETE FROM traceability_lognode WHERE ("index" + 1) * (1 << level) > %s', [index])
     sql("DELETE FROM traceability_loghead")
     harvest(seller_user, elsewhere, event_time=at(13))
-    assert log.newest_checkpoint().size > index
+    assert signing.newest_checkpoint().size > index
     status, answer, _errors = run(batch.code, *arguments, base=market, state=state)
     assert (status, answer.get("failure")) == (1, None)  # the record itself is sound
     assert [r["status"] for r in answer["receipts"]] == ["included", "missing"]

@@ -62,7 +62,7 @@ from traceability.demo.scans import DAYS, demo_scans
 from traceability.models import Batch, LogCheckpoint, Scan
 from traceability.services import batches as services
 from traceability.services import events as trace
-from traceability.services import log
+from traceability.services import signing
 from traceability.services.events import Reading
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
@@ -321,7 +321,7 @@ def load_trace_demo() -> Counter:
     if batches and not Scan.objects.filter(batch__in=batches).exists():
         created["scans"] += demo_scans(batches, count=DEMO_SCANS, rng=random.Random(2026))
     before = LogCheckpoint.objects.count()
-    log.sign_checkpoint(actor=SYSTEM)
+    signing.sign_checkpoint(actor=SYSTEM)
     created["checkpoints"] += LogCheckpoint.objects.count() - before
     return +created
 

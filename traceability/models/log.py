@@ -43,7 +43,7 @@ class LogHead(models.Model):
     and the signer lock: an append reads it with its lock and writes it with the
     leaf, so recording reads nothing else of the log. Each append checks it
     against the stored leaves and nodes in the statement that writes, and the
-    signer restores it from them (`traceability.services.log`)."""
+    signer restores it from them (`traceability.services.signing`)."""
 
     size = models.PositiveBigIntegerField(_("leaves"), default=0)
     edge = models.BinaryField(_("right edge"), default=b"")

@@ -38,7 +38,7 @@ from traceability.models import (
     TraceLog,
 )
 from traceability.policies import can_sign_checkpoints
-from traceability.services import log, verification
+from traceability.services import log, signing, verification
 
 CHUNK = 2000
 
@@ -53,24 +53,26 @@ def _leaves() -> Iterator[LogLeaf]:
         after = chunk[-1].index
 
 
-def audit_log() -> log.Refused | None:
+def audit_log() -> signing.Refused | None:
     """Stream every leaf: none missing, every stored node the hash of the leaves
     below it (proofs are served from them), and the root at every checkpoint's
     size the signed one. The first fault found, or None."""
     checkpoints = {}
     for stored in LogCheckpoint.objects.order_by("size"):
         try:
-            checkpoints[stored.size] = log.check_stored(stored).root_hash
-        except log.Refused as refused:
+            checkpoints[stored.size] = signing.check_stored(stored).root_hash
+        except signing.Refused as refused:
             return refused
     edge = merkle.RightEdge()
     computed: list[tuple[int, int, bytes]] = []
     for leaf in _leaves():
         if leaf.index != edge.size:
-            return log.Refused(Reason.LOG_DAMAGED, f"leaf {edge.size} is missing", leaf=edge.size)
+            return signing.Refused(
+                Reason.LOG_DAMAGED, f"leaf {edge.size} is missing", leaf=edge.size
+            )
         computed += edge.append(bytes(leaf.hash))
         if edge.size in checkpoints and edge.root() != checkpoints[edge.size]:
-            return log.Refused(
+            return signing.Refused(
                 Reason.LOG_DAMAGED,
                 f"the leaves no longer have checkpoint {edge.size}'s root",
                 leaf=leaf.index,
@@ -81,13 +83,13 @@ def audit_log() -> log.Refused | None:
                 return fault
     signed = max(checkpoints, default=0)
     if edge.size < signed:
-        return log.Refused(
+        return signing.Refused(
             Reason.LOG_DAMAGED, f"{signed} leaves were signed, {edge.size} remain", leaf=edge.size
         )
     return _compare_nodes(computed)
 
 
-def _compare_nodes(computed: list[tuple[int, int, bytes]]) -> log.Refused | None:
+def _compare_nodes(computed: list[tuple[int, int, bytes]]) -> signing.Refused | None:
     """The first stored node that is not the hash computed from the leaves."""
     store = log.DatabaseStore(0)
     store.prefetch((level, index) for level, index, _hash in computed)
@@ -97,7 +99,7 @@ def _compare_nodes(computed: list[tuple[int, int, bytes]]) -> log.Refused | None
         except log.MissingNode:
             same = False
         if not same:
-            return log.Refused(
+            return signing.Refused(
                 Reason.LOG_DAMAGED,
                 f"node {level}/{index} is not the hash of the leaves below it",
                 leaf=index << level,
@@ -135,7 +137,7 @@ def audit(*, actor: Actor) -> int:
     _stand(finding)
     _reread_photos()
     changed = 0
-    first_failure: log.Refused | None = None
+    first_failure: signing.Refused | None = None
     for batch in Batch.objects.filter(pk__in=_batch_ids()).order_by("pk"):
         verdict = verification.verify_batch(batch).verdict
         if not verdict.ok and first_failure is None:
@@ -147,9 +149,9 @@ def audit(*, actor: Actor) -> int:
     return changed
 
 
-def _refusal(verdict: integrity.Verdict, batch_id: int) -> log.Refused:
+def _refusal(verdict: integrity.Verdict, batch_id: int) -> signing.Refused:
     event = int(verdict.event_id) if verdict.event_id else None
-    return log.Refused(
+    return signing.Refused(
         str(verdict.reason), f"batch {batch_id}: {verdict.reason} at event {event}", event_id=event
     )
 
@@ -177,12 +179,14 @@ def _record(batch_id: int, verdict: integrity.Verdict) -> bool:
             },
         )
         if not verdict.ok:
-            log.alert(LogAlert.Kind.AUDIT_FAILED, _refusal(verdict, batch_id), batch_id=batch_id)
+            signing.alert(
+                LogAlert.Kind.AUDIT_FAILED, _refusal(verdict, batch_id), batch_id=batch_id
+            )
     invalidate(*cache.batch_changed(batch_id))
     return previous is not None or not verdict.ok
 
 
-def _stand(finding: log.Refused | None) -> None:
+def _stand(finding: signing.Refused | None) -> None:
     """Leave the finding (or none) on the log's row, for the signer and the pages."""
     row, _created = TraceLog.objects.get_or_create(origin=transparency.origin())
     values = {
@@ -194,7 +198,7 @@ def _stand(finding: log.Refused | None) -> None:
     current = {key: getattr(row, key) for key in values}
     TraceLog.objects.filter(pk=row.pk).update(audited_at=timezone.now(), **values)
     if finding is not None and current != values:
-        log.alert(LogAlert.Kind.AUDIT_FAILED, finding)
+        signing.alert(LogAlert.Kind.AUDIT_FAILED, finding)
     if current != values and Reason.LOG_DAMAGED in (
         current["audit_reason"],
         values["audit_reason"],

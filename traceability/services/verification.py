@@ -34,7 +34,7 @@ from traceability.models import (
     TraceEventBatch,
     TraceLog,
 )
-from traceability.services import log, witnesses
+from traceability.services import log, signing, witnesses
 from traceability.services.events import Role, chain_id
 
 
@@ -282,9 +282,11 @@ def check_log(
     if not verdict.ok or newest is None:
         return Verification(verdict, None)
     try:
-        signed = log.check_stored(newest)
-        old = log.check_stored(first) if first is not None and first.size < newest.size else None
-    except log.Refused:
+        signed = signing.check_stored(newest)
+        old = (
+            signing.check_stored(first) if first is not None and first.size < newest.size else None
+        )
+    except signing.Refused:
         return Verification(Verdict(False, Reason.BAD_CHECKPOINT), None)
     verdict = _check_proofs(covered, old, signed, receipts)
     if not verdict.ok:

@@ -29,7 +29,7 @@ from tlog.cosignature import CosignatureVerifier
 from traceability import cache
 from traceability.models import LogAlert, LogCheckpoint, LogCosignature
 from traceability.policies import can_sign_checkpoints
-from traceability.services import log
+from traceability.services import log, signing
 
 logger = logging.getLogger("traceability.witnesses")
 TIMEOUT_SECONDS = 5  # a witness that does not answer is asked again at the next checkpoint
@@ -107,14 +107,14 @@ def ask(witness: Witness, checkpoint: LogCheckpoint) -> LogCosignature | None:
         logger.warning("witness %s unreachable: %s", witness.name, error)
         return None
     if status != 200:
-        refused = log.Refused(f"witness_{status}", f"{witness.name}: {body.strip()[:400]}")
-        log.alert(LogAlert.Kind.WITNESS_REFUSED, refused)
+        refused = signing.Refused(f"witness_{status}", f"{witness.name}: {body.strip()[:400]}")
+        signing.alert(LogAlert.Kind.WITNESS_REFUSED, refused)
         return None
     try:
         opened = note.open_note(checkpoint.note + body, [witness.verifier])
     except ValueError as error:
-        refused = log.Refused("witness_bad_cosignature", f"{witness.name}: {error}")
-        log.alert(LogAlert.Kind.WITNESS_REFUSED, refused)
+        refused = signing.Refused("witness_bad_cosignature", f"{witness.name}: {error}")
+        signing.alert(LogAlert.Kind.WITNESS_REFUSED, refused)
         return None
     # Only its own verified line is kept: whatever else it sent is not ours to serve.
     line = "".join(signature.line() for signature in opened.verified)
@@ -134,7 +134,7 @@ def ask_all(*, actor: Actor) -> int:
     return how many cosigned."""
     require(actor, can_sign_checkpoints(actor), PLATFORM_ONLY)
     witnesses = configured()
-    newest = log.newest_checkpoint() if witnesses else None
+    newest = signing.newest_checkpoint() if witnesses else None
     if newest is None:
         return 0
     done = set(newest.cosignatures.values_list("witness", flat=True))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from tlog import merkle, note
 from traceability import integrity, transparency
 from traceability.models import LogCheckpoint, LogLeaf
-from traceability.services import log, witnesses
+from traceability.services import log, signing, witnesses
 
 PAGE = 100
 CACHE_SHORT = "public, max-age=5"  # the newest checkpoint changes within seconds
@@ -64,7 +64,7 @@ def _number(request: HttpRequest, name: str, default: int | None = None) -> int:
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
     """The newest checkpoint, cosigned (C2SP tlog-checkpoint, text)."""
-    newest = log.newest_checkpoint()
+    newest = signing.newest_checkpoint()
     if newest is None:
         return _error("no_checkpoint", "The log has no checkpoint yet.", 404)
     response = HttpResponse(_cosigned(newest), content_type="text/plain; charset=utf-8")

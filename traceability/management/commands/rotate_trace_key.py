@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shop.core.roles import SYSTEM
 from tlog import note
 from traceability import integrity, transparency
-from traceability.services import log
+from traceability.services import signing
 
 
 class Command(BaseCommand):
@@ -40,8 +40,8 @@ class Command(BaseCommand):
         if successor.key_id == current.key_id:
             raise CommandError("the new key is the current key")
         try:
-            announced = log.announce_key(successor, actor=SYSTEM)
-        except log.Refused as refused:
+            announced = signing.announce_key(successor, actor=SYSTEM)
+        except signing.Refused as refused:
             raise CommandError(f"not announced: {refused.detail}") from None
         self.stdout.write(
             f"Announced in the checkpoint of size {announced.size}.\n"

@@ -369,3 +369,20 @@ def test_a_node_rewritten_alone_is_caught(chain, batch, attacker, seller_user, e
     assert signing.sign_checkpoint(actor=SYSTEM) is None
     refused = LogAlert.objects.filter(kind=LogAlert.Kind.SIGNER_REFUSED).latest("pk")
     assert (refused.reason, refused.leaf_index) == (Reason.LOG_DAMAGED, 2)
+
+
+def test_nodes_proven_before_are_a_shortcut_never_a_verdict(chain, batch, attacker, elsewhere):
+    """Threat: a verification that trusts the nodes its process proved earlier
+    after the database changed, or a memory that was never right (another log's,
+    before a restore). Property: remembered nodes only ever speed up a
+    verification that holds: with every one of them wrong the record still
+    verifies, and a rewritten record is still named."""
+    signing.sign_checkpoint(actor=SYSTEM)  # the batch's check now reads the other batch's leaf
+    verification.PROVEN_NODES.clear()
+    assert named(batch) == (True, None, None)
+    proven = verification.PROVEN_NODES
+    assert proven
+    proven.update(dict.fromkeys(proven, bytes(32)))
+    assert named(batch) == (True, None, None)
+    rewrite_leaves(rehash_from(chain, 1))
+    assert named(batch) == (False, Reason.NOT_AS_LOGGED, str(chain[1].pk))

@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shop.core.db import lock_rows
+from shop.core.db import lock_values
 from shop.core.errors import DomainError
 from tlog import merkle
 from traceability import transparency
@@ -170,18 +170,29 @@ def leaf_count() -> int:
 HEAD = 1  # the key of the log's one head row
 
 
-def lock_head() -> LogHead:
-    """Lock the log's head (one query once it exists); the first append, or the
-    first after the head was added to a database, makes it from the stored log."""
-    try:
-        return lock_rows(LogHead, [HEAD])[HEAD]
-    except LogHead.DoesNotExist:
+@dataclass(frozen=True)
+class Head:
+    """The log's head as locked: how many leaves it has, and its right edge."""
+
+    size: int
+    edge: bytes
+
+
+def lock_head() -> Head:
+    """Lock the log's head (one plain statement once it exists); the first append,
+    or the first after the head was added to a database, makes it from the stored
+    log."""
+    locked = lock_values(LogHead, HEAD, ["size", "edge"])
+    if locked is None:
         try:
             edge = stored_edge(leaf_count())
         except MissingNode:  # appends are refused until the signer restores it, or says why not
             edge = merkle.RightEdge()
         LogHead.objects.get_or_create(pk=HEAD, defaults=head_fields(edge))
-        return lock_rows(LogHead, [HEAD])[HEAD]
+        locked = lock_values(LogHead, HEAD, ["size", "edge"])
+        assert locked is not None
+    size, edge_bytes = locked
+    return Head(size, bytes(edge_bytes))
 
 
 def head_fields(edge: merkle.RightEdge) -> dict[str, Any]:
@@ -212,7 +223,7 @@ def reserve(hashed: bytes) -> Appended:
     The head is read by the locking statement itself: PostgreSQL hands a row
     that statement waited for as the append it waited for left it."""
     head = lock_head()
-    edge = bytes(head.edge)
+    edge = head.edge
     hashes = tuple(edge[i : i + merkle.HASH_SIZE] for i in range(0, len(edge), merkle.HASH_SIZE))
     try:
         merkle.RightEdge.of(head.size, hashes)

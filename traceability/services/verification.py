@@ -339,27 +339,64 @@ def _check_receipts(leaves: Sequence[LeafRow], receipts: _Receipts) -> Verdict:
     return integrity.OK
 
 
+# Nodes proven genuine: each was read by a `root_with` (or a consistency proof)
+# that came out as a signed root, so it is the hash of its complete subtree in
+# every later tree of the log (short of a SHA-256 collision) and later
+# verifications in this process need not read it again: a batch spread over a
+# large log reads thousands. Only ever a shortcut: a verification that fails
+# with them is done again from the database alone, which names the culprit.
+PROVEN_NODES: dict[tuple[int, int], bytes] = {}
+PROVEN_LIMIT = 200_000  # about 30 MB a process; emptied when full
+
+
 def _check_proofs(leaves: Sequence[LeafRow], old: Any, newest: Any, receipts: _Receipts) -> Verdict:
     """Every leaf is in the signed tree (the root recomputed with them in their
     places, every other subtree from the stored nodes, is the signed root), and
     the first checkpoint that covered the batch is a prefix of the newest; the
-    nodes both need are fetched together."""
-    size, root = newest.size, newest.root_hash
+    nodes both need are fetched together, but for those proven before."""
     given = {leaf.index: bytes(leaf.hash) for leaf in leaves}
-    store = log.DatabaseStore(size)
-    reads = merkle.root_with_reads(size, given)
+    reads = merkle.root_with_reads(newest.size, given)
     if old is not None:
-        reads |= log.reads_of(size, lambda store: merkle.consistency_proof(store, old.size, size))
-    store.prefetch(reads)
+        reads |= log.reads_of(
+            newest.size, lambda store: merkle.consistency_proof(store, old.size, newest.size)
+        )
+    proven = [(*key, PROVEN_NODES[key]) for key in reads if key in PROVEN_NODES]
+    if proven:
+        verdict = _in_signed_tree(leaves, given, reads, old, newest, receipts, proven)
+        if verdict.ok:
+            return verdict
+    return _in_signed_tree(leaves, given, reads, old, newest, receipts, [])
+
+
+def _in_signed_tree(
+    leaves: Sequence[LeafRow],
+    given: dict[int, bytes],
+    reads: set[tuple[int, int]],
+    old: Any,
+    newest: Any,
+    receipts: _Receipts,
+    proven: list[tuple[int, int, bytes]],
+) -> Verdict:
+    """`_check_proofs` with the `proven` nodes and the stored ones; the nodes read
+    are remembered as proven when it holds. The culprit is named from the
+    database alone (with proven nodes, a failure is only a failure)."""
+    size, root = newest.size, newest.root_hash
+    store = log.DatabaseStore(size)
+    store.add(proven)
+    failed = Verdict(False, Reason.NOT_AS_LOGGED)
     try:
+        store.prefetch(reads)
         if merkle.root_with(store, size, given) != root:
-            return _culprit(leaves, store, size, root, receipts)
+            return failed if proven else _culprit(leaves, store, size, root, receipts)
         if old is not None:
             proof = merkle.consistency_proof(store, old.size, size)
             if not merkle.verify_consistency(old.size, size, old.root_hash, root, proof):
                 return Verdict(False, Reason.LOG_DAMAGED)
     except log.MissingNode:
         return Verdict(False, Reason.LOG_DAMAGED)
+    if len(PROVEN_NODES) + len(reads) > PROVEN_LIMIT:
+        PROVEN_NODES.clear()
+    PROVEN_NODES.update({key: hashed for key in reads if (hashed := store.fetched(*key))})
     return integrity.OK
 
 

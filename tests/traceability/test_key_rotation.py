@@ -12,12 +12,14 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
+from shop.core.errors import DomainError
 from shop.core.roles import SYSTEM
 from tests.helpers.events import at, harvest, observe
 from tlog.checkpoint import open_checkpoint
 from traceability import transparency
-from traceability.models import LogAlert
-from traceability.services import signing, verification
+from traceability.errors import TraceabilityErrorCode as Code
+from traceability.models import LogAlert, LogLeaf, TraceEvent
+from traceability.services import audit, signing, verification
 
 
 def new_key_text():
@@ -79,3 +81,26 @@ def test_rotating_to_the_same_key_or_an_unreadable_file_is_refused(old_key, tmp_
     (tmp_path / "bad.key").write_text("not a key")
     with pytest.raises(CommandError, match="bad.key"):
         call_command("rotate_trace_key", "--new-key-file", str(tmp_path / "bad.key"))
+
+
+def test_a_renamed_log_takes_no_records_and_says_what_to_set(old_key, settings, seller_user, batch):
+    """Misconfiguration: the public address moved and TRACE_LOG_ORIGIN was never
+    set, so the server names its log anew: receipts of another log's name would
+    never be signed over. Property: nothing is recorded meanwhile (a coded
+    error, nothing written), the audit tells the operators what to set, and once
+    it is set recording and signing go on."""
+    harvest(seller_user, batch)
+    origin = signing.sign_checkpoint(actor=SYSTEM).note.partition("\n")[0]
+    settings.PUBLIC_BASE_URL = "https://moved.example"
+    before = TraceEvent.objects.count()
+    with pytest.raises(DomainError) as refused:
+        observe(seller_user, batch, event_time=at(2))
+    assert refused.value.code == Code.TRACE_LOG_DAMAGED
+    assert TraceEvent.objects.count() == before
+    audit.audit(actor=SYSTEM)
+    found = LogAlert.objects.get(kind=LogAlert.Kind.AUDIT_FAILED, reason="origin_changed")
+    assert f"set TRACE_LOG_ORIGIN to {origin!r}" in found.detail
+    settings.TRACE_LOG_ORIGIN = origin
+    observe(seller_user, batch, event_time=at(2))
+    assert signing.sign_checkpoint(actor=SYSTEM).size == LogLeaf.objects.count()
+    assert verification.verify_batch(batch).verdict.ok

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('size', models.PositiveBigIntegerField(default=0, verbose_name='leaves')),
                 ('edge', models.BinaryField(default=b'', verbose_name='right edge')),
+                ('origin', models.CharField(blank=True, max_length=200, verbose_name='origin')),
             ],
             options={
                 'verbose_name': 'log head',

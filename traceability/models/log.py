@@ -47,6 +47,9 @@ class LogHead(models.Model):
 
     size = models.PositiveBigIntegerField(_("leaves"), default=0)
     edge = models.BinaryField(_("right edge"), default=b"")
+    # The log's name (C2SP origin) its receipts and checkpoints carry: appends are
+    # refused while the server names its log otherwise (blank: taken at the next).
+    origin = models.CharField(_("origin"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("log head")

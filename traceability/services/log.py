@@ -172,27 +172,28 @@ HEAD = 1  # the key of the log's one head row
 
 @dataclass(frozen=True)
 class Head:
-    """The log's head as locked: how many leaves it has, and its right edge."""
+    """The log's head as locked: how many leaves it has, its right edge and its name."""
 
     size: int
     edge: bytes
+    origin: str
 
 
 def lock_head() -> Head:
     """Lock the log's head (one plain statement once it exists); the first append,
     or the first after the head was added to a database, makes it from the stored
     log."""
-    locked = lock_values(LogHead, HEAD, ["size", "edge"])
+    locked = lock_values(LogHead, HEAD, ["size", "edge", "origin"])
     if locked is None:
         try:
             edge = stored_edge(leaf_count())
         except MissingNode:  # appends are refused until the signer restores it, or says why not
             edge = merkle.RightEdge()
         LogHead.objects.get_or_create(pk=HEAD, defaults=head_fields(edge))
-        locked = lock_values(LogHead, HEAD, ["size", "edge"])
+        locked = lock_values(LogHead, HEAD, ["size", "edge", "origin"])
         assert locked is not None
-    size, edge_bytes = locked
-    return Head(size, bytes(edge_bytes))
+    size, edge_bytes, origin = locked
+    return Head(size, bytes(edge_bytes), origin)
 
 
 def head_fields(edge: merkle.RightEdge) -> dict[str, Any]:
@@ -223,6 +224,11 @@ def reserve(hashed: bytes) -> Appended:
     The head is read by the locking statement itself: PostgreSQL hands a row
     that statement waited for as the append it waited for left it."""
     head = lock_head()
+    if head.origin and head.origin != transparency.origin():
+        raise _damaged(
+            f"the log is named {head.origin!r} and this server names it "
+            f"{transparency.origin()!r}: set TRACE_LOG_ORIGIN to {head.origin!r}"
+        )
     edge = head.edge
     hashes = tuple(edge[i : i + merkle.HASH_SIZE] for i in range(0, len(edge), merkle.HASH_SIZE))
     try:
@@ -285,7 +291,7 @@ WITH found AS (
                 AS e(level, "index", hash)
             ON n.level = e.level AND n."index" = e."index" AND n.hash = e.hash) AS matched
 ), head AS (
-    UPDATE {HEADS} SET size = %(size)s, edge = %(edge)s
+    UPDATE {HEADS} SET size = %(size)s, edge = %(edge)s, origin = %(origin)s
     WHERE id = %(head)s AND size = %(index)s AND (SELECT matched FROM found) = %(expected)s
     RETURNING id
 ), leaf AS (
@@ -319,6 +325,7 @@ def _write_in_one(leaf: _Leaf) -> bool:
         "head": HEAD,
         "size": leaf.edge.size,
         "edge": b"".join(leaf.edge.hashes),
+        "origin": transparency.origin(),
         "index": index,
         "event_id": leaf.event_id,
         "batch_id": leaf.batch_id,
@@ -347,7 +354,9 @@ def _write_in_steps(leaf: _Leaf) -> bool:
         return False
     if not ends_as_said:
         return False
-    moved = LogHead.objects.filter(pk=HEAD, size=index).update(**head_fields(leaf.edge))
+    moved = LogHead.objects.filter(pk=HEAD, size=index).update(
+        **head_fields(leaf.edge), origin=transparency.origin()
+    )
     if not moved:
         return False
     created = LogLeaf.objects.create(

@@ -78,6 +78,13 @@ def open_stored(stored: LogCheckpoint) -> Opened:
     `Refused`."""
     found = opened(stored.note, tuple(key.vkey() for key in transparency.verifiers()))
     if found is None:
+        named, origin = stored.note.partition("\n")[0], transparency.origin()
+        if named != origin:  # PUBLIC_BASE_URL moved without TRACE_LOG_ORIGIN: the log renamed
+            raise Refused(
+                "origin_changed",
+                f"checkpoint {stored.size} is of the log {named!r}, this server names its log "
+                f"{origin!r}: set TRACE_LOG_ORIGIN to {named!r}",
+            )
         raise Refused("bad_signature", f"checkpoint {stored.size} is not signed by the log key")
     if (found.checkpoint.size, found.checkpoint.root_hash) != (stored.size, bytes(stored.root)):
         raise Refused(

@@ -242,7 +242,7 @@ def test_nothing_is_appended_to_a_log_cut_at_its_end(chain, batch, attacker, sel
 
 @pytest.mark.parametrize(
     "edit",
-    ["size_back", "size_ahead", "edge"],
+    ["size_back", "size_ahead", "edge", "origin"],
 )
 def test_an_edited_head_refuses_appends_until_the_signer_restores_it(
     chain, batch, attacker, seller_user, edit
@@ -255,6 +255,8 @@ def test_an_edited_head_refuses_appends_until_the_signer_restores_it(
     head = LogHead.objects.get()
     if edit == "edge":
         sql("UPDATE traceability_loghead SET edge = %s", [bytes(len(head.edge))])
+    elif edit == "origin":
+        sql("UPDATE traceability_loghead SET origin = %s", ["elsewhere.example/trace"])
     else:
         sql(
             "UPDATE traceability_loghead SET size = %s",
@@ -266,11 +268,12 @@ def test_an_edited_head_refuses_appends_until_the_signer_restores_it(
     assert refused.value.code == Code.TRACE_LOG_DAMAGED
     assert (TraceEvent.objects.count(), LogLeaf.objects.count(), LogNode.objects.count()) == before
     assert signing.sign_checkpoint(actor=SYSTEM) is not None
-    restored = LogAlert.objects.get(kind=LogAlert.Kind.HEAD_RESTORED)
-    assert restored.leaf_index == head.size
-    assert (LogHead.objects.get().size, bytes(LogHead.objects.get().edge)) == (
+    assert LogAlert.objects.get(kind=LogAlert.Kind.HEAD_RESTORED).leaf_index == head.size
+    restored = LogHead.objects.get()
+    assert (restored.size, bytes(restored.edge), restored.origin) == (
         head.size,
         bytes(head.edge),
+        transparency.origin(),
     )
     observe(seller_user, batch, "receiving", "in_progress", event_time=at(4))
     signing.sign_checkpoint(actor=SYSTEM)

@@ -189,7 +189,8 @@ def lock_head() -> Head:
             edge = stored_edge(leaf_count())
         except MissingNode:  # appends are refused until the signer restores it, or says why not
             edge = merkle.RightEdge()
-        LogHead.objects.get_or_create(pk=HEAD, defaults=head_fields(edge))
+        named = {**head_fields(edge), "origin": transparency.origin()}
+        LogHead.objects.get_or_create(pk=HEAD, defaults=named)
         locked = lock_values(LogHead, HEAD, ["size", "edge", "origin"])
         assert locked is not None
     size, edge_bytes, origin = locked

@@ -284,8 +284,9 @@ def sign_checkpoint(*, actor: Actor) -> LogCheckpoint | None:
 
 
 def _head_agrees(head: log.Head, size: int) -> bool:
-    """The head says the log has `size` leaves and ends as the stored nodes do."""
-    if head.size != size:
+    """The head says the log has `size` leaves, ends as the stored nodes do and has
+    the name the server gives it (or none yet)."""
+    if head.size != size or head.origin not in ("", transparency.origin()):
         return False
     try:
         return head.edge == b"".join(log.stored_edge(size).hashes)
@@ -294,13 +295,18 @@ def _head_agrees(head: log.Head, size: int) -> bool:
 
 
 def _restore_head(head: log.Head, edge: merkle.RightEdge) -> None:
-    """Make the head say how the proven log ends, and tell the operators if it did
+    """Make the head say how the proven log ends and its name (the one its signed
+    checkpoints carry, or it would not be proven), and tell the operators if it did
     not (an insider's edit: appends were refused meanwhile, nothing was lost)."""
-    fields = log.head_fields(edge)
-    if (head.size, head.edge) == (fields["size"], fields["edge"]):
+    fields = {**log.head_fields(edge), "origin": transparency.origin()}
+    unnamed = head.origin in ("", fields["origin"])  # blank: the next append names it
+    if (head.size, head.edge) == (fields["size"], fields["edge"]) and unnamed:
         return
     LogHead.objects.filter(pk=log.HEAD).update(**fields)
-    said = f"the log's head said {head.size} leaves; restored to the stored log's {edge.size}"
+    said = (
+        f"the log's head said {head.size} leaves of {head.origin!r}; restored to the stored "
+        f"log's {edge.size} of {fields['origin']!r}"
+    )
     alert(LogAlert.Kind.HEAD_RESTORED, Refused("head_mismatch", said, leaf=edge.size))
 
 

@@ -269,6 +269,9 @@ SCAN_PUSH_BATCH = env.int("SCAN_PUSH_BATCH", default=32)
 # Each write that records a trace event has a worker sign a checkpoint of the log
 # once it commits (traceability/services/log.py); the beat signs this often too,
 # after a worker was lost, and audits every record (traceability/services/audit.py).
+# Photo files the trace audit reads again a run, those read longest ago first: a
+# file replaced in storage is found within (photos shown / this) runs.
+TRACE_AUDIT_PHOTOS = env.int("TRACE_AUDIT_PHOTOS", default=500)
 CELERY_BEAT_SCHEDULE = {
     "trace-checkpoint": {
         "task": "traceability.tasks.sign_trace_checkpoint",

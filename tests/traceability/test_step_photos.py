@@ -196,6 +196,24 @@ def test_a_file_replaced_in_storage_is_found_by_one_audit_run(
     assert "Record verified" in page(batch)
 
 
+def test_each_audit_run_reads_the_photos_read_longest_ago(chain, batch, seller_user, settings):
+    """Scale: reading every photo file every run does not; each run reads
+    TRACE_AUDIT_PHOTOS of them, never read or read longest ago first. Property: a
+    file replaced in storage is still found, within (photos shown / that) runs."""
+    settings.TRACE_AUDIT_PHOTOS = 1
+    later = observe(seller_user, batch, "storing", "in_progress", event_time=at(3), photo=upload())
+    signing.sign_checkpoint(actor=SYSTEM)
+    first, second = chain[0].photo, later.photo
+    audit.audit(actor=SYSTEM)
+    assert BatchPhoto.objects.get(pk=first.pk).audited_at is not None  # the older photo first
+    assert BatchPhoto.objects.get(pk=second.pk).audited_at is None
+    replace_file(first, picture("PNG", size=(48, 64)))
+    audit.audit(actor=SYSTEM)  # reads the second, never read yet
+    assert named(batch) == (True, None, None)
+    audit.audit(actor=SYSTEM)  # now the first again: the replaced file is found
+    assert named(batch) == (False, Reason.PHOTO_MISMATCH, str(chain[0].pk))
+
+
 def test_a_file_missing_from_storage_is_left_as_last_found(chain, batch):
     """A missing file shows no picture rather than another one; an outage of storage
     must not fail every record."""

@@ -167,6 +167,8 @@ class BatchPhoto(models.Model):
     audited_sha256 = models.CharField(
         _("SHA-256 at the last audit"), max_length=64, blank=True, editable=False
     )
+    # When the audit last read the file: each run reads the least recently read.
+    audited_at = models.DateTimeField(_("audited at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -10,16 +10,19 @@ covers (each leaf against its event is the batch verification's part). Its findi
 (`TraceLog.audit_reason`); while it stands the signer signs nothing.
 
 Pages compare a step's photo with its document by the digest on the photo's row,
-reading no file; so before the batches the audit reads every photo a step shows
-again, and leaves what it found on the row (`BatchPhoto.audited_sha256`): a file
-replaced in storage fails its batches' verification from this run on.
+reading no file; so before the batches the audit reads photos steps show again,
+`TRACE_AUDIT_PHOTOS` a run, those read longest ago first, and leaves what it
+found on the row (`BatchPhoto.audited_sha256`): a file replaced in storage fails
+its batches' verification from the run that reads it on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shop.core.cache_tags import invalidate
@@ -108,20 +111,25 @@ def _compare_nodes(computed: list[tuple[int, int, bytes]]) -> signing.Refused | 
 
 
 def _reread_photos() -> None:
-    """Hash again the file of every photo a step shows, and record the digest found
-    where it changed. A file that cannot be read is left as last found: it shows as
-    no picture, not as another."""
-    shown = BatchPhoto.objects.filter(
-        pk__in=TraceEvent.objects.exclude(photo=None).values("photo_id")
-    ).only("pk", "image", "audited_sha256")
-    for photo in shown.iterator(chunk_size=CHUNK):
+    """Hash again the files of `TRACE_AUDIT_PHOTOS` photos that steps show, those
+    never read or read longest ago first (reading every file every run would not
+    scale with storage), and record the digest found. A file that cannot be read
+    is left as last found: it shows as no picture, not as another."""
+    shown = (
+        BatchPhoto.objects.filter(pk__in=TraceEvent.objects.exclude(photo=None).values("photo_id"))
+        .order_by(F("audited_at").asc(nulls_first=True), "pk")
+        .only("pk", "image", "audited_sha256")
+    )
+    for photo in shown[: settings.TRACE_AUDIT_PHOTOS]:
+        found = photo.audited_sha256
         try:
             with photo.image.open("rb") as stored:
                 found = facts.file_sha256(stored)
         except OSError:
-            continue
-        if found != photo.audited_sha256:
-            BatchPhoto.objects.filter(pk=photo.pk).update(audited_sha256=found)
+            pass
+        BatchPhoto.objects.filter(pk=photo.pk).update(
+            audited_sha256=found, audited_at=timezone.now()
+        )
 
 
 def _batch_ids() -> list[int]:

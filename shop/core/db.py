@@ -25,7 +25,8 @@ def lock_rows(rows: type[M] | QuerySet[M], pks: Iterable[Any]) -> dict[Any, M]:
       sellers; checkouts, then their lines; orders, then their fulfilments and
       lines; payments (the checkout or
       the order before its payments); stock (product variants); trace chains
-      (batches). No payment provider is called while stock is locked.
+      (batches), then the trace log's head (`lock_values`). No payment
+      provider is called while stock is locked.
 
     `rows` may read related rows alongside (`select_related`): only the rows
     of its own table are locked.
